@@ -1,0 +1,61 @@
+# p2p-node: the two commands a user needs are `make run` and `make test`.
+# Everything else here is a step of those two, or a tool for developers.
+
+BUILD_DIR   ?= build
+BUILD_TYPE  ?= RelWithDebInfo
+JOBS        ?= $(shell nproc)
+NODES       ?= 100
+BASE_PORT   ?= 5000
+SANITIZE    ?= address,undefined
+SAN_DIR     ?= build-sanitize
+
+# Debian packages the build, the tests and the benchmarks need.
+PACKAGES := cmake g++ make pkg-config libpoco-dev libcppunit-dev curl wrk nginx-light
+
+SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
+
+.PHONY: all deps build test run bench sanitize clean help
+
+all: build
+
+help:
+	@echo "make run       install what is missing, build, start a bootstrap node and $(NODES) peers"
+	@echo "make test      install what is missing, build, run every test (CTest)"
+	@echo "make build     configure and build into $(BUILD_DIR)/"
+	@echo "make bench     loopback benchmarks against nginx (wrk)"
+	@echo "make sanitize  build into $(SAN_DIR)/ with -fsanitize=$(SANITIZE) and run every test"
+	@echo "make deps      apt-get install the missing packages: $(PACKAGES)"
+	@echo "make clean     remove build output"
+
+deps:
+	@missing=""; for p in $(PACKAGES); do \
+	  dpkg-query -W -f='$${Status}' $$p 2>/dev/null | grep -q "ok installed" || missing="$$missing $$p"; \
+	done; \
+	if [ -n "$$missing" ]; then \
+	  echo "installing:$$missing"; \
+	  $(SUDO) apt-get update -qq && \
+	  DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq --no-install-recommends $$missing; \
+	fi
+
+$(BUILD_DIR)/CMakeCache.txt:
+	cmake -S . -B $(BUILD_DIR) -DCMAKE_BUILD_TYPE=$(BUILD_TYPE)
+
+build: deps $(BUILD_DIR)/CMakeCache.txt
+	cmake --build $(BUILD_DIR) -j $(JOBS)
+
+test: build
+	cd $(BUILD_DIR) && ctest --output-on-failure -j $(JOBS)
+
+sanitize: deps
+	cmake -S . -B $(SAN_DIR) -DCMAKE_BUILD_TYPE=Debug -DP2P_SANITIZE=$(SANITIZE)
+	cmake --build $(SAN_DIR) -j $(JOBS)
+	cd $(SAN_DIR) && ctest --output-on-failure -j $(JOBS)
+
+run: build
+	$(BUILD_DIR)/bin/p2p-node --config config/node.properties -Dhttp.port=$(BASE_PORT)
+
+bench: build
+	tests/bench/run-bench.sh $(BUILD_DIR)
+
+clean:
+	rm -rf $(BUILD_DIR) $(SAN_DIR)

@@ -1,0 +1,133 @@
+#include "NodeApplication.h"
+#include "Node.h"
+#include "NodeConfiguration.h"
+#include "p2p/Errors.h"
+#include "p2p/Version.h"
+#include <Poco/Path.h>
+#include <Poco/Util/HelpFormatter.h>
+#include <Poco/Util/IntValidator.h>
+#include <Poco/Util/Option.h>
+#include <Poco/Util/OptionCallback.h>
+#include <iostream>
+#include <memory>
+#include <unistd.h>
+
+using Poco::Util::Option;
+using Poco::Util::OptionCallback;
+
+namespace p2p {
+
+NodeApplication::NodeApplication():
+	_startDirectory(Poco::Path::current())
+{
+	setUnixOptions(true);
+}
+
+void NodeApplication::defineOptions(Poco::Util::OptionSet& options)
+{
+	ServerApplication::defineOptions(options);
+	options.addOption(Option("help", "h", "Show this help and exit.")
+	                      .required(false)
+	                      .repeatable(false)
+	                      .callback(OptionCallback<NodeApplication>(this, &NodeApplication::handleHelp)));
+	options.addOption(Option("version", "v", "Show the version of p2p-node and its plugin API, and exit.")
+	                      .required(false)
+	                      .repeatable(false)
+	                      .callback(OptionCallback<NodeApplication>(this, &NodeApplication::handleVersion)));
+	options.addOption(Option("config", "c", "Read the node's settings from this .properties file.")
+	                      .required(false)
+	                      .repeatable(false)
+	                      .argument("FILE")
+	                      .callback(OptionCallback<NodeApplication>(this, &NodeApplication::handleConfig)));
+	options.addOption(Option("define", "D", "Set a property, overriding the file and the environment "
+	                                        "(repeatable), e.g. -Dhttp.port=5001.")
+	                      .required(false)
+	                      .repeatable(true)
+	                      .argument("key=value")
+	                      .callback(OptionCallback<NodeApplication>(this, &NodeApplication::handleDefine)));
+}
+
+void NodeApplication::handleHelp(const std::string&, const std::string&)
+{
+	Poco::Util::HelpFormatter help(options());
+	help.setCommand(commandName());
+	help.setUsage("[--config FILE] [-Dkey=value ...] [--daemon [--pidfile FILE]]");
+	help.setHeader("Runs one node of a p2p-node network. What the node serves is decided by the plugins its "
+	               "configuration loads (plugins.load). Settings are layered: -D overrides, then P2P_<SECTION>_<SETTING> "
+	               "environment variables, then the --config file.");
+	help.setFooter("Stop the node with SIGTERM or Ctrl-C; it finishes requests in flight first. "
+	               "See config/node.properties for every setting and its default.");
+	help.format(std::cout);
+	stopOptionsProcessing();
+	_exitEarly = true;
+}
+
+void NodeApplication::handleVersion(const std::string&, const std::string&)
+{
+	std::cout << "p2p-node " << coreVersion() << " (plugin API " << coreApiVersion() << ")" << std::endl;
+	stopOptionsProcessing();
+	_exitEarly = true;
+}
+
+void NodeApplication::handleConfig(const std::string&, const std::string& value)
+{
+	// Made absolute now: with --daemon the process changes to / before it
+	// reads the file.
+	_configFile = Poco::Path(_startDirectory).resolve(Poco::Path(value)).toString();
+}
+
+void NodeApplication::handleDefine(const std::string&, const std::string& value)
+{
+	const auto [key, text] = NodeConfiguration::parseDefine(value);
+	config().setString(key, text);
+}
+
+void NodeApplication::initialize(Poco::Util::Application& self)
+{
+	if (!_exitEarly)
+	{
+		try
+		{
+			NodeConfiguration::layer(config(), _configFile, NodeConfiguration::processEnvironment());
+		}
+		catch (const Poco::Exception& exc)
+		{
+			// Reported by main() through the logger, once logging is up with
+			// its defaults, like every other start-up error.
+			_startupError = exc.message();
+			config().add(NodeConfiguration::defaults(), NodeConfiguration::kDefaultsPriority, false);
+		}
+		// Relative paths in the configuration mean relative to where the
+		// node was started, also after --daemon has moved it to /.
+		if (Poco::Path::current() != _startDirectory && chdir(_startDirectory.c_str()) != 0)
+			throw StartupException("cannot return to the start directory " + _startDirectory);
+	}
+	ServerApplication::initialize(self);
+}
+
+int NodeApplication::main(const std::vector<std::string>&)
+{
+	if (_exitEarly) return EXIT_OK;
+	std::unique_ptr<Node> node;
+	try
+	{
+		if (!_startupError.empty()) throw StartupException(_startupError);
+		node = std::make_unique<Node>(config(), config().getString("application.dir"));
+		node->start();
+	}
+	catch (const Poco::Exception& exc)
+	{
+		// One line the operator can act on; the exit status tells scripts.
+		logger().fatal(exc.message().empty() ? exc.displayText() : exc.message());
+		return EXIT_CONFIG;
+	}
+	logger().information("node %s listening on port %hu as %s", node->identity().id, node->port(),
+	                     node->identity().advertisedUrl);
+	waitForTerminationRequest();
+	logger().information("stopping");
+	node->stop();
+	logger().information("stopped");
+	return EXIT_OK;
+}
+
+} // namespace p2p

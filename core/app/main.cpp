@@ -1,0 +1,34 @@
+#include "NodeApplication.h"
+#include <csignal>
+#include <iostream>
+#include <pthread.h>
+
+int main(int argc, char** argv)
+{
+	// Block the termination signals before any thread exists, so every thread
+	// inherits the mask and only waitForTerminationRequest() receives them.
+	sigset_t signals;
+	sigemptyset(&signals);
+	sigaddset(&signals, SIGINT);
+	sigaddset(&signals, SIGTERM);
+	sigaddset(&signals, SIGQUIT);
+	pthread_sigmask(SIG_BLOCK, &signals, nullptr);
+	// A peer closing its end must be an error on that socket, not our death.
+	std::signal(SIGPIPE, SIG_IGN);
+
+	try
+	{
+		p2p::NodeApplication app;
+		return app.run(argc, argv);
+	}
+	catch (const Poco::Exception& exc)
+	{
+		std::cerr << "p2p-node: " << (exc.message().empty() ? exc.displayText() : exc.message()) << std::endl;
+		return Poco::Util::Application::EXIT_CONFIG;
+	}
+	catch (const std::exception& exc)
+	{
+		std::cerr << "p2p-node: " << exc.what() << std::endl;
+		return Poco::Util::Application::EXIT_SOFTWARE;
+	}
+}

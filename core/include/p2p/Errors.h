@@ -1,0 +1,36 @@
+#ifndef P2P_Errors_INCLUDED
+#define P2P_Errors_INCLUDED
+
+#include <Poco/Exception.h>
+
+namespace p2p {
+
+// Exceptions a handler throws where it finds a problem. The router maps each
+// to one HTTP status in one place (ErrorMapper); the message becomes the
+// "error" sentence of the JSON body, so write it for the user who sent the
+// request: name the bad field or value.
+//
+// POCO's own exceptions are mapped too: NotFoundException -> 404,
+// InvalidArgumentException / SyntaxException / DataFormatException -> 400,
+// TimeoutException -> 504, Net::NetException -> 502, anything else -> 500.
+
+POCO_DECLARE_EXCEPTION(, BadRequestException, Poco::InvalidArgumentException)        // 400
+POCO_DECLARE_EXCEPTION(, ForbiddenException, Poco::NoPermissionException)            // 403
+POCO_DECLARE_EXCEPTION(, ConflictException, Poco::LogicException)                    // 409
+POCO_DECLARE_EXCEPTION(, LengthRequiredException, BadRequestException)               // 411
+POCO_DECLARE_EXCEPTION(, PayloadTooLargeException, BadRequestException)              // 413
+POCO_DECLARE_EXCEPTION(, UnsupportedMediaTypeException, BadRequestException)         // 415
+POCO_DECLARE_EXCEPTION(, RangeNotSatisfiableException, BadRequestException)          // 416
+POCO_DECLARE_EXCEPTION(, BadGatewayException, Poco::IOException)                     // 502
+POCO_DECLARE_EXCEPTION(, ServiceUnavailableException, Poco::IOException)             // 503
+POCO_DECLARE_EXCEPTION(, GatewayTimeoutException, Poco::TimeoutException)            // 504
+POCO_DECLARE_EXCEPTION(, InsufficientStorageException, Poco::IOException)            // 507
+POCO_DECLARE_EXCEPTION(, LoopDetectedException, Poco::RuntimeException)              // 508
+
+/// A node refuses to start: bad configuration, a plugin that cannot be
+/// loaded or started. The message is the one line the operator sees.
+POCO_DECLARE_EXCEPTION(, StartupException, Poco::RuntimeException)
+
+} // namespace p2p
+
+#endif

@@ -1,0 +1,91 @@
+#ifndef P2P_Metrics_INCLUDED
+#define P2P_Metrics_INCLUDED
+
+#include <Poco/Mutex.h>
+#include <Poco/Types.h>
+#include <atomic>
+#include <functional>
+#include <map>
+#include <memory>
+#include <string>
+#include <utility>
+#include <vector>
+
+namespace p2p {
+
+using MetricLabels = std::vector<std::pair<std::string, std::string>>;
+
+/// A monotonically increasing count. Lock-free; safe from any thread.
+class Counter
+{
+public:
+	void inc(Poco::UInt64 n = 1) noexcept { _value.fetch_add(n, std::memory_order_relaxed); }
+	Poco::UInt64 value() const noexcept { return _value.load(std::memory_order_relaxed); }
+
+private:
+	std::atomic<Poco::UInt64> _value{0};
+};
+
+/// Counts observations into fixed buckets (Prometheus histogram semantics:
+/// a bucket counts the observations <= its upper bound). Lock-free.
+class Histogram
+{
+public:
+	explicit Histogram(std::vector<double> upperBounds);
+
+	void observe(double value) noexcept;
+
+	const std::vector<double>& upperBounds() const { return _bounds; }
+	/// Per-bucket counts, not cumulative; one more than upperBounds() (+Inf).
+	std::vector<Poco::UInt64> bucketCounts() const;
+	double sum() const;
+	Poco::UInt64 count() const;
+
+	/// 1 ms .. 10 s, for request durations in seconds.
+	static std::vector<double> latencyBounds();
+
+private:
+	std::vector<double> _bounds;
+	std::unique_ptr<std::atomic<Poco::UInt64>[]> _buckets;
+	std::atomic<double> _sum{0};
+};
+
+/// The node's metrics, rendered in the Prometheus text format at /metrics.
+/// Names follow p2p_<plugin>_<what>_<unit>. Registration takes a lock and
+/// returns a reference that stays valid for the registry's life: look a
+/// metric up once, keep the reference, and update it on the hot path.
+/// Gauge callbacks run on the thread serving /metrics, and only while the
+/// HTTP server runs (plugins are stopped after it), so they may read a
+/// plugin's state as long as they lock what they read.
+class MetricsRegistry
+{
+public:
+	Counter& counter(const std::string& name, const std::string& help, const MetricLabels& labels = {});
+	Histogram& histogram(const std::string& name, const std::string& help, const MetricLabels& labels,
+	                     const std::vector<double>& upperBounds);
+	void gauge(const std::string& name, const std::string& help, const MetricLabels& labels,
+	           std::function<double()> read);
+
+	/// Text exposition format 0.0.4.
+	std::string render() const;
+
+private:
+	enum class Type { Counter, Gauge, Histogram };
+	struct Family
+	{
+		Type type;
+		std::string help;
+		std::map<std::string, std::unique_ptr<Counter>> counters;
+		std::map<std::string, std::unique_ptr<Histogram>> histograms;
+		std::map<std::string, std::function<double()>> gauges;
+	};
+
+	Family& family(const std::string& name, Type type, const std::string& help);
+
+	mutable Poco::FastMutex _mutex;
+	std::map<std::string, Family> _families;
+};
+
+} // namespace p2p
+
+#endif

@@ -1,0 +1,63 @@
+#ifndef P2P_Request_INCLUDED
+#define P2P_Request_INCLUDED
+
+#include <Poco/Dynamic/Var.h>
+#include <Poco/JSON/Object.h>
+#include <Poco/Net/HTTPServerRequest.h>
+#include <map>
+#include <string>
+
+namespace p2p {
+
+/// One HTTP request as a route handler sees it: the matched route, its
+/// URL-decoded path parameters, the query, and, for JSON routes, the body
+/// already read (within http.max_body_bytes) and parsed. Lives on the
+/// serving thread for the duration of one handler call.
+class Request
+{
+public:
+	Request(Poco::Net::HTTPServerRequest& http, std::string route, std::map<std::string, std::string> params,
+	        std::string requestId);
+
+	const std::string& method() const;
+	/// The path as sent, without the query and not decoded.
+	std::string path() const;
+	/// The pattern that matched, e.g. "/kv/{key}".
+	const std::string& route() const { return _route; }
+	const std::string& requestId() const { return _requestId; }
+
+	/// A path parameter, URL-decoded; throws Poco::NotFoundException for a
+	/// name the route pattern does not have (a programming error).
+	const std::string& param(const std::string& name) const;
+
+	/// A query parameter, URL-decoded (+ as space), or the default.
+	std::string query(const std::string& name, const std::string& defaultValue = "") const;
+	bool hasQuery(const std::string& name) const;
+
+	/// The parsed body of a JSON route.
+	const Poco::Dynamic::Var& json() const { return _json; }
+	/// The body as an object; throws BadRequestException when it is not one.
+	Poco::JSON::Object::Ptr jsonObject() const;
+
+	/// The body stream, for routes that read their own body (Body::Stream).
+	std::istream& body() { return _http.stream(); }
+
+	Poco::Net::HTTPServerRequest& http() { return _http; }
+
+	void setJson(Poco::Dynamic::Var value) { _json = std::move(value); }
+
+private:
+	const std::multimap<std::string, std::string>& queryParameters() const;
+
+	Poco::Net::HTTPServerRequest& _http;
+	std::string _route;
+	std::map<std::string, std::string> _params;
+	std::string _requestId;
+	Poco::Dynamic::Var _json;
+	mutable bool _queryParsed = false;
+	mutable std::multimap<std::string, std::string> _query;
+};
+
+} // namespace p2p
+
+#endif

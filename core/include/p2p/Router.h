@@ -1,0 +1,54 @@
+#ifndef P2P_Router_INCLUDED
+#define P2P_Router_INCLUDED
+
+#include "p2p/Request.h"
+#include "p2p/Response.h"
+#include <functional>
+#include <string>
+
+namespace p2p {
+
+/// What the router does with a request body before the handler runs.
+enum class Body
+{
+	/// The route takes no body; one that is sent is not read (the connection
+	/// is closed afterwards so it cannot be mistaken for the next request).
+	None,
+	/// A JSON document: Content-Type must be JSON (415), its length within
+	/// the route's limit (413, checked before reading), and it must parse
+	/// (400). The handler finds it in Request::json().
+	Json,
+	/// The handler reads Request::body() itself (uploads, proxying).
+	Stream
+};
+
+struct RouteOptions
+{
+	Body body = Body::None;
+	/// Body limit in bytes for Body::Json; 0 means http.max_body_bytes.
+	std::streamsize maxBodyBytes = 0;
+};
+
+/// Called on an HTTP server thread, possibly on many threads at once.
+using Handler = std::function<void(Request&, Response&)>;
+
+/// Where plugins register their endpoints, in start(). A pattern is a path
+/// whose segments are literals or {name} parameters, e.g. "/kv/{key}"; a
+/// parameter matches one non-empty segment and arrives URL-decoded, so
+/// "/kv/a%2Fb" gives key "a/b". A literal segment wins over a parameter.
+/// HEAD is served by the GET handler. Routes cannot be added once the
+/// node's HTTP server has started.
+class Router
+{
+public:
+	virtual ~Router();
+
+	/// Throws Poco::ExistsException when the method and pattern are taken,
+	/// Poco::InvalidArgumentException for a malformed pattern.
+	virtual void add(const std::string& method, const std::string& pattern, Handler handler,
+	                 RouteOptions options = {}) = 0;
+};
+
+} // namespace p2p
+
+#endif

@@ -1,0 +1,91 @@
+#ifndef P2P_HttpRouter_INCLUDED
+#define P2P_HttpRouter_INCLUDED
+
+#include "RouteTable.h"
+#include "p2p/Metrics.h"
+#include "p2p/Router.h"
+#include <Poco/Logger.h>
+#include <Poco/Net/HTTPRequestHandlerFactory.h>
+#include <Poco/Timespan.h>
+#include <array>
+#include <atomic>
+#include <memory>
+#include <vector>
+
+namespace p2p {
+
+/// The node's HTTPRequestHandlerFactory: dispatches every request to the
+/// route that matches it and owns the policies common to all routes: JSON
+/// bodies (415/413/411/400), 404/405 with Allow, request ids, the mapping
+/// of exceptions to JSON error answers, the access log and the request
+/// metrics.
+///
+/// Threads: add() on the main thread before freeze(); dispatch() on any
+/// HTTP server thread after it. The route table is immutable once frozen,
+/// so dispatch takes no lock; metrics are atomics.
+class HttpRouter: public Router, public Poco::Net::HTTPRequestHandlerFactory
+{
+public:
+	struct Settings
+	{
+		std::streamsize maxBodyBytes = 1024 * 1024; ///< http.max_body_bytes
+		bool accessLog = true;                      ///< http.access_log
+		/// How much of a rejected body is read and discarded so the client
+		/// sees the error instead of a connection reset.
+		std::streamsize maxDrainBytes = 4 * 1024 * 1024;
+	};
+
+	HttpRouter(Settings settings, MetricsRegistry& metrics);
+	~HttpRouter() override;
+
+	void add(const std::string& method, const std::string& pattern, Handler handler, RouteOptions options) override;
+
+	/// No more routes; called just before the server starts.
+	void freeze();
+
+	Poco::Net::HTTPRequestHandler* createRequestHandler(const Poco::Net::HTTPServerRequest& request) override;
+
+	void dispatch(Poco::Net::HTTPServerRequest& request, Poco::Net::HTTPServerResponse& response);
+
+	/// Requests being handled right now.
+	int inFlight() const { return _inFlight.load(); }
+
+	/// Waits until no request is being handled; false after the timeout.
+	bool waitUntilIdle(Poco::Timespan timeout) const;
+
+private:
+	/// Counters of one route, looked up lazily per status and kept, so a
+	/// request costs a few atomic operations and no lock.
+	struct RouteStats
+	{
+		std::string label;
+		Histogram* seconds = nullptr;
+		std::array<std::atomic<Counter*>, 600> byStatus{};
+	};
+
+	std::string requestIdFor(const Poco::Net::HTTPServerRequest& request);
+	void readJsonBody(Request& request, std::streamsize limit);
+	void sendError(Poco::Net::HTTPServerResponse& response, int status, const std::string& sentence,
+	               const std::string& requestId, const std::vector<std::string>& allowed = {});
+	void answerError(Poco::Net::HTTPServerRequest& http, Poco::Net::HTTPServerResponse& response, int status,
+	                 const std::string& sentence, const std::string& requestId, bool bodyUnread);
+	static std::string internalErrorSentence(const std::string& requestId);
+	void drainBody(Poco::Net::HTTPServerRequest& request);
+	void record(RouteStats& stats, int status, double seconds);
+	RouteStats& statsFor(const Route* route);
+
+	Settings _settings;
+	MetricsRegistry& _metrics;
+	Poco::Logger& _accessLogger;
+	Poco::Logger& _logger;
+	RouteTable _table;
+	std::vector<std::unique_ptr<RouteStats>> _stats; ///< by Route::index, then one for unmatched requests
+	std::atomic<bool> _frozen{false};
+	std::atomic<int> _inFlight{0};
+	std::atomic<Poco::UInt64> _requestSeq{0};
+	std::string _requestIdPrefix;
+};
+
+} // namespace p2p
+
+#endif

@@ -1,0 +1,64 @@
+#include "p2p/Json.h"
+#include "p2p/Errors.h"
+#include <Poco/JSON/JSONException.h>
+#include <Poco/JSON/Parser.h>
+#include <Poco/JSON/Stringifier.h>
+#include <sstream>
+
+namespace p2p::json {
+
+Poco::Dynamic::Var parse(const std::string& text)
+{
+	try
+	{
+		Poco::JSON::Parser parser;
+		return parser.parse(text);
+	}
+	catch (const Poco::Exception& exc)
+	{
+		// POCO's parser reports JSONException or SyntaxException with a
+		// position; both are the client's fault, never ours.
+		throw BadRequestException("request body is not valid JSON: " + exc.message());
+	}
+}
+
+Poco::JSON::Object::Ptr asObject(const Poco::Dynamic::Var& value)
+{
+	if (value.type() != typeid(Poco::JSON::Object::Ptr))
+		throw BadRequestException("request body must be a JSON object");
+	return value.extract<Poco::JSON::Object::Ptr>();
+}
+
+std::string requireString(const Poco::JSON::Object& object, const std::string& field)
+{
+	if (!object.has(field) || object.isNull(field))
+		throw BadRequestException("field '" + field + "' is required");
+	Poco::Dynamic::Var value = object.get(field);
+	if (!value.isString())
+		throw BadRequestException("field '" + field + "' must be a string");
+	return value.extract<std::string>();
+}
+
+Poco::Int64 requireInt(const Poco::JSON::Object& object, const std::string& field)
+{
+	if (!object.has(field) || object.isNull(field))
+		throw BadRequestException("field '" + field + "' is required");
+	Poco::Dynamic::Var value = object.get(field);
+	if (!value.isInteger())
+		throw BadRequestException("field '" + field + "' must be an integer");
+	return value.convert<Poco::Int64>();
+}
+
+Poco::JSON::Object::Ptr object()
+{
+	return new Poco::JSON::Object(Poco::JSON_PRESERVE_KEY_ORDER);
+}
+
+std::string stringify(const Poco::Dynamic::Var& value)
+{
+	std::ostringstream out;
+	Poco::JSON::Stringifier::condense(value, out);
+	return out.str();
+}
+
+} // namespace p2p::json

@@ -1,0 +1,89 @@
+#ifndef P2P_Node_INCLUDED
+#define P2P_Node_INCLUDED
+
+#include "CoreEndpoints.h"
+#include "HttpRouter.h"
+#include "PluginHost.h"
+#include "p2p/Metrics.h"
+#include "p2p/NodeContext.h"
+#include "p2p/ServiceRegistry.h"
+#include <Poco/Logger.h>
+#include <Poco/Net/HTTPServer.h>
+#include <Poco/Net/ServerSocket.h>
+#include <Poco/SharedPtr.h>
+#include <Poco/ThreadPool.h>
+#include <Poco/Util/AbstractConfiguration.h>
+#include <memory>
+
+namespace p2p {
+
+/// One running node: its identity, HTTP server, router, registries and
+/// plugins, put together from the configuration. p2p-node is a thin shell
+/// around it; tests can run one in-process.
+///
+/// start() and stop() are called from one thread (the application's main
+/// thread); stop() is idempotent and also runs from the destructor.
+class Node
+{
+public:
+	/// Reads and validates every core setting; throws StartupException.
+	Node(const Poco::Util::AbstractConfiguration& config, const std::string& applicationDir);
+	~Node();
+
+	Node(const Node&) = delete;
+	Node& operator=(const Node&) = delete;
+
+	/// Binds the port, resolves the node id, loads and starts the plugins,
+	/// then starts serving. Throws StartupException with one line to show
+	/// the operator; whatever had started is stopped again.
+	void start();
+
+	/// Stops accepting connections, lets requests in flight finish (up to
+	/// http.shutdown_timeout_ms), then stops plugins in reverse order.
+	void stop();
+
+	const NodeIdentity& identity() const { return _identity; }
+	Poco::UInt16 port() const { return _socket.address().port(); }
+	const std::vector<std::string>& pluginSearchPath() const { return _plugins.searchPath(); }
+
+private:
+	struct ServerSettings
+	{
+		std::string host;
+		int port;
+		int minThreads;
+		int maxThreads;
+		int maxQueued;
+		int backlog;
+		bool keepAlive;
+		int keepAliveTimeoutMs;
+		int maxKeepAliveRequests;
+		int timeoutMs;
+		int shutdownTimeoutMs;
+	};
+
+	static ServerSettings readServerSettings(const Poco::Util::AbstractConfiguration& config);
+	static HttpRouter::Settings readRouterSettings(const Poco::Util::AbstractConfiguration& config);
+	void bind();
+
+	const Poco::Util::AbstractConfiguration& _config;
+	Poco::Logger& _logger;
+	// The host is declared first so it is destroyed last: the router,
+	// registries and server below hold code from plugin libraries.
+	PluginHost _plugins;
+	ServerSettings _settings;
+	MetricsRegistry _metrics;
+	ServiceRegistry _services;
+	Poco::SharedPtr<HttpRouter> _router;
+	std::unique_ptr<CoreEndpoints> _endpoints;
+	NodeIdentity _identity;
+	std::string _dataDir;
+	Poco::Net::ServerSocket _socket;
+	std::unique_ptr<Poco::ThreadPool> _threads;
+	std::unique_ptr<Poco::Net::HTTPServer> _server;
+	bool _running = false;
+};
+
+} // namespace p2p
+
+#endif

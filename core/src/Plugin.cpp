@@ -1,0 +1,14 @@
+#include "p2p/Plugin.h"
+
+namespace p2p {
+
+// Defined here, not inline, so Plugin's type information lives in libp2p-core
+// alone and the manifest check in every plugin library compares equal.
+Plugin::~Plugin() = default;
+
+std::vector<std::string> Plugin::requires() const
+{
+	return {};
+}
+
+} // namespace p2p

@@ -1,0 +1,7 @@
+#include "p2p/Router.h"
+
+namespace p2p {
+
+Router::~Router() = default;
+
+} // namespace p2p

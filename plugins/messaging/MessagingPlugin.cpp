@@ -1,0 +1,124 @@
+#include "MessagingPlugin.h"
+#include "p2p/Errors.h"
+#include "p2p/Json.h"
+#include "p2p/Metrics.h"
+#include "p2p/NodeContext.h"
+#include <Poco/DateTimeFormat.h>
+#include <Poco/DateTimeFormatter.h>
+#include <Poco/NumberParser.h>
+
+namespace p2p::messaging {
+
+namespace {
+
+constexpr std::size_t kMaxSenderBytes = 128;
+
+/// Control characters from the network must not forge extra log lines.
+std::string printable(const std::string& text)
+{
+	static const char hex[] = "0123456789abcdef";
+	std::string out;
+	out.reserve(text.size());
+	for (unsigned char c : text)
+	{
+		if (c == '\n') out += "\\n";
+		else if (c == '\r') out += "\\r";
+		else if (c == '\t') out += "\\t";
+		else if (c < 0x20 || c == 0x7f) { out += "\\x"; out += hex[c >> 4]; out += hex[c & 15]; }
+		else out += static_cast<char>(c);
+	}
+	return out;
+}
+
+} // namespace
+
+std::string MessagingPlugin::name() const
+{
+	return "messaging";
+}
+
+std::string MessagingPlugin::version() const
+{
+	return "1.0.0";
+}
+
+void MessagingPlugin::start(NodeContext& context)
+{
+	_context = &context;
+	const int inboxSize = context.config().getInt("inbox_size", 100);
+	const int maxMessageBytes = context.config().getInt("max_message_bytes", 64 * 1024);
+	if (inboxSize < 1 || inboxSize > 1000000)
+		throw Poco::InvalidArgumentException("messaging.inbox_size must be between 1 and 1000000");
+	if (maxMessageBytes < 1)
+		throw Poco::InvalidArgumentException("messaging.max_message_bytes must be at least 1");
+	_inbox = std::make_unique<Inbox>(static_cast<std::size_t>(inboxSize));
+	_maxMessageBytes = static_cast<std::size_t>(maxMessageBytes);
+
+	_received = &context.metrics().counter("p2p_messaging_received_total", "Messages received with POST /message.");
+	context.metrics().gauge("p2p_messaging_inbox_messages", "Messages held in the inbox.", {},
+	                        [inbox = _inbox.get()] { return static_cast<double>(inbox->size()); });
+
+	RouteOptions json;
+	json.body = Body::Json;
+	// The body holds the message plus a little JSON around it.
+	json.maxBodyBytes = static_cast<std::streamsize>(_maxMessageBytes + kMaxSenderBytes + 1024);
+	context.router().add("POST", "/message", [this](Request& rq, Response& rs) { receive(rq, rs); }, json);
+	context.router().add("GET", "/messages", [this](Request& rq, Response& rs) { list(rq, rs); });
+}
+
+void MessagingPlugin::stop()
+{
+	// Nothing runs in the background; the inbox goes with the plugin.
+}
+
+void MessagingPlugin::receive(Request& request, Response& response)
+{
+	auto body = request.jsonObject();
+	const std::string sender = json::requireString(*body, "sender_id");
+	const std::string text = json::requireString(*body, "message");
+	if (sender.empty()) throw BadRequestException("field 'sender_id' must not be empty");
+	if (sender.size() > kMaxSenderBytes)
+		throw BadRequestException("field 'sender_id' is longer than " + std::to_string(kMaxSenderBytes) + " bytes");
+	if (text.size() > _maxMessageBytes)
+		throw PayloadTooLargeException("field 'message' is longer than messaging.max_message_bytes = " +
+		                               std::to_string(_maxMessageBytes) + " bytes");
+
+	_inbox->add(sender, text);
+	_received->inc();
+	_context->logger().information("Received message from " + printable(sender) + ": " + printable(text));
+
+	auto answer = json::object();
+	answer->set("status", "received");
+	response.json(answer);
+}
+
+void MessagingPlugin::list(Request& request, Response& response)
+{
+	std::size_t limit = _inbox->capacity();
+	if (request.hasQuery("limit"))
+	{
+		unsigned value = 0;
+		if (!Poco::NumberParser::tryParseUnsigned(request.query("limit"), value) || value == 0)
+			throw BadRequestException("query parameter 'limit' must be a positive whole number");
+		limit = value;
+	}
+	Poco::JSON::Array::Ptr messages = new Poco::JSON::Array;
+	for (const auto& message : _inbox->recent(limit))
+	{
+		auto item = json::object();
+		item->set("sequence", message.sequence);
+		item->set("sender_id", message.sender);
+		item->set("message", message.text);
+		item->set("received_at", Poco::DateTimeFormatter::format(message.received, Poco::DateTimeFormat::ISO8601_FRAC_FORMAT));
+		messages->add(item);
+	}
+	auto answer = json::object();
+	answer->set("messages", messages);
+	answer->set("count", messages->size());
+	answer->set("total_received", _inbox->total());
+	response.json(answer);
+}
+
+} // namespace p2p::messaging
+
+P2P_EXPORT_PLUGIN(p2p::messaging::MessagingPlugin)
