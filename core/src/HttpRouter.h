@@ -38,7 +38,7 @@ public:
 	HttpRouter(Settings settings, MetricsRegistry& metrics);
 	~HttpRouter() override;
 
-	void add(const std::string& method, const std::string& pattern, Handler handler, RouteOptions options) override;
+	void add(const std::string& method, const std::string& pattern, Handler handler, RouteOptions options = {}) override;
 
 	/// No more routes; called just before the server starts.
 	void freeze();

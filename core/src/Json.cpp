@@ -11,8 +11,14 @@ Poco::Dynamic::Var parse(const std::string& text)
 {
 	try
 	{
-		Poco::JSON::Parser parser;
-		return parser.parse(text);
+		// POCO 1.11 parses only objects and arrays at the top level; RFC 8259
+		// allows any value, so a scalar is parsed as the one element of an
+		// array (the parser still rejects anything after the closing bracket).
+		const auto first = text.find_first_not_of(" \t\r\n");
+		const bool container = first != std::string::npos && (text[first] == '{' || text[first] == '[');
+		if (container || first == std::string::npos) return Poco::JSON::Parser().parse(text);
+		auto wrapped = Poco::JSON::Parser().parse("[" + text + "]").extract<Poco::JSON::Array::Ptr>();
+		return wrapped->get(0);
 	}
 	catch (const Poco::Exception& exc)
 	{

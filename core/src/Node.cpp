@@ -86,7 +86,10 @@ void Node::bind()
 	try
 	{
 		Poco::Net::SocketAddress address(_settings.host, static_cast<Poco::UInt16>(_settings.port));
-		_socket.bind(address, true);
+		// SO_REUSEADDR so a restarted node can bind over its old TIME_WAIT
+		// connections; never SO_REUSEPORT, which would let two nodes share
+		// a port without a word.
+		_socket.bind(address, true, false);
 		_socket.listen(_settings.backlog);
 	}
 	catch (const Poco::Exception& exc)

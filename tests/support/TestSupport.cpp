@@ -1,0 +1,76 @@
+#include "TestSupport.h"
+#include <Poco/File.h>
+#include <Poco/Net/HTTPClientSession.h>
+#include <Poco/Net/HTTPRequest.h>
+#include <Poco/Net/HTTPResponse.h>
+#include <Poco/Path.h>
+#include <Poco/StreamCopier.h>
+#include <Poco/Stopwatch.h>
+#include <Poco/TemporaryFile.h>
+#include <Poco/Thread.h>
+#include <sstream>
+
+namespace p2p::test {
+
+std::string binDir() { return P2P_TEST_BIN_DIR; }
+std::string pluginDir() { return P2P_TEST_PLUGIN_DIR; }
+std::string testPluginDir() { return P2P_TEST_EXTRA_PLUGIN_DIR; }
+std::string sourceDir() { return P2P_TEST_SOURCE_DIR; }
+
+TempDir::TempDir()
+{
+	Poco::Path path(Poco::TemporaryFile::tempName());
+	path.makeDirectory();
+	Poco::File(path).createDirectories();
+	_path = path.toString();
+}
+
+TempDir::~TempDir()
+{
+	try
+	{
+		Poco::File(_path).remove(true);
+	}
+	catch (...)
+	{
+		// A test's leftovers in /tmp are not worth failing a destructor.
+	}
+}
+
+HttpResult http(Poco::UInt16 port, const std::string& method, const std::string& path, const std::string& body,
+                const std::string& contentType, const std::map<std::string, std::string>& headers)
+{
+	Poco::Net::HTTPClientSession session("127.0.0.1", port);
+	session.setTimeout(Poco::Timespan(10, 0));
+	Poco::Net::HTTPRequest request(method, path, Poco::Net::HTTPMessage::HTTP_1_1);
+	for (const auto& [name, value] : headers) request.set(name, value);
+	if (!body.empty() || method == "POST" || method == "PUT")
+	{
+		if (!contentType.empty()) request.setContentType(contentType);
+		request.setContentLength(static_cast<std::streamsize>(body.size()));
+	}
+	session.sendRequest(request) << body;
+	Poco::Net::HTTPResponse response;
+	std::istream& in = session.receiveResponse(response);
+	HttpResult result;
+	result.status = response.getStatus();
+	for (const auto& [name, value] : response) result.headers.add(name, value);
+	std::ostringstream out;
+	Poco::StreamCopier::copyStream(in, out);
+	result.body = out.str();
+	return result;
+}
+
+bool eventually(const std::function<bool()>& condition, Poco::Timespan timeout)
+{
+	Poco::Stopwatch clock;
+	clock.start();
+	while (true)
+	{
+		if (condition()) return true;
+		if (clock.elapsed() > timeout.totalMicroseconds()) return false;
+		Poco::Thread::sleep(10);
+	}
+}
+
+} // namespace p2p::test

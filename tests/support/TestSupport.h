@@ -1,0 +1,54 @@
+#ifndef P2P_TestSupport_INCLUDED
+#define P2P_TestSupport_INCLUDED
+
+#include <Poco/Net/NameValueCollection.h>
+#include <Poco/Timespan.h>
+#include <Poco/Types.h>
+#include <functional>
+#include <map>
+#include <string>
+
+namespace p2p::test {
+
+/// Where the build put things (set by tests/CMakeLists.txt).
+std::string binDir();
+std::string pluginDir();
+std::string testPluginDir();
+std::string sourceDir();
+
+/// A fresh directory under the system temp dir, removed with everything in
+/// it when the object goes.
+class TempDir
+{
+public:
+	TempDir();
+	~TempDir();
+	TempDir(const TempDir&) = delete;
+	TempDir& operator=(const TempDir&) = delete;
+
+	const std::string& path() const { return _path; }
+	std::string file(const std::string& name) const { return _path + name; }
+
+private:
+	std::string _path; ///< with a trailing slash
+};
+
+struct HttpResult
+{
+	int status = 0;
+	std::string body;
+	Poco::Net::NameValueCollection headers;
+};
+
+/// One HTTP exchange with 127.0.0.1:port on a fresh connection.
+HttpResult http(Poco::UInt16 port, const std::string& method, const std::string& path, const std::string& body = "",
+                const std::string& contentType = "application/json",
+                const std::map<std::string, std::string>& headers = {});
+
+/// Polls condition every few milliseconds until it holds or the timeout
+/// passes; returns whether it held. The one way tests wait for anything.
+bool eventually(const std::function<bool()>& condition, Poco::Timespan timeout = Poco::Timespan(10, 0));
+
+} // namespace p2p::test
+
+#endif
