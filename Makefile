@@ -23,7 +23,7 @@ help:
 	@echo "make test      install what is missing, build, run every test (CTest)"
 	@echo "make build     configure and build into $(BUILD_DIR)/"
 	@echo "make bench     loopback benchmarks against nginx (wrk)"
-	@echo "make sanitize  build into $(SAN_DIR)/ with -fsanitize=$(SANITIZE) and run every test"
+	@echo "make sanitize  build into $(SAN_DIR)/ with -fsanitize=$(SANITIZE) -Werror and run every test"
 	@echo "make deps      apt-get install the missing packages: $(PACKAGES)"
 	@echo "make clean     remove build output"
 
@@ -47,7 +47,7 @@ test: build
 	cd $(BUILD_DIR) && ctest --output-on-failure -j $(JOBS)
 
 sanitize: deps
-	cmake -S . -B $(SAN_DIR) -DCMAKE_BUILD_TYPE=Debug -DP2P_SANITIZE=$(SANITIZE)
+	cmake -S . -B $(SAN_DIR) -DCMAKE_BUILD_TYPE=Debug -DP2P_SANITIZE=$(SANITIZE) -DP2P_WERROR=ON
 	cmake --build $(SAN_DIR) -j $(JOBS)
 	cd $(SAN_DIR) && ctest --output-on-failure -j $(JOBS)
 
