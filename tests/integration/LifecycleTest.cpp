@@ -1,4 +1,5 @@
 #include "NodeProcess.h"
+#include <Poco/DirectoryIterator.h>
 #include <Poco/File.h>
 #include <Poco/FileStream.h>
 #include <Poco/JSON/Object.h>
@@ -23,6 +24,7 @@ class LifecycleTest: public CppUnit::TestFixture
 	CPPUNIT_TEST(testBadSettingIsOneLine);
 	CPPUNIT_TEST(testTakenPortIsOneLine);
 	CPPUNIT_TEST(testDaemonWithPidFile);
+	CPPUNIT_TEST(testEveryShippedConfigStarts);
 	CPPUNIT_TEST_SUITE_END();
 
 public:
@@ -145,6 +147,23 @@ public:
 		::kill(pid, SIGTERM);
 		CPPUNIT_ASSERT(p2p::test::eventually([&] { return ::kill(pid, 0) != 0; }));
 		CPPUNIT_ASSERT(p2p::test::eventually([&] { return !Poco::File(pidFile).exists(); }));
+	}
+
+	void testEveryShippedConfigStarts()
+	{
+		std::vector<std::string> files{p2p::test::sourceDir() + "/config/node.properties"};
+		Poco::DirectoryIterator end;
+		for (Poco::DirectoryIterator it(p2p::test::sourceDir() + "/config/examples"); it != end; ++it)
+		{
+			if (it.path().getExtension() == "properties") files.push_back(it.path().toString());
+		}
+		CPPUNIT_ASSERT(files.size() >= 2);
+		for (const auto& file : files)
+		{
+			NodeProcess node({"--config", file});
+			const auto port = node.waitUntilListening();
+			CPPUNIT_ASSERT_EQUAL_MESSAGE(file, 200, p2p::test::http(port, "GET", "/health").status);
+		}
 	}
 
 private:
