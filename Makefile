@@ -4,31 +4,35 @@
 BUILD_DIR   ?= build
 BUILD_TYPE  ?= RelWithDebInfo
 JOBS        ?= $(shell nproc)
-NODES       ?= 100
 BASE_PORT   ?= 5000
 SANITIZE    ?= address,undefined
 SAN_DIR     ?= build-sanitize
+FUZZ_DIR    ?= build-fuzz
+FUZZ_SECONDS ?= 60
 
 # Debian packages the build, the tests and the benchmarks need.
 PACKAGES := cmake g++ make pkg-config libpoco-dev libcppunit-dev curl wrk nginx-light
 
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
-.PHONY: all deps build test run bench sanitize clean help
+FUZZ_PACKAGES := clang libclang-rt-14-dev
+
+.PHONY: all deps build test run bench sanitize fuzz clean help
 
 all: build
 
 help:
-	@echo "make run       install what is missing, build, start a bootstrap node and $(NODES) peers"
+	@echo "make run       install what is missing, build, start a node on port $(BASE_PORT)"
 	@echo "make test      install what is missing, build, run every test (CTest)"
 	@echo "make build     configure and build into $(BUILD_DIR)/"
 	@echo "make bench     loopback benchmarks against nginx (wrk)"
 	@echo "make sanitize  build into $(SAN_DIR)/ with -fsanitize=$(SANITIZE) -Werror and run every test"
+	@echo "make fuzz      build the libFuzzer targets with clang, run each for FUZZ_SECONDS=$(FUZZ_SECONDS)"
 	@echo "make deps      apt-get install the missing packages: $(PACKAGES)"
 	@echo "make clean     remove build output"
 
 deps:
-	@missing=""; for p in $(PACKAGES); do \
+	@missing=""; for p in $(PACKAGES) $(EXTRA_PACKAGES); do \
 	  dpkg-query -W -f='$${Status}' $$p 2>/dev/null | grep -q "ok installed" || missing="$$missing $$p"; \
 	done; \
 	if [ -n "$$missing" ]; then \
@@ -51,6 +55,21 @@ sanitize: deps
 	cmake --build $(SAN_DIR) -j $(JOBS)
 	cd $(SAN_DIR) && ctest --output-on-failure -j $(JOBS)
 
+fuzz:
+	$(MAKE) deps EXTRA_PACKAGES="$(FUZZ_PACKAGES)"
+	cmake -S . -B $(FUZZ_DIR) -DCMAKE_BUILD_TYPE=RelWithDebInfo -DCMAKE_CXX_COMPILER=clang++ \
+	      -DP2P_BUILD_FUZZERS=ON -DP2P_BUILD_TESTS=OFF
+	cmake --build $(FUZZ_DIR) -j $(JOBS)
+	@for target in $(FUZZ_DIR)/bin/fuzz-*; do \
+	  name=$${target##*/fuzz-}; corpus=$(FUZZ_DIR)/corpus/$$name; log=$(FUZZ_DIR)/$$name.log; \
+	  mkdir -p $$corpus && cp tests/fuzz/corpus/$$name/* $$corpus/; \
+	  echo "== $$name: $(FUZZ_SECONDS) s"; \
+	  if ! $$target -max_total_time=$(FUZZ_SECONDS) -print_final_stats=1 $$corpus > $$log 2>&1; then \
+	    tail -40 $$log; echo "fuzz target $$name failed; see $$log"; exit 1; \
+	  fi; \
+	  grep -E "^#[0-9]+ +DONE|stat::number_of_executed_units" $$log; \
+	done
+
 run: build
 	$(BUILD_DIR)/bin/p2p-node --config config/node.properties -Dhttp.port=$(BASE_PORT)
 
@@ -58,4 +77,4 @@ bench: build
 	tests/bench/run-bench.sh $(BUILD_DIR)
 
 clean:
-	rm -rf $(BUILD_DIR) $(SAN_DIR)
+	rm -rf $(BUILD_DIR) $(SAN_DIR) $(FUZZ_DIR)

@@ -8,10 +8,10 @@
 #include <Poco/Net/HTTPServerRequest.h>
 #include <Poco/Net/HTTPServerResponse.h>
 #include <Poco/Net/MediaType.h>
-#include <Poco/Random.h>
 #include <Poco/Stopwatch.h>
 #include <Poco/String.h>
 #include <Poco/Thread.h>
+#include <Poco/UUIDGenerator.h>
 
 namespace p2p {
 
@@ -72,7 +72,9 @@ HttpRouter::HttpRouter(Settings settings, MetricsRegistry& metrics):
 	_metrics(metrics),
 	_accessLogger(Poco::Logger::get("http.access")),
 	_logger(Poco::Logger::get("http")),
-	_requestIdPrefix(Poco::NumberFormatter::formatHex(Poco::Random().next() ^ static_cast<Poco::UInt32>(time(nullptr)), 8))
+	// A random prefix per process keeps ids unique across nodes and restarts
+	// while each request only pays for an atomic increment.
+	_requestIdPrefix(Poco::UUIDGenerator::defaultGenerator().createRandom().toString().substr(0, 8))
 {
 }
 
