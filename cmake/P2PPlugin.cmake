@@ -14,7 +14,8 @@ function(p2p_add_plugin name)
     OUTPUT_NAME p2p-${name}
     PREFIX lib
     LIBRARY_OUTPUT_DIRECTORY ${ARG_OUTPUT_DIRECTORY}
-    INSTALL_RPATH "$ORIGIN/../../${CMAKE_INSTALL_LIBDIR}")
+    # Installed as <libdir>/p2p-node/plugins/*.so beside <libdir>/libp2p-core.so.
+    INSTALL_RPATH "$ORIGIN/../..")
   target_link_libraries(${target} PRIVATE p2p-core ${ARG_LIBRARIES})
   set(P2P_LAST_PLUGIN_TARGET ${target} PARENT_SCOPE)
 endfunction()

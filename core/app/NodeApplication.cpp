@@ -8,6 +8,7 @@
 #include <Poco/Util/IntValidator.h>
 #include <Poco/Util/Option.h>
 #include <Poco/Util/OptionCallback.h>
+#include <cstdlib>
 #include <iostream>
 #include <memory>
 #include <unistd.h>
@@ -125,7 +126,13 @@ int NodeApplication::main(const std::vector<std::string>&)
 	                     node->identity().advertisedUrl);
 	waitForTerminationRequest();
 	logger().information("stopping");
-	node->stop();
+	if (!node->stop())
+	{
+		// Threads are still inside plugin code: destructors would pull the
+		// plugins out from under them. Leave now, with a status that says so.
+		logger().fatal("stopped with requests stuck in their handlers");
+		std::_Exit(EXIT_SOFTWARE);
+	}
 	logger().information("stopped");
 	return EXIT_OK;
 }

@@ -31,8 +31,11 @@ int ErrorMapper::statusFor(const Poco::Exception& exc)
 	if (is<Poco::NoPermissionException>(exc)) return S::HTTP_FORBIDDEN;
 	if (is<Poco::NotFoundException>(exc)) return S::HTTP_NOT_FOUND;
 	if (is<ConflictException>(exc) || is<Poco::ExistsException>(exc)) return S::HTTP_CONFLICT;
-	if (is<Poco::TimeoutException>(exc)) return S::HTTP_GATEWAY_TIMEOUT;
-	if (is<BadGatewayException>(exc) || is<Poco::Net::NetException>(exc)) return S::HTTP_BAD_GATEWAY;
+	// Gateway statuses only for what a plugin says went wrong upstream: a
+	// bare socket timeout in a handler is the client being slow.
+	if (is<GatewayTimeoutException>(exc)) return S::HTTP_GATEWAY_TIMEOUT;
+	if (is<Poco::TimeoutException>(exc)) return S::HTTP_REQUEST_TIMEOUT;
+	if (is<BadGatewayException>(exc)) return S::HTTP_BAD_GATEWAY;
 	if (is<ServiceUnavailableException>(exc)) return S::HTTP_SERVICE_UNAVAILABLE;
 	if (is<InsufficientStorageException>(exc)) return 507;
 	if (is<LoopDetectedException>(exc)) return 508;

@@ -1,6 +1,7 @@
 #include "Node.h"
 #include "NodeIdStore.h"
 #include "p2p/Errors.h"
+#include "p2p/Settings.h"
 #include <Poco/Format.h>
 #include <Poco/Net/HTTPServerParams.h>
 #include <Poco/Net/NetException.h>
@@ -13,30 +14,7 @@ namespace {
 
 int intSetting(const Poco::Util::AbstractConfiguration& config, const std::string& key, int defaultValue, int min, int max)
 {
-	int value;
-	try
-	{
-		value = config.getInt(key, defaultValue);
-	}
-	catch (const Poco::SyntaxException&)
-	{
-		throw StartupException("property " + key + " must be a whole number, not '" + config.getString(key) + "'");
-	}
-	if (value < min || value > max)
-		throw StartupException(Poco::format("property %s must be between %d and %d, not %d", key, min, max, value));
-	return value;
-}
-
-bool boolSetting(const Poco::Util::AbstractConfiguration& config, const std::string& key, bool defaultValue)
-{
-	try
-	{
-		return config.getBool(key, defaultValue);
-	}
-	catch (const Poco::SyntaxException&)
-	{
-		throw StartupException("property " + key + " must be true or false, not '" + config.getString(key) + "'");
-	}
+	return settings::getInt(config, "", key, defaultValue, min, max);
 }
 
 } // namespace
@@ -64,7 +42,7 @@ Node::ServerSettings Node::readServerSettings(const Poco::Util::AbstractConfigur
 	s.maxThreads = intSetting(config, "http.max_threads", 64, s.minThreads, 4096);
 	s.maxQueued = intSetting(config, "http.max_queued", 256, 1, 65536);
 	s.backlog = intSetting(config, "http.backlog", 256, 1, 65536);
-	s.keepAlive = boolSetting(config, "http.keep_alive", true);
+	s.keepAlive = settings::getBool(config, "", "http.keep_alive", true);
 	s.keepAliveTimeoutMs = intSetting(config, "http.keep_alive_timeout_ms", 10000, 1, 3600 * 1000);
 	s.maxKeepAliveRequests = intSetting(config, "http.max_keep_alive_requests", 0, 0, 1 << 30);
 	s.timeoutMs = intSetting(config, "http.timeout_ms", 30000, 1, 3600 * 1000);
@@ -76,7 +54,7 @@ HttpRouter::Settings Node::readRouterSettings(const Poco::Util::AbstractConfigur
 {
 	HttpRouter::Settings s;
 	s.maxBodyBytes = intSetting(config, "http.max_body_bytes", 1024 * 1024, 1, 1 << 30);
-	s.accessLog = boolSetting(config, "http.access_log", true);
+	s.accessLog = settings::getBool(config, "", "http.access_log", true);
 	return s;
 }
 
@@ -143,21 +121,41 @@ void Node::start()
 	_running = true;
 }
 
-void Node::stop()
+bool Node::stop()
 {
-	if (!_running) return;
+	if (!_running) return true;
 	_running = false;
-	// Stop accepting; connections close after the request they are serving.
-	_server->stopAll(false);
-	if (!_router->waitUntilIdle(Poco::Timespan(static_cast<long>(_settings.shutdownTimeoutMs) * 1000)))
+	const Poco::Timespan drainTimeout(static_cast<long>(_settings.shutdownTimeoutMs) * 1000);
+	// Stop accepting and close the listening socket, so new clients are
+	// refused instead of waiting in the backlog of a node that is leaving.
+	_server->stop();
+	_socket.close();
+	bool idle = _router->waitUntilIdle(drainTimeout);
+	if (idle)
 	{
-		_logger.warning("%d requests still running after http.shutdown_timeout_ms=%d; aborting them",
+		// Nothing in flight: close the idle keep-alive connections.
+		_server->stopAll(false);
+	}
+	else
+	{
+		_logger.warning("%d requests still running after http.shutdown_timeout_ms=%d; closing their connections",
 		                _router->inFlight(), _settings.shutdownTimeoutMs);
+		// stopAll(false) would wait for them without a bound; aborting shuts
+		// their sockets down, which ends handlers blocked on the network.
 		_server->stopAll(true);
+		idle = _router->waitUntilIdle(Poco::Timespan(1, 0));
+	}
+	if (!idle)
+	{
+		// A handler that ignores its closed connection still runs plugin
+		// code: stopping plugins under it could crash. Leave them be.
+		_logger.error("%d requests are stuck in their handlers; not stopping plugins", _router->inFlight());
+		return false;
 	}
 	_plugins.stop();
 	_threads->joinAll();
 	_server.reset();
+	return true;
 }
 
 } // namespace p2p

@@ -40,7 +40,10 @@ public:
 
 	/// Stops accepting connections, lets requests in flight finish (up to
 	/// http.shutdown_timeout_ms), then stops plugins in reverse order.
-	void stop();
+	/// Returns false when handlers were still stuck after the timeout and
+	/// their connections were aborted: the plugins were then left running
+	/// and the caller should exit the process without further clean-up.
+	bool stop();
 
 	const NodeIdentity& identity() const { return _identity; }
 	Poco::UInt16 port() const { return _socket.address().port(); }

@@ -6,7 +6,7 @@ namespace p2p {
 // alone and the manifest check in every plugin library compares equal.
 Plugin::~Plugin() = default;
 
-std::vector<std::string> Plugin::requires() const
+std::vector<std::string> Plugin::dependencies() const
 {
 	return {};
 }

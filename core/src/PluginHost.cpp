@@ -175,19 +175,19 @@ void PluginHost::load()
 	}
 
 	std::vector<Loaded> loaded;
-	std::map<std::string, std::vector<std::string>> requires;
+	std::map<std::string, std::vector<std::string>> dependencies;
 	for (const auto& name : names)
 	{
 		Loaded entry;
 		entry.name = name;
 		entry.library = locate(name);
 		entry.plugin = instantiate(name, entry.library);
-		requires[name] = entry.plugin->requires();
+		dependencies[name] = entry.plugin->dependencies();
 		loaded.push_back(std::move(entry));
 	}
 
 	_plugins.clear();
-	for (const auto& name : PluginOrder::startOrder(names, requires))
+	for (const auto& name : PluginOrder::startOrder(names, dependencies))
 	{
 		auto it = std::find_if(loaded.begin(), loaded.end(), [&](const Loaded& l) { return l.name == name; });
 		_plugins.push_back(std::move(*it));
@@ -230,10 +230,18 @@ void PluginHost::stop()
 			it->plugin->stop();
 			_logger.information("stopped plugin '%s'", it->name);
 		}
-		catch (const std::exception& exc)
+		catch (const Poco::Exception& exc)
 		{
 			// stop() must not throw; when it does, the others still stop.
+			_logger.error("plugin '%s' threw while stopping: %s", it->name, exc.displayText());
+		}
+		catch (const std::exception& exc)
+		{
 			_logger.error("plugin '%s' threw while stopping: %s", it->name, std::string(exc.what()));
+		}
+		catch (...)
+		{
+			_logger.error("plugin '%s' threw an unknown exception while stopping", it->name);
 		}
 	}
 }

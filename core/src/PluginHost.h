@@ -29,7 +29,9 @@ struct PluginInfo
 ///
 /// Owns the loaded libraries: anything a plugin handed out (route handlers,
 /// services, gauge callbacks) holds code from its library, so the host must
-/// outlive all of those. Used from the main thread only.
+/// outlive all of those. load(), start() and stop() run on the main thread;
+/// plugins() is also called from HTTP threads (GET /status), which is safe
+/// because the list does not change between start() and stop().
 class PluginHost
 {
 public:

@@ -6,13 +6,13 @@
 namespace p2p {
 
 std::vector<std::string> PluginOrder::startOrder(const std::vector<std::string>& names,
-                                                 const std::map<std::string, std::vector<std::string>>& requires)
+                                                 const std::map<std::string, std::vector<std::string>>& dependencies)
 {
 	const std::set<std::string> loaded(names.begin(), names.end());
 	for (const auto& name : names)
 	{
-		auto it = requires.find(name);
-		if (it == requires.end()) continue;
+		auto it = dependencies.find(name);
+		if (it == dependencies.end()) continue;
 		for (const auto& needed : it->second)
 		{
 			if (!loaded.count(needed))
@@ -28,8 +28,8 @@ std::vector<std::string> PluginOrder::startOrder(const std::vector<std::string>&
 	while (!pending.empty())
 	{
 		auto ready = std::find_if(pending.begin(), pending.end(), [&](const std::string& name) {
-			auto it = requires.find(name);
-			if (it == requires.end()) return true;
+			auto it = dependencies.find(name);
+			if (it == dependencies.end()) return true;
 			return std::all_of(it->second.begin(), it->second.end(),
 			                   [&](const std::string& needed) { return started.count(needed) > 0; });
 		});

@@ -11,12 +11,13 @@ namespace p2p {
 class PluginOrder
 {
 public:
-	/// names: plugins in plugins.load order; requires: what each needs.
+	/// names: plugins in plugins.load order; dependencies: what each needs.
 	/// Returns a start order that keeps plugins.load order where the
 	/// dependencies allow it. Throws StartupException naming the plugin
-	/// for a requirement that is not loaded, or the plugins on a cycle.
+	/// for a dependency that is not loaded, or the plugins that cannot start
+	/// because of a cycle (those on it and those waiting for them).
 	static std::vector<std::string> startOrder(const std::vector<std::string>& names,
-	                                           const std::map<std::string, std::vector<std::string>>& requires);
+	                                           const std::map<std::string, std::vector<std::string>>& dependencies);
 };
 
 } // namespace p2p

@@ -3,6 +3,7 @@
 #include "p2p/Json.h"
 #include "p2p/Metrics.h"
 #include "p2p/NodeContext.h"
+#include "p2p/Settings.h"
 #include <Poco/DateTimeFormat.h>
 #include <Poco/DateTimeFormatter.h>
 #include <Poco/NumberParser.h>
@@ -13,7 +14,8 @@ namespace {
 
 constexpr std::size_t kMaxSenderBytes = 128;
 
-/// Control characters from the network must not forge extra log lines.
+/// Control characters from the network must not forge extra log lines, and
+/// a backslash is doubled so an escape cannot be faked either.
 std::string printable(const std::string& text)
 {
 	static const char hex[] = "0123456789abcdef";
@@ -21,7 +23,8 @@ std::string printable(const std::string& text)
 	out.reserve(text.size());
 	for (unsigned char c : text)
 	{
-		if (c == '\n') out += "\\n";
+		if (c == '\\') out += "\\\\";
+		else if (c == '\n') out += "\\n";
 		else if (c == '\r') out += "\\r";
 		else if (c == '\t') out += "\\t";
 		else if (c < 0x20 || c == 0x7f) { out += "\\x"; out += hex[c >> 4]; out += hex[c & 15]; }
@@ -45,12 +48,8 @@ std::string MessagingPlugin::version() const
 void MessagingPlugin::start(NodeContext& context)
 {
 	_context = &context;
-	const int inboxSize = context.config().getInt("inbox_size", 100);
-	const int maxMessageBytes = context.config().getInt("max_message_bytes", 64 * 1024);
-	if (inboxSize < 1 || inboxSize > 1000000)
-		throw Poco::InvalidArgumentException("messaging.inbox_size must be between 1 and 1000000");
-	if (maxMessageBytes < 1)
-		throw Poco::InvalidArgumentException("messaging.max_message_bytes must be at least 1");
+	const int inboxSize = settings::getInt(context.config(), name(), "inbox_size", 100, 1, 1000000);
+	const int maxMessageBytes = settings::getInt(context.config(), name(), "max_message_bytes", 64 * 1024, 1, 16 * 1024 * 1024);
 	_inbox = std::make_unique<Inbox>(static_cast<std::size_t>(inboxSize));
 	_maxMessageBytes = static_cast<std::size_t>(maxMessageBytes);
 

@@ -19,6 +19,7 @@ class LifecycleTest: public CppUnit::TestFixture
 	CPPUNIT_TEST(testVersion);
 	CPPUNIT_TEST(testSigtermStopsCleanly);
 	CPPUNIT_TEST(testSigtermLetsRequestsInFlightFinish);
+	CPPUNIT_TEST(testStuckRequestDoesNotHoldShutdown);
 	CPPUNIT_TEST(testDefinesOverrideTheConfigFile);
 	CPPUNIT_TEST(testNodeIdSurvivesRestart);
 	CPPUNIT_TEST(testBadSettingIsOneLine);
@@ -76,6 +77,34 @@ public:
 		// Plugins stop after the request, never under it.
 		const std::string out = node.output();
 		CPPUNIT_ASSERT(out.find("GET /testkit/slow?ms=1500 HTTP/1.1\" 200") < out.find("testkit stopped"));
+	}
+
+	void testStuckRequestDoesNotHoldShutdown()
+	{
+		NodeProcess node({"-Dplugins.load=testkit", "-Dplugins.path=" + p2p::test::testPluginDir(),
+		                  "-Dhttp.shutdown_timeout_ms=200"});
+		const auto port = node.waitUntilListening();
+		Poco::Thread client;
+		client.startFunc([&] {
+			try
+			{
+				p2p::test::http(port, "GET", "/testkit/slow?ms=5000");
+			}
+			catch (const Poco::Exception&)
+			{
+				// The node gives up on this request: that is the point.
+			}
+		});
+		CPPUNIT_ASSERT(p2p::test::eventually([&] {
+			return p2p::test::http(port, "GET", "/metrics").body.find("p2p_http_requests_in_flight 2") != std::string::npos;
+		}));
+		node.terminate();
+		// Bounded: the drain timeout plus a one-second grace, well before the handler ends.
+		const int status = node.waitForExit(Poco::Timespan(4, 0));
+		client.join();
+		CPPUNIT_ASSERT(status != 0);
+		CPPUNIT_ASSERT(node.output().find("requests are stuck in their handlers; not stopping plugins") != std::string::npos);
+		CPPUNIT_ASSERT(node.output().find("testkit stopped") == std::string::npos);
 	}
 
 	void testDefinesOverrideTheConfigFile()

@@ -15,7 +15,7 @@ class TestkitClientPlugin: public p2p::Plugin
 public:
 	std::string name() const override { return "testkit-client"; }
 	std::string version() const override { return "0.1.0"; }
-	std::vector<std::string> requires() const override { return {"testkit"}; }
+	std::vector<std::string> dependencies() const override { return {"testkit"}; }
 
 	void start(p2p::NodeContext& context) override
 	{

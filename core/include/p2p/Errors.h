@@ -10,9 +10,13 @@ namespace p2p {
 // "error" sentence of the JSON body, so write it for the user who sent the
 // request: name the bad field or value.
 //
-// POCO's own exceptions are mapped too: NotFoundException -> 404,
-// InvalidArgumentException / SyntaxException / DataFormatException -> 400,
-// TimeoutException -> 504, Net::NetException -> 502, anything else -> 500.
+// POCO's own exceptions are mapped too: InvalidArgumentException,
+// SyntaxException, DataFormatException, JSON::JSONException and
+// Net::MessageException -> 400; NoPermissionException -> 403;
+// NotFoundException -> 404; ExistsException -> 409; TimeoutException -> 408
+// (the client was too slow); anything else -> 500 with a generic sentence.
+// A failure talking to another node is a BadGateway/GatewayTimeout/
+// ServiceUnavailable exception of ours, thrown where it is understood.
 
 POCO_DECLARE_EXCEPTION(, BadRequestException, Poco::InvalidArgumentException)        // 400
 POCO_DECLARE_EXCEPTION(, ForbiddenException, Poco::NoPermissionException)            // 403

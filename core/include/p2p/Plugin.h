@@ -30,7 +30,7 @@ public:
 	virtual std::string version() const = 0;
 
 	/// Names of plugins this one needs; they are started before it.
-	virtual std::vector<std::string> requires() const;
+	virtual std::vector<std::string> dependencies() const;
 
 	virtual void start(NodeContext& context) = 0;
 

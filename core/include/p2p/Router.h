@@ -11,12 +11,14 @@ namespace p2p {
 /// What the router does with a request body before the handler runs.
 enum class Body
 {
-	/// The route takes no body; one that is sent is not read (the connection
-	/// is closed afterwards so it cannot be mistaken for the next request).
+	/// The route takes no body; one that is sent is discarded (up to 4 MiB,
+	/// so the client sees the answer) and the connection is closed so it
+	/// cannot be mistaken for the next request.
 	None,
-	/// A JSON document: Content-Type must be JSON (415), its length within
-	/// the route's limit (413, checked before reading), and it must parse
-	/// (400). The handler finds it in Request::json().
+	/// A JSON document: a Content-Type, when given, must be JSON (415; a
+	/// missing one is accepted), the length must be within the route's
+	/// limit (413, checked before reading), and it must parse (400). The
+	/// handler finds it in Request::json().
 	Json,
 	/// The handler reads Request::body() itself (uploads, proxying).
 	Stream

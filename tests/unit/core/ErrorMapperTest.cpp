@@ -38,8 +38,11 @@ public:
 		CPPUNIT_ASSERT_EQUAL(400, ErrorMapper::statusFor(Poco::SyntaxException("x")));
 		CPPUNIT_ASSERT_EQUAL(400, ErrorMapper::statusFor(Poco::JSON::JSONException("x")));
 		CPPUNIT_ASSERT_EQUAL(409, ErrorMapper::statusFor(Poco::ExistsException("x")));
-		CPPUNIT_ASSERT_EQUAL(504, ErrorMapper::statusFor(Poco::TimeoutException("x")));
-		CPPUNIT_ASSERT_EQUAL(502, ErrorMapper::statusFor(Poco::Net::ConnectionRefusedException("x")));
+		CPPUNIT_ASSERT_EQUAL(403, ErrorMapper::statusFor(Poco::NoPermissionException("x")));
+		CPPUNIT_ASSERT_EQUAL(400, ErrorMapper::statusFor(Poco::Net::MessageException("x")));
+		CPPUNIT_ASSERT_EQUAL(408, ErrorMapper::statusFor(Poco::TimeoutException("x")));
+		// Raw network errors are not blamed on a gateway: handlers say so explicitly.
+		CPPUNIT_ASSERT_EQUAL(500, ErrorMapper::statusFor(Poco::Net::ConnectionRefusedException("x")));
 		CPPUNIT_ASSERT_EQUAL(500, ErrorMapper::statusFor(Poco::NullPointerException("x")));
 		CPPUNIT_ASSERT_EQUAL(500, ErrorMapper::statusFor(Poco::IOException("x")));
 	}
