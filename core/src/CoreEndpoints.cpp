@@ -1,6 +1,7 @@
 #include "CoreEndpoints.h"
 #include "PluginHost.h"
 #include "p2p/Json.h"
+#include "p2p/Membership.h"
 #include "p2p/Metrics.h"
 #include "p2p/Router.h"
 #include "p2p/Version.h"
@@ -24,10 +25,13 @@ double residentBytes()
 
 } // namespace
 
-CoreEndpoints::CoreEndpoints(NodeIdentity node, PluginList plugins, MetricsRegistry& metrics):
+CoreEndpoints::CoreEndpoints(NodeIdentity node, PluginList plugins, MetricsRegistry& metrics,
+                             const Membership& membership, std::function<bool()> registered):
 	_node(std::move(node)),
 	_plugins(std::move(plugins)),
-	_metrics(metrics)
+	_metrics(metrics),
+	_membership(membership),
+	_registered(std::move(registered))
 {
 }
 
@@ -53,6 +57,8 @@ void CoreEndpoints::registerOn(Router& router)
 		body->set("plugin_api_version", coreApiVersion());
 		body->set("started_at", Poco::DateTimeFormatter::format(_started, Poco::DateTimeFormat::ISO8601_FORMAT));
 		body->set("uptime_seconds", _started.elapsed() / 1000000);
+		body->set("peers", _membership.alive().size());
+		if (_registered) body->set("registered", _registered());
 		Poco::JSON::Array::Ptr plugins = new Poco::JSON::Array;
 		for (const auto& info : _plugins())
 		{
@@ -63,6 +69,24 @@ void CoreEndpoints::registerOn(Router& router)
 			plugins->add(plugin);
 		}
 		body->set("plugins", plugins);
+		response.json(body);
+	});
+
+	router.add("GET", "/members", [this](Request&, Response& response) {
+		Poco::JSON::Array::Ptr members = new Poco::JSON::Array;
+		for (const auto& member : _membership.members())
+		{
+			auto item = json::object();
+			item->set("id", member.id);
+			item->set("url", member.url);
+			item->set("state", std::string(toString(member.state)));
+			item->set("incarnation", member.incarnation);
+			item->set("last_seen", Poco::DateTimeFormatter::format(member.lastSeen, Poco::DateTimeFormat::ISO8601_FRAC_FORMAT));
+			members->add(item);
+		}
+		auto body = json::object();
+		body->set("self", _node.id);
+		body->set("members", members);
 		response.json(body);
 	});
 
@@ -79,6 +103,8 @@ void CoreEndpoints::registerOn(Router& router)
 	}
 	_metrics.gauge("p2p_uptime_seconds", "Seconds since the node started.", {},
 	               [this] { return static_cast<double>(_started.elapsed()) / 1e6; });
+	_metrics.gauge("p2p_membership_members", "Other nodes in this node's view, by state.", {{"state", "alive"}},
+	               [this] { return static_cast<double>(_membership.alive().size()); });
 	_metrics.gauge("process_resident_memory_bytes", "Resident memory of the node process.", {}, residentBytes);
 }
 

@@ -7,6 +7,7 @@
 #include <Poco/Net/NetException.h>
 #include <Poco/Path.h>
 #include <Poco/String.h>
+#include <Poco/StringTokenizer.h>
 
 namespace p2p {
 
@@ -58,6 +59,25 @@ HttpRouter::Settings Node::readRouterSettings(const Poco::Util::AbstractConfigur
 	return s;
 }
 
+Registrar::Settings Node::readRegistrarSettings(const Poco::Util::AbstractConfiguration& config)
+{
+	Registrar::Settings s;
+	Poco::StringTokenizer urls(config.getString("cluster.bootstrap", ""), ",",
+	                           Poco::StringTokenizer::TOK_TRIM | Poco::StringTokenizer::TOK_IGNORE_EMPTY);
+	for (const auto& url : urls)
+	{
+		if (url.compare(0, 7, "http://") != 0)
+			throw StartupException("cluster.bootstrap must list http:// URLs, not '" + url + "'");
+		s.bootstrapUrls.push_back(url);
+	}
+	s.renewMs = intSetting(config, "cluster.lease_renew_ms", 10000, 100, 3600 * 1000);
+	s.refreshMinMs = intSetting(config, "cluster.peer_refresh_min_ms", 250, 10, 3600 * 1000);
+	s.refreshMaxMs = intSetting(config, "cluster.peer_refresh_max_ms", 5000, static_cast<int>(s.refreshMinMs), 3600 * 1000);
+	s.retryMinMs = intSetting(config, "cluster.retry_min_ms", 200, 1, 3600 * 1000);
+	s.retryMaxMs = intSetting(config, "cluster.retry_max_ms", 5000, static_cast<int>(s.retryMinMs), 3600 * 1000);
+	return s;
+}
+
 void Node::bind()
 {
 	const std::string where = _settings.host + ":" + std::to_string(_settings.port);
@@ -86,10 +106,18 @@ void Node::start()
 	_identity.id = NodeIdStore::resolve(_config.getString("node.id", ""), _dataDir);
 	_identity.advertisedUrl = _config.getString("node.advertise", "http://127.0.0.1:" + port);
 
+	_membership = std::make_unique<Membership>(_identity);
+	Registrar::Settings registrarSettings = readRegistrarSettings(_config);
+	if (!registrarSettings.bootstrapUrls.empty())
+		_registrar = std::make_unique<Registrar>(registrarSettings, *_membership);
+
 	_plugins.load();
-	_endpoints = std::make_unique<CoreEndpoints>(_identity, [this] { return _plugins.plugins(); }, _metrics);
+	std::function<bool()> registered;
+	if (_registrar) registered = [registrar = _registrar.get()] { return registrar->registered(); };
+	_endpoints = std::make_unique<CoreEndpoints>(_identity, [this] { return _plugins.plugins(); }, _metrics,
+	                                             *_membership, registered);
 	_endpoints->registerOn(*_router);
-	_plugins.start(_identity, _dataDir, *_router, _services, _metrics);
+	_plugins.start(_identity, _dataDir, *_router, _services, _metrics, *_membership, _peers);
 
 	try
 	{
@@ -112,6 +140,8 @@ void Node::start()
 		params->setSoftwareVersion(std::string("p2p-node/") + coreVersion());
 		_server = std::make_unique<Poco::Net::HTTPServer>(_router, *_threads, _socket, params);
 		_server->start();
+		// After the server: registering announces a node that already answers.
+		if (_registrar) _registrar->start();
 	}
 	catch (const Poco::Exception& exc)
 	{
@@ -126,6 +156,8 @@ bool Node::stop()
 	if (!_running) return true;
 	_running = false;
 	const Poco::Timespan drainTimeout(static_cast<long>(_settings.shutdownTimeoutMs) * 1000);
+	// Leave first, so others stop sending us work while we drain.
+	if (_registrar) _registrar->stop();
 	// Stop accepting and close the listening socket, so new clients are
 	// refused instead of waiting in the backlog of a node that is leaving.
 	_server->stop();

@@ -4,6 +4,9 @@
 #include "CoreEndpoints.h"
 #include "HttpRouter.h"
 #include "PluginHost.h"
+#include "Registrar.h"
+#include "p2p/Membership.h"
+#include "p2p/PeerClient.h"
 #include "p2p/Metrics.h"
 #include "p2p/NodeContext.h"
 #include "p2p/ServiceRegistry.h"
@@ -67,6 +70,7 @@ private:
 
 	static ServerSettings readServerSettings(const Poco::Util::AbstractConfiguration& config);
 	static HttpRouter::Settings readRouterSettings(const Poco::Util::AbstractConfiguration& config);
+	static Registrar::Settings readRegistrarSettings(const Poco::Util::AbstractConfiguration& config);
 	void bind();
 
 	const Poco::Util::AbstractConfiguration& _config;
@@ -79,6 +83,9 @@ private:
 	ServiceRegistry _services;
 	Poco::SharedPtr<HttpRouter> _router;
 	std::unique_ptr<CoreEndpoints> _endpoints;
+	PeerClient _peers;
+	std::unique_ptr<Membership> _membership;
+	std::unique_ptr<Registrar> _registrar;
 	NodeIdentity _identity;
 	std::string _dataDir;
 	Poco::Net::ServerSocket _socket;

@@ -4,7 +4,8 @@ namespace p2p {
 
 NodeContext::NodeContext(std::string pluginName, NodeIdentity node,
                          Poco::AutoPtr<Poco::Util::AbstractConfiguration> config, std::string dataDir,
-                         Router& router, ServiceRegistry& services, MetricsRegistry& metrics):
+                         Router& router, ServiceRegistry& services, MetricsRegistry& metrics,
+                         Membership& membership, PeerClient& peers):
 	_pluginName(std::move(pluginName)),
 	_node(std::move(node)),
 	_config(std::move(config)),
@@ -12,7 +13,9 @@ NodeContext::NodeContext(std::string pluginName, NodeIdentity node,
 	_logger(Poco::Logger::get(_pluginName)),
 	_router(router),
 	_services(services),
-	_metrics(metrics)
+	_metrics(metrics),
+	_membership(membership),
+	_peers(peers)
 {
 }
 

@@ -195,7 +195,7 @@ void PluginHost::load()
 }
 
 void PluginHost::start(const NodeIdentity& node, const std::string& dataDir, Router& router, ServiceRegistry& services,
-                       MetricsRegistry& metrics)
+                       MetricsRegistry& metrics, Membership& membership, PeerClient& peers)
 {
 	for (auto& entry : _plugins)
 	{
@@ -204,7 +204,7 @@ void PluginHost::start(const NodeIdentity& node, const std::string& dataDir, Rou
 			std::string pluginDir = Poco::Path(dataDir).makeDirectory().pushDirectory(entry.name).toString();
 			Poco::File(pluginDir).createDirectories();
 			entry.context = std::make_unique<NodeContext>(entry.name, node, _config.createView(entry.name), pluginDir,
-			                                              router, services, metrics);
+			                                              router, services, metrics, membership, peers);
 			entry.plugin->start(*entry.context);
 			entry.started = true;
 			_logger.information("started %s", describe(entry));

@@ -50,7 +50,7 @@ public:
 	/// one fails, those already started are stopped again and the failure
 	/// is thrown as a StartupException.
 	void start(const NodeIdentity& node, const std::string& dataDir, Router& router, ServiceRegistry& services,
-	           MetricsRegistry& metrics);
+	           MetricsRegistry& metrics, Membership& membership, PeerClient& peers);
 
 	/// Stops started plugins in reverse start order. Never throws.
 	void stop();

@@ -1,4 +1,5 @@
 #include "NodeProcess.h"
+#include "p2p/Version.h"
 #include <Poco/DirectoryIterator.h>
 #include <Poco/File.h>
 #include <Poco/FileStream.h>
@@ -43,7 +44,7 @@ public:
 		NodeProcess node({"--version"});
 		CPPUNIT_ASSERT_EQUAL(0, node.waitForExit());
 		CPPUNIT_ASSERT(node.output().find("p2p-node 0.") == 0);
-		CPPUNIT_ASSERT(node.output().find("plugin API 1") != std::string::npos);
+		CPPUNIT_ASSERT(node.output().find("plugin API " + std::to_string(P2P_PLUGIN_API_VERSION)) != std::string::npos);
 	}
 
 	void testSigtermStopsCleanly()

@@ -8,7 +8,9 @@
 
 namespace p2p {
 
+class Membership;
 class MetricsRegistry;
+class PeerClient;
 class Router;
 class ServiceRegistry;
 
@@ -27,7 +29,8 @@ class NodeContext
 {
 public:
 	NodeContext(std::string pluginName, NodeIdentity node, Poco::AutoPtr<Poco::Util::AbstractConfiguration> config,
-	            std::string dataDir, Router& router, ServiceRegistry& services, MetricsRegistry& metrics);
+	            std::string dataDir, Router& router, ServiceRegistry& services, MetricsRegistry& metrics,
+	            Membership& membership, PeerClient& peers);
 
 	const std::string& pluginName() const { return _pluginName; }
 	const NodeIdentity& node() const { return _node; }
@@ -46,6 +49,10 @@ public:
 	Router& router() const { return _router; }
 	ServiceRegistry& services() const { return _services; }
 	MetricsRegistry& metrics() const { return _metrics; }
+	/// The node's view of the network.
+	Membership& membership() const { return _membership; }
+	/// Pooled HTTP to other nodes.
+	PeerClient& peers() const { return _peers; }
 
 private:
 	std::string _pluginName;
@@ -56,6 +63,8 @@ private:
 	Router& _router;
 	ServiceRegistry& _services;
 	MetricsRegistry& _metrics;
+	Membership& _membership;
+	PeerClient& _peers;
 };
 
 } // namespace p2p

@@ -2,6 +2,8 @@
 #include "PluginHost.h"
 #include "TestSupport.h"
 #include "p2p/Errors.h"
+#include "p2p/Membership.h"
+#include "p2p/PeerClient.h"
 #include "p2p/ServiceRegistry.h"
 #include "p2p/Version.h"
 #include <Poco/AutoPtr.h>
@@ -160,11 +162,13 @@ private:
 
 	void start(PluginHost& host)
 	{
-		host.start({"test-node", "http://127.0.0.1:1"}, _data.path(), *_router, *_services, *_metrics);
+		host.start({"test-node", "http://127.0.0.1:1"}, _data.path(), *_router, *_services, *_metrics, _membership, _peers);
 	}
 
 	Poco::AutoPtr<Poco::Util::MapConfiguration> _config;
 	p2p::test::TempDir _data;
+	p2p::PeerClient _peers;
+	p2p::Membership _membership{p2p::NodeIdentity{"test-node", "http://127.0.0.1:1"}};
 	std::unique_ptr<PluginHost> _host;
 	std::unique_ptr<p2p::MetricsRegistry> _metrics;
 	std::unique_ptr<p2p::ServiceRegistry> _services;

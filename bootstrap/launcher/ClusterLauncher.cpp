@@ -1,0 +1,279 @@
+#include "ClusterLauncher.h"
+#include "NodeSpawner.h"
+#include "p2p/Json.h"
+#include <Poco/File.h>
+#include <Poco/Path.h>
+#include <Poco/Stopwatch.h>
+#include <Poco/Thread.h>
+#include <algorithm>
+#include <csignal>
+#include <iomanip>
+#include <iostream>
+#include <unistd.h>
+
+namespace p2p::cluster {
+
+namespace {
+
+PeerClient::Settings pollingSettings()
+{
+	PeerClient::Settings s;
+	s.connectTimeout = Poco::Timespan(0, 500 * 1000);
+	s.requestTimeout = Poco::Timespan(2, 0);
+	s.maxIdlePerPeer = 1;
+	return s;
+}
+
+std::string absolute(const std::string& path)
+{
+	return Poco::Path(path).makeAbsolute().toString();
+}
+
+/// An absolute directory path ending in '/'.
+std::string absoluteDir(const std::string& path)
+{
+	return Poco::Path(path).makeDirectory().makeAbsolute().toString();
+}
+
+} // namespace
+
+ClusterLauncher::ClusterLauncher(std::string binDir, std::ostream& out, std::ostream& err):
+	_binDir(std::move(binDir)),
+	_out(out),
+	_err(err),
+	_client(pollingSettings()),
+	_terminal(::isatty(STDOUT_FILENO) == 1)
+{
+}
+
+int ClusterLauncher::registeredAt(const NodeRecord& bootstrap)
+{
+	try
+	{
+		PeerResponse response = _client.send(bootstrap.url, "GET", "/peers");
+		if (response.status != 200) return -1;
+		return static_cast<int>(json::asObject(json::parse(response.body))->getArray("peers")->size());
+	}
+	catch (const Poco::Exception&)
+	{
+		return -1;
+	}
+}
+
+int ClusterLauncher::peersOf(const NodeRecord& node)
+{
+	try
+	{
+		PeerResponse response = _client.send(node.url, "GET", "/status");
+		if (response.status != 200) return -1;
+		auto status = json::asObject(json::parse(response.body));
+		return status->has("peers") ? status->getValue<int>("peers") : -1;
+	}
+	catch (const Poco::Exception&)
+	{
+		return -1;
+	}
+}
+
+void ClusterLauncher::progress(int registered, int discovered, int total, bool final)
+{
+	if (_terminal)
+	{
+		const int width = 30;
+		const int filled = total > 0 ? width * (registered + discovered) / (2 * total) : width;
+		_out << "\r[" << std::string(static_cast<std::size_t>(filled), '#') << std::string(static_cast<std::size_t>(width - filled), '.')
+		     << "] registered " << registered << '/' << total << "  fully discovered " << discovered << '/' << total
+		     << (final ? "\n" : "") << std::flush;
+	}
+	else
+	{
+		_out << "registered " << registered << '/' << total << ", fully discovered " << discovered << '/' << total << std::endl;
+	}
+}
+
+int ClusterLauncher::up(const UpOptions& options)
+{
+	const std::string dir = absoluteDir(options.dir);
+	ClusterState state(dir);
+	for (const auto& node : state.read())
+	{
+		if (NodeSpawner::isNode(node.pid))
+		{
+			_err << "p2p-cluster: a network is already running from " << dir << " (" << node.name << " is pid " << node.pid
+			     << "); run p2p-cluster down --dir " << options.dir << " first" << std::endl;
+			return 2;
+		}
+	}
+	if (options.nodes < 1 || options.basePort < 1 || options.basePort + options.nodes > 65535)
+	{
+		_err << "p2p-cluster: --nodes and --base-port must give ports between 1 and 65535" << std::endl;
+		return 2;
+	}
+	std::vector<int> taken;
+	for (int port = options.basePort; port <= options.basePort + options.nodes; ++port)
+	{
+		if (!NodeSpawner::portFree(static_cast<unsigned short>(port))) taken.push_back(port);
+	}
+	if (!taken.empty())
+	{
+		_err << "p2p-cluster: port" << (taken.size() > 1 ? "s" : "") << " already in use:";
+		for (std::size_t i = 0; i < taken.size() && i < 20; ++i) _err << ' ' << taken[i];
+		_err << (taken.size() > 20 ? " ..." : "") << "; nothing was started (choose another --base-port)" << std::endl;
+		return 2;
+	}
+
+	Poco::File(dir).createDirectories();
+	state.remove();
+	const std::string binary = _binDir + "/p2p-node";
+	const std::string bootstrapUrl = "http://127.0.0.1:" + std::to_string(options.basePort);
+	std::vector<NodeRecord> nodes;
+	Poco::Stopwatch clock;
+	clock.start();
+	for (int k = 0; k <= options.nodes; ++k)
+	{
+		NodeRecord node;
+		node.name = k == 0 ? "bootstrap" : "node" + std::to_string(k);
+		node.port = static_cast<Poco::UInt16>(options.basePort + k);
+		node.url = "http://127.0.0.1:" + std::to_string(node.port);
+		node.log = dir + node.name + ".log";
+		std::vector<std::string> args;
+		if (!options.config.empty()) args.insert(args.end(), {"--config", absolute(options.config)});
+		args.push_back("-Dhttp.host=127.0.0.1");
+		args.push_back("-Dhttp.port=" + std::to_string(node.port));
+		args.push_back("-Dnode.id=" + node.name);
+		args.push_back("-Dnode.data_dir=" + dir + node.name);
+		args.push_back("-Dnode.advertise=" + node.url);
+		// A hundred access logs of the launcher's own polling help nobody.
+		args.push_back("-Dhttp.access_log=false");
+		args.push_back(k == 0 ? "-Dplugins.load=bootstrap" : "-Dplugins.load=" + options.plugins);
+		if (k > 0) args.push_back("-Dcluster.bootstrap=" + bootstrapUrl);
+		for (const auto& define : options.defines) args.push_back("-D" + define);
+		node.pid = NodeSpawner::spawn(binary, args, node.log);
+		state.append(node);
+		nodes.push_back(node);
+	}
+
+	// Wait: registered (the bootstrap lists it) and fully discovered (it
+	// knows all the other nodes). A node that has got there is not polled again.
+	const int total = options.nodes;
+	std::vector<bool> discovered(nodes.size(), false);
+	int registered = 0;
+	int discoveredCount = 0;
+	while (true)
+	{
+		registered = std::max(0, registeredAt(nodes[0]));
+		for (std::size_t i = 1; i < nodes.size(); ++i)
+		{
+			if (discovered[i]) continue;
+			if (NodeSpawner::childExited(nodes[i].pid))
+			{
+				progress(registered, discoveredCount, total, true);
+				_err << "p2p-cluster: " << nodes[i].name << " exited; its log is " << nodes[i].log << std::endl;
+				return 1;
+			}
+			if (peersOf(nodes[i]) >= total - 1)
+			{
+				discovered[i] = true;
+				++discoveredCount;
+			}
+		}
+		const bool done = registered == total && discoveredCount == total;
+		const bool late = clock.elapsed() > static_cast<Poco::Timestamp::TimeDiff>(options.timeoutSeconds) * 1000000;
+		progress(registered, discoveredCount, total, done || late);
+		if (done) break;
+		if (late)
+		{
+			_err << "p2p-cluster: after " << options.timeoutSeconds << " s these nodes are not registered and aware of all "
+			     << (total - 1) << " others:" << std::endl;
+			for (std::size_t i = 1; i < nodes.size(); ++i)
+			{
+				if (!discovered[i]) _err << "  " << nodes[i].name << "  " << nodes[i].url << "  log: " << nodes[i].log << std::endl;
+			}
+			_err << "The network is left running: p2p-cluster status / down --dir " << options.dir << std::endl;
+			return 1;
+		}
+		Poco::Thread::sleep(100);
+	}
+	_out << "up: bootstrap + " << total << " nodes registered and fully discovered in " << std::fixed << std::setprecision(1)
+	     << static_cast<double>(clock.elapsed()) / 1e6 << " s" << std::endl;
+	_out << "  curl -s " << nodes[0].url << "/peers" << std::endl;
+	_out << "  curl -s -X POST " << nodes[1].url << "/message -H 'Content-Type: application/json' "
+	     << "-d '{\"sender_id\": \"Node1\", \"message\": \"Hello Node2!\"}'" << std::endl;
+	_out << "  p2p-cluster status --dir " << options.dir << "    p2p-cluster down --dir " << options.dir << std::endl;
+	return 0;
+}
+
+int ClusterLauncher::status(const std::string& dirOption)
+{
+	ClusterState state(absoluteDir(dirOption));
+	const auto nodes = state.read();
+	if (nodes.empty())
+	{
+		_err << "p2p-cluster: no network recorded in " << state.file() << std::endl;
+		return 1;
+	}
+	_out << std::left << std::setw(12) << "node" << std::setw(9) << "pid" << std::setw(26) << "url" << std::setw(7) << "alive"
+	     << "peers known" << std::endl;
+	int alive = 0;
+	for (const auto& node : nodes)
+	{
+		const bool running = NodeSpawner::isNode(node.pid);
+		const int peers = running ? peersOf(node) : -1;
+		alive += running ? 1 : 0;
+		_out << std::left << std::setw(12) << node.name << std::setw(9) << node.pid << std::setw(26) << node.url
+		     << std::setw(7) << (running ? "yes" : "no") << (peers >= 0 ? std::to_string(peers) : "-") << std::endl;
+	}
+	_out << alive << " of " << nodes.size() << " processes running" << std::endl;
+	return alive == static_cast<int>(nodes.size()) ? 0 : 1;
+}
+
+int ClusterLauncher::down(const std::string& dirOption, int graceSeconds)
+{
+	ClusterState state(absoluteDir(dirOption));
+	const auto nodes = state.read();
+	if (nodes.empty())
+	{
+		_out << "nothing recorded in " << state.file() << "; nothing to stop" << std::endl;
+		return 0;
+	}
+	int signalled = 0;
+	for (const auto& node : nodes)
+	{
+		if (NodeSpawner::isNode(node.pid) && ::kill(node.pid, SIGTERM) == 0) ++signalled;
+	}
+	auto running = [&] {
+		int count = 0;
+		for (const auto& node : nodes) count += NodeSpawner::isNode(node.pid) ? 1 : 0;
+		return count;
+	};
+	Poco::Stopwatch clock;
+	clock.start();
+	while (running() > 0 && clock.elapsed() < static_cast<Poco::Timestamp::TimeDiff>(graceSeconds) * 1000000)
+		Poco::Thread::sleep(50);
+	int killed = 0;
+	for (const auto& node : nodes)
+	{
+		if (NodeSpawner::isNode(node.pid) && ::kill(node.pid, SIGKILL) == 0) ++killed;
+	}
+	while (running() > 0 && clock.elapsed() < static_cast<Poco::Timestamp::TimeDiff>(graceSeconds + 5) * 1000000)
+		Poco::Thread::sleep(50);
+
+	std::vector<std::string> problems;
+	for (const auto& node : nodes)
+	{
+		if (NodeSpawner::isNode(node.pid)) problems.push_back(node.name + " (pid " + std::to_string(node.pid) + ") still runs");
+		else if (!NodeSpawner::portFree(node.port)) problems.push_back("port " + std::to_string(node.port) + " is still bound");
+	}
+	_out << "down: stopped " << signalled << " processes (" << killed << " needed SIGKILL)";
+	if (problems.empty())
+	{
+		state.remove();
+		_out << "; no process left, ports " << nodes.front().port << ".." << nodes.back().port << " free" << std::endl;
+		return 0;
+	}
+	_out << std::endl;
+	for (const auto& problem : problems) _err << "p2p-cluster: " << problem << std::endl;
+	return 1;
+}
+
+} // namespace p2p::cluster

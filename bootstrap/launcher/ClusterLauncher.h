@@ -1,0 +1,57 @@
+#ifndef P2P_Cluster_ClusterLauncher_INCLUDED
+#define P2P_Cluster_ClusterLauncher_INCLUDED
+
+#include "ClusterState.h"
+#include "p2p/PeerClient.h"
+#include <iosfwd>
+#include <string>
+#include <vector>
+
+namespace p2p::cluster {
+
+/// What `p2p-cluster up` starts and how long it waits.
+struct UpOptions
+{
+	int nodes = 100;
+	int basePort = 5000;
+	std::string dir = "cluster";
+	std::string plugins = "messaging";
+	std::string config;               ///< --config passed to every node, if set
+	std::vector<std::string> defines; ///< key=value passed to every node
+	int timeoutSeconds = 60;
+};
+
+/// Brings a local network up and down: a bootstrap node on the base port
+/// and nodes 1..N above it, all on 127.0.0.1, each with its own data
+/// directory and log under the cluster directory. The nodes outlive the
+/// launcher; the state file says which processes to stop.
+class ClusterLauncher
+{
+public:
+	/// binDir: where p2p-node is (beside p2p-cluster).
+	ClusterLauncher(std::string binDir, std::ostream& out, std::ostream& err);
+
+	/// Returns the process exit status: 0 once every node is registered and
+	/// knows every other, 1 on timeout or a node that died, 2 when nothing
+	/// was started (ports taken, a network already up in dir).
+	int up(const UpOptions& options);
+	int status(const std::string& dir);
+	/// SIGTERM, then SIGKILL after graceSeconds; 0 when nothing is left.
+	int down(const std::string& dir, int graceSeconds);
+
+private:
+	/// Peers a node reports in /status, or -1 when it does not answer.
+	int peersOf(const NodeRecord& node);
+	int registeredAt(const NodeRecord& bootstrap);
+	void progress(int registered, int discovered, int total, bool final);
+
+	std::string _binDir;
+	std::ostream& _out;
+	std::ostream& _err;
+	PeerClient _client;
+	bool _terminal;
+};
+
+} // namespace p2p::cluster
+
+#endif

@@ -1,0 +1,116 @@
+#include "BootstrapPlugin.h"
+#include "p2p/Errors.h"
+#include "p2p/Json.h"
+#include "p2p/Membership.h"
+#include "p2p/Metrics.h"
+#include "p2p/NodeContext.h"
+#include "p2p/Settings.h"
+#include <Poco/DateTimeFormat.h>
+#include <Poco/DateTimeFormatter.h>
+
+namespace p2p::bootstrap {
+
+std::string BootstrapPlugin::name() const
+{
+	return "bootstrap";
+}
+
+std::string BootstrapPlugin::version() const
+{
+	return "1.0.0";
+}
+
+void BootstrapPlugin::start(NodeContext& context)
+{
+	_context = &context;
+	const int leaseSeconds = settings::getInt(context.config(), name(), "lease_seconds", 30, 1, 24 * 3600);
+	const int maxNodes = settings::getInt(context.config(), name(), "max_nodes", 10000, 1, 1000000);
+	_registry = std::make_unique<Registry>(Poco::Timespan(leaseSeconds, 0), static_cast<std::size_t>(maxNodes));
+
+	context.metrics().gauge("p2p_bootstrap_registered_nodes", "Nodes with a running lease.", {},
+	                        [registry = _registry.get()] { return static_cast<double>(registry->live().size()); });
+
+	RouteOptions json;
+	json.body = Body::Json;
+	json.maxBodyBytes = 4096; // an id and a URL
+	context.router().add("POST", "/register", [this](Request& rq, Response& rs) { registerNode(rq, rs); }, json);
+	context.router().add("DELETE", "/register/{id}", [this](Request& rq, Response& rs) { removeNode(rq, rs); });
+	context.router().add("GET", "/peers", [this](Request& rq, Response& rs) { listPeers(rq, rs); });
+}
+
+void BootstrapPlugin::stop()
+{
+}
+
+void BootstrapPlugin::expire()
+{
+	for (const auto& id : _registry->expire())
+	{
+		_context->membership().remove(id);
+		_context->logger().information("lease of node %s expired", id);
+	}
+}
+
+void BootstrapPlugin::registerNode(Request& request, Response& response)
+{
+	auto body = request.jsonObject();
+	const std::string id = json::requireString(*body, "id");
+	const std::string address = json::requireString(*body, "address");
+	expire();
+	const std::size_t count = _registry->add(id, address);
+
+	Member member;
+	member.id = id;
+	member.url = address;
+	if (_context->membership().update(member)) _context->logger().information("node %s registered at %s", id, address);
+
+	auto answer = json::object();
+	answer->set("status", "success");
+	answer->set("peers", count);
+	answer->set("lease_seconds", _registry->lease().totalSeconds());
+	response.json(answer);
+}
+
+void BootstrapPlugin::listPeers(Request& request, Response& response)
+{
+	const std::string detail = request.query("detail", "false");
+	if (detail != "true" && detail != "false")
+		throw BadRequestException("query parameter 'detail' must be true or false");
+	expire();
+	const Poco::Timestamp now;
+	Poco::JSON::Array::Ptr peers = new Poco::JSON::Array;
+	for (const auto& node : _registry->live(now))
+	{
+		if (detail == "false")
+		{
+			peers->add(node.address);
+			continue;
+		}
+		auto item = json::object();
+		item->set("id", node.id);
+		item->set("address", node.address);
+		item->set("registered_at", Poco::DateTimeFormatter::format(node.registeredAt, Poco::DateTimeFormat::ISO8601_FRAC_FORMAT));
+		item->set("last_seen", Poco::DateTimeFormatter::format(node.lastSeen, Poco::DateTimeFormat::ISO8601_FRAC_FORMAT));
+		item->set("expires_in_ms", (_registry->lease().totalMicroseconds() - (now - node.lastSeen)) / 1000);
+		peers->add(item);
+	}
+	auto answer = json::object();
+	answer->set("peers", peers);
+	response.json(answer);
+}
+
+void BootstrapPlugin::removeNode(Request& request, Response& response)
+{
+	const std::string& id = request.param("id");
+	if (!_registry->remove(id)) throw Poco::NotFoundException("node '" + id + "' is not registered");
+	_context->membership().remove(id);
+	_context->logger().information("node %s left", id);
+	auto answer = json::object();
+	answer->set("status", "removed");
+	answer->set("id", id);
+	response.json(answer);
+}
+
+} // namespace p2p::bootstrap
+
+P2P_EXPORT_PLUGIN(p2p::bootstrap::BootstrapPlugin)

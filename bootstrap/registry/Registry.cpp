@@ -1,0 +1,121 @@
+#include "Registry.h"
+#include "p2p/Errors.h"
+#include <Poco/URI.h>
+#include <algorithm>
+#include <cctype>
+
+namespace p2p::bootstrap {
+
+namespace {
+
+constexpr std::size_t kMaxIdBytes = 128;
+constexpr std::size_t kMaxAddressBytes = 2048;
+
+} // namespace
+
+Registry::Registry(Poco::Timespan lease, std::size_t maxNodes): _lease(lease), _maxNodes(maxNodes)
+{
+}
+
+void Registry::validateId(const std::string& id)
+{
+	if (id.empty()) throw BadRequestException("field 'id' must not be empty");
+	if (id.size() > kMaxIdBytes)
+		throw BadRequestException("field 'id' is longer than " + std::to_string(kMaxIdBytes) + " bytes");
+	const bool clean = std::all_of(id.begin(), id.end(), [](unsigned char c) {
+		return std::isalnum(c) || c == '.' || c == '_' || c == '-';
+	});
+	if (!clean) throw BadRequestException("field 'id' may only hold letters, digits, '.', '_' and '-'");
+}
+
+void Registry::validateAddress(const std::string& address)
+{
+	const std::string problem = "field 'address' must be an http(s)://host:port URL, not '" +
+	                            address.substr(0, std::min<std::size_t>(address.size(), 200)) + "'";
+	if (address.empty() || address.size() > kMaxAddressBytes) throw BadRequestException(problem);
+	Poco::URI uri;
+	try
+	{
+		uri = Poco::URI(address);
+	}
+	catch (const Poco::SyntaxException&)
+	{
+		throw BadRequestException(problem);
+	}
+	const bool ok = (uri.getScheme() == "http" || uri.getScheme() == "https") && !uri.getHost().empty() &&
+	                uri.getSpecifiedPort() != 0 && uri.getUserInfo().empty() &&
+	                (uri.getPath().empty() || uri.getPath() == "/") && uri.getRawQuery().empty() &&
+	                uri.getFragment().empty();
+	if (!ok) throw BadRequestException(problem);
+}
+
+bool Registry::expired(const Registration& registration, const Poco::Timestamp& now) const
+{
+	return now - registration.lastSeen > _lease.totalMicroseconds();
+}
+
+std::size_t Registry::add(const std::string& id, const std::string& address, Poco::Timestamp now)
+{
+	validateId(id);
+	validateAddress(address);
+	Poco::FastMutex::ScopedLock lock(_mutex);
+	auto it = _nodes.find(id);
+	if (it == _nodes.end())
+	{
+		if (_nodes.size() >= _maxNodes)
+		{
+			// Make room from expired entries before refusing anyone.
+			for (auto e = _nodes.begin(); e != _nodes.end();) e = expired(e->second, now) ? _nodes.erase(e) : std::next(e);
+			if (_nodes.size() >= _maxNodes)
+				throw ServiceUnavailableException("the registry is full (bootstrap.max_nodes = " + std::to_string(_maxNodes) + ")");
+		}
+		_nodes.emplace(id, Registration{id, address, now, now});
+	}
+	else
+	{
+		it->second.address = address;
+		it->second.lastSeen = now;
+	}
+	std::size_t count = 0;
+	for (const auto& [key, registration] : _nodes) count += expired(registration, now) ? 0 : 1;
+	return count;
+}
+
+bool Registry::remove(const std::string& id)
+{
+	Poco::FastMutex::ScopedLock lock(_mutex);
+	return _nodes.erase(id) > 0;
+}
+
+std::vector<std::string> Registry::expire(Poco::Timestamp now)
+{
+	Poco::FastMutex::ScopedLock lock(_mutex);
+	std::vector<std::string> gone;
+	for (auto it = _nodes.begin(); it != _nodes.end();)
+	{
+		if (expired(it->second, now))
+		{
+			gone.push_back(it->first);
+			it = _nodes.erase(it);
+		}
+		else
+		{
+			++it;
+		}
+	}
+	return gone;
+}
+
+std::vector<Registration> Registry::live(Poco::Timestamp now) const
+{
+	Poco::FastMutex::ScopedLock lock(_mutex);
+	std::vector<Registration> result;
+	result.reserve(_nodes.size());
+	for (const auto& [id, registration] : _nodes)
+	{
+		if (!expired(registration, now)) result.push_back(registration);
+	}
+	return result;
+}
+
+} // namespace p2p::bootstrap

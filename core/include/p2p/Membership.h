@@ -1,0 +1,98 @@
+#ifndef P2P_Membership_INCLUDED
+#define P2P_Membership_INCLUDED
+
+#include "p2p/NodeContext.h"
+#include <Poco/Mutex.h>
+#include <Poco/Timestamp.h>
+#include <Poco/Types.h>
+#include <functional>
+#include <map>
+#include <string>
+#include <vector>
+
+namespace p2p {
+
+enum class MemberState
+{
+	Alive,
+	Suspect,
+	Dead
+};
+
+/// "alive", "suspect" or "dead".
+const char* toString(MemberState state);
+
+/// Another node as this node sees it.
+struct Member
+{
+	std::string id;
+	std::string url;
+	MemberState state = MemberState::Alive;
+	/// Raised only by the member itself, to refute rumours of its death.
+	Poco::UInt64 incarnation = 0;
+	Poco::Timestamp lastSeen;
+};
+
+struct MembershipEvent
+{
+	enum class Kind
+	{
+		Joined,  ///< a node not known before
+		Changed, ///< its URL, state or incarnation changed
+		Left     ///< removed from the view
+	};
+	Kind kind;
+	Member member;
+};
+
+/// The node's view of the network: every other node it knows, with state
+/// and incarnation. Bootstrap registration and gossip write to it; plugins
+/// read it and subscribe to changes (the DHT ring rebuilds on them).
+///
+/// Merge rule (as in SWIM, Das et al. 2002, section 4.2): news with a higher
+/// incarnation wins; at equal incarnation the graver state wins (dead over
+/// suspect over alive), so a stale "alive" cannot undo a newer suspicion.
+/// Thread-safe. Listeners run on the thread that made the change, after
+/// the lock is released, and must not block for long.
+class Membership
+{
+public:
+	using Listener = std::function<void(const MembershipEvent&)>;
+
+	explicit Membership(NodeIdentity self);
+
+	const NodeIdentity& self() const { return _self; }
+
+	/// Merges news about a member; returns whether the view changed (a
+	/// newer lastSeen alone refreshes the entry but is not a change). News
+	/// about this node itself is ignored.
+	bool update(const Member& member);
+
+	/// Removes a member; returns whether it was there.
+	bool remove(const std::string& id);
+
+	/// All other members, sorted by id.
+	std::vector<Member> members() const;
+	/// Members in state alive, sorted by id.
+	std::vector<Member> alive() const;
+	bool find(const std::string& id, Member& member) const;
+	std::size_t size() const;
+
+	/// Returns an id for unsubscribe().
+	int subscribe(Listener listener);
+	void unsubscribe(int id);
+
+private:
+	void notify(const MembershipEvent& event);
+
+	const NodeIdentity _self;
+	mutable Poco::FastMutex _mutex;
+	std::map<std::string, Member> _members;
+	Poco::FastMutex _listenerMutex;
+	std::map<int, Listener> _listeners;
+	int _nextListener = 1;
+};
+
+} // namespace p2p
+
+#endif

@@ -1,0 +1,79 @@
+#ifndef P2P_PeerClient_INCLUDED
+#define P2P_PeerClient_INCLUDED
+
+#include <Poco/Dynamic/Var.h>
+#include <Poco/Mutex.h>
+#include <Poco/Net/HTTPClientSession.h>
+#include <Poco/Timespan.h>
+#include <map>
+#include <memory>
+#include <string>
+#include <vector>
+
+namespace p2p {
+
+struct PeerResponse
+{
+	int status = 0;
+	std::string body;
+	std::string contentType;
+};
+
+/// HTTP to other nodes over pooled keep-alive connections. Thread-safe: a
+/// connection is used by one request at a time and returned to its peer's
+/// pool afterwards, at most maxIdlePerPeer kept per peer.
+///
+/// Errors are thrown as what the caller's own client should see:
+/// BadGatewayException when the peer cannot be reached or breaks the
+/// connection, GatewayTimeoutException when it does not answer in time. An
+/// answer with any HTTP status is returned, not thrown. A request that fails
+/// on a pooled connection the peer had already closed is retried once on a
+/// fresh one, so callers should keep requests idempotent.
+class PeerClient
+{
+public:
+	struct Settings
+	{
+		Poco::Timespan connectTimeout = Poco::Timespan(2, 0);
+		Poco::Timespan requestTimeout = Poco::Timespan(5, 0);
+		/// Shorter than the servers' keep-alive timeout, so we drop an idle
+		/// connection before the peer does.
+		Poco::Timespan keepAlive = Poco::Timespan(5, 0);
+		/// 0: no pooling, every request on its own connection
+		/// (Connection: close), for rare background requests to a node
+		/// that many others talk to, where an idle connection would hold
+		/// one of its server threads.
+		std::size_t maxIdlePerPeer = 4;
+	};
+
+	PeerClient();
+	explicit PeerClient(Settings settings);
+	~PeerClient();
+
+	/// baseUrl: "http://host:port" of the peer; path: "/register" etc.
+	PeerResponse send(const std::string& baseUrl, const std::string& method, const std::string& path,
+	                  const std::string& body = "", const std::string& contentType = "application/json");
+
+	/// Sends value as JSON.
+	PeerResponse sendJson(const std::string& baseUrl, const std::string& method, const std::string& path,
+	                      const Poco::Dynamic::Var& value);
+
+	/// Idle connections held, over all peers (for metrics and tests).
+	std::size_t idleConnections() const;
+
+private:
+	using Session = std::unique_ptr<Poco::Net::HTTPClientSession>;
+
+	Session acquire(const std::string& key, const std::string& host, Poco::UInt16 port, bool& reused);
+	void release(const std::string& key, Session session);
+	PeerResponse exchange(Poco::Net::HTTPClientSession& session, const std::string& method, const std::string& path,
+	                      const std::string& body, const std::string& contentType, bool& keepAlive);
+
+	Settings _settings;
+	mutable Poco::FastMutex _mutex;
+	std::map<std::string, std::vector<Session>> _idle;
+};
+
+} // namespace p2p
+
+#endif

@@ -1,0 +1,121 @@
+#include "p2p/Membership.h"
+
+namespace p2p {
+
+const char* toString(MemberState state)
+{
+	switch (state)
+	{
+	case MemberState::Alive: return "alive";
+	case MemberState::Suspect: return "suspect";
+	case MemberState::Dead: return "dead";
+	}
+	return "unknown";
+}
+
+Membership::Membership(NodeIdentity self): _self(std::move(self))
+{
+}
+
+bool Membership::update(const Member& news)
+{
+	if (news.id.empty() || news.id == _self.id) return false;
+	MembershipEvent event{MembershipEvent::Kind::Joined, news};
+	{
+		Poco::FastMutex::ScopedLock lock(_mutex);
+		auto it = _members.find(news.id);
+		if (it == _members.end())
+		{
+			_members.emplace(news.id, news);
+		}
+		else
+		{
+			Member& known = it->second;
+			const bool newer = news.incarnation > known.incarnation ||
+			                   (news.incarnation == known.incarnation && news.state > known.state);
+			const bool sameRumour = news.incarnation == known.incarnation && news.state == known.state;
+			if (!newer && !sameRumour) return false;
+			if (news.lastSeen > known.lastSeen) known.lastSeen = news.lastSeen;
+			const bool changed = newer || news.url != known.url;
+			if (!changed) return false;
+			known.url = news.url;
+			known.state = news.state;
+			known.incarnation = news.incarnation;
+			event = {MembershipEvent::Kind::Changed, known};
+		}
+	}
+	notify(event);
+	return true;
+}
+
+bool Membership::remove(const std::string& id)
+{
+	Member gone;
+	{
+		Poco::FastMutex::ScopedLock lock(_mutex);
+		auto it = _members.find(id);
+		if (it == _members.end()) return false;
+		gone = it->second;
+		_members.erase(it);
+	}
+	notify({MembershipEvent::Kind::Left, gone});
+	return true;
+}
+
+std::vector<Member> Membership::members() const
+{
+	Poco::FastMutex::ScopedLock lock(_mutex);
+	std::vector<Member> all;
+	all.reserve(_members.size());
+	for (const auto& [id, member] : _members) all.push_back(member);
+	return all;
+}
+
+std::vector<Member> Membership::alive() const
+{
+	Poco::FastMutex::ScopedLock lock(_mutex);
+	std::vector<Member> result;
+	for (const auto& [id, member] : _members)
+	{
+		if (member.state == MemberState::Alive) result.push_back(member);
+	}
+	return result;
+}
+
+bool Membership::find(const std::string& id, Member& member) const
+{
+	Poco::FastMutex::ScopedLock lock(_mutex);
+	auto it = _members.find(id);
+	if (it == _members.end()) return false;
+	member = it->second;
+	return true;
+}
+
+std::size_t Membership::size() const
+{
+	Poco::FastMutex::ScopedLock lock(_mutex);
+	return _members.size();
+}
+
+int Membership::subscribe(Listener listener)
+{
+	Poco::FastMutex::ScopedLock lock(_listenerMutex);
+	_listeners.emplace(_nextListener, std::move(listener));
+	return _nextListener++;
+}
+
+void Membership::unsubscribe(int id)
+{
+	Poco::FastMutex::ScopedLock lock(_listenerMutex);
+	_listeners.erase(id);
+}
+
+void Membership::notify(const MembershipEvent& event)
+{
+	// Listeners are called under their own lock (not the view's), so one
+	// may read the view; unsubscribe() waits for a running notification.
+	Poco::FastMutex::ScopedLock lock(_listenerMutex);
+	for (const auto& [id, listener] : _listeners) listener(event);
+}
+
+} // namespace p2p

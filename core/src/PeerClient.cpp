@@ -1,0 +1,127 @@
+#include "p2p/PeerClient.h"
+#include "p2p/Errors.h"
+#include "p2p/Json.h"
+#include <Poco/Net/HTTPRequest.h>
+#include <Poco/Net/HTTPResponse.h>
+#include <Poco/Net/NetException.h>
+#include <Poco/StreamCopier.h>
+#include <Poco/URI.h>
+#include <sstream>
+
+namespace p2p {
+
+PeerClient::PeerClient(): PeerClient(Settings())
+{
+}
+
+PeerClient::PeerClient(Settings settings): _settings(settings)
+{
+}
+
+PeerClient::~PeerClient() = default;
+
+PeerClient::Session PeerClient::acquire(const std::string& key, const std::string& host, Poco::UInt16 port, bool& reused)
+{
+	{
+		Poco::FastMutex::ScopedLock lock(_mutex);
+		auto& idle = _idle[key];
+		if (!idle.empty())
+		{
+			Session session = std::move(idle.back());
+			idle.pop_back();
+			reused = true;
+			return session;
+		}
+	}
+	reused = false;
+	auto session = std::make_unique<Poco::Net::HTTPClientSession>(host, port);
+	session->setKeepAlive(_settings.maxIdlePerPeer > 0);
+	session->setKeepAliveTimeout(_settings.keepAlive);
+	session->setTimeout(_settings.connectTimeout, _settings.requestTimeout, _settings.requestTimeout);
+	return session;
+}
+
+void PeerClient::release(const std::string& key, Session session)
+{
+	Poco::FastMutex::ScopedLock lock(_mutex);
+	auto& idle = _idle[key];
+	if (idle.size() < _settings.maxIdlePerPeer) idle.push_back(std::move(session));
+}
+
+std::size_t PeerClient::idleConnections() const
+{
+	Poco::FastMutex::ScopedLock lock(_mutex);
+	std::size_t count = 0;
+	for (const auto& [key, idle] : _idle) count += idle.size();
+	return count;
+}
+
+PeerResponse PeerClient::exchange(Poco::Net::HTTPClientSession& session, const std::string& method,
+                                  const std::string& path, const std::string& body, const std::string& contentType,
+                                  bool& keepAlive)
+{
+	Poco::Net::HTTPRequest request(method, path, Poco::Net::HTTPMessage::HTTP_1_1);
+	request.setKeepAlive(_settings.maxIdlePerPeer > 0);
+	if (!body.empty() || method == "POST" || method == "PUT")
+	{
+		request.setContentType(contentType);
+		request.setContentLength(static_cast<std::streamsize>(body.size()));
+	}
+	session.sendRequest(request) << body;
+	Poco::Net::HTTPResponse response;
+	std::istream& in = session.receiveResponse(response);
+	std::ostringstream out;
+	Poco::StreamCopier::copyStream(in, out);
+	keepAlive = response.getKeepAlive();
+	return {static_cast<int>(response.getStatus()), out.str(), response.getContentType()};
+}
+
+PeerResponse PeerClient::send(const std::string& baseUrl, const std::string& method, const std::string& path,
+                              const std::string& body, const std::string& contentType)
+{
+	Poco::URI uri;
+	try
+	{
+		uri = Poco::URI(baseUrl);
+	}
+	catch (const Poco::SyntaxException&)
+	{
+		throw BadGatewayException("peer URL '" + baseUrl + "' is malformed");
+	}
+	if (uri.getScheme() != "http" || uri.getHost().empty())
+		throw BadGatewayException("peer URL '" + baseUrl + "' is not an http://host:port URL");
+	const std::string key = uri.getHost() + ":" + std::to_string(uri.getPort());
+
+	for (int attempt = 0;; ++attempt)
+	{
+		bool reused = false;
+		Session session = acquire(key, uri.getHost(), uri.getPort(), reused);
+		try
+		{
+			bool keepAlive = false;
+			PeerResponse response = exchange(*session, method, path, body, contentType, keepAlive);
+			if (keepAlive) release(key, std::move(session));
+			return response;
+		}
+		catch (const Poco::TimeoutException&)
+		{
+			throw GatewayTimeoutException("node " + baseUrl + " did not answer " + method + " " + path + " within " +
+			                              std::to_string(_settings.requestTimeout.totalMilliseconds()) + " ms");
+		}
+		catch (const Poco::Exception& exc)
+		{
+			// A pooled connection the peer closed meanwhile fails at once;
+			// that is no news about the peer, so try a fresh connection.
+			if (reused && attempt == 0) continue;
+			throw BadGatewayException("cannot reach node " + baseUrl + " for " + method + " " + path + ": " + exc.displayText());
+		}
+	}
+}
+
+PeerResponse PeerClient::sendJson(const std::string& baseUrl, const std::string& method, const std::string& path,
+                                  const Poco::Dynamic::Var& value)
+{
+	return send(baseUrl, method, path, json::stringify(value), "application/json");
+}
+
+} // namespace p2p

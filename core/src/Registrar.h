@@ -1,0 +1,73 @@
+#ifndef P2P_Registrar_INCLUDED
+#define P2P_Registrar_INCLUDED
+
+#include "Backoff.h"
+#include "p2p/Membership.h"
+#include "p2p/PeerClient.h"
+#include <Poco/Event.h>
+#include <Poco/Logger.h>
+#include <Poco/Thread.h>
+#include <atomic>
+#include <set>
+#include <string>
+#include <vector>
+
+namespace p2p {
+
+/// Keeps this node registered with the bootstrap node(s) and the membership
+/// view filled from their peer lists.
+///
+/// One background thread: register (POST /register), then fetch the peer
+/// list (GET /peers?detail=true) often while it changes and more rarely once
+/// it is stable, renew the lease before it runs out, and on clean shutdown
+/// leave (DELETE /register/{id}). While no bootstrap node answers it tries
+/// them in turn with exponential backoff and jitter. Never delays the node's
+/// own start-up: start() only starts the thread.
+class Registrar
+{
+public:
+	struct Settings
+	{
+		std::vector<std::string> bootstrapUrls; ///< cluster.bootstrap
+		long renewMs = 10000;                   ///< cluster.lease_renew_ms
+		long refreshMinMs = 250;                ///< cluster.peer_refresh_min_ms
+		long refreshMaxMs = 5000;               ///< cluster.peer_refresh_max_ms
+		long retryMinMs = 200;                  ///< cluster.retry_min_ms
+		long retryMaxMs = 5000;                 ///< cluster.retry_max_ms
+	};
+
+	Registrar(Settings settings, Membership& membership);
+	~Registrar();
+
+	void start();
+	/// Stops the thread and leaves the network (bounded by a short timeout).
+	void stop();
+
+	bool registered() const { return _registered.load(); }
+	/// The bootstrap node currently used.
+	std::string bootstrapUrl() const;
+
+private:
+	void run();
+	void registerSelf(const std::string& bootstrap);
+	bool refreshPeers(const std::string& bootstrap);
+	void leave();
+
+	Settings _settings;
+	Membership& _membership;
+	/// Its own client without pooling: a hundred nodes each holding an idle
+	/// keep-alive connection would tie up the bootstrap node's threads
+	/// (POCO serves a connection with one thread for as long as it is open).
+	PeerClient _client;
+	Poco::Logger& _logger;
+	Poco::Thread _thread;
+	Poco::Event _stopRequested;
+	std::atomic<bool> _registered{false};
+	std::atomic<std::size_t> _current{0};
+	std::set<std::string> _learned; ///< ids this registrar added to the view (thread-only)
+	bool _running = false;
+};
+
+} // namespace p2p
+
+#endif
