@@ -4,7 +4,9 @@
 BUILD_DIR   ?= build
 BUILD_TYPE  ?= RelWithDebInfo
 JOBS        ?= $(shell nproc)
+NODES       ?= 100
 BASE_PORT   ?= 5000
+CLUSTER_DIR ?= cluster
 SANITIZE    ?= address,undefined
 SAN_DIR     ?= build-sanitize
 FUZZ_DIR    ?= build-fuzz
@@ -17,12 +19,13 @@ SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
 FUZZ_PACKAGES := clang libclang-rt-14-dev
 
-.PHONY: all deps build test run bench sanitize fuzz clean help
+.PHONY: all deps build test run stop bench sanitize fuzz clean help
 
 all: build
 
 help:
-	@echo "make run       install what is missing, build, start a node on port $(BASE_PORT)"
+	@echo "make run       install what is missing, build, start a bootstrap node on port $(BASE_PORT) and $(NODES) peers"
+	@echo "make stop      stop the network make run started"
 	@echo "make test      install what is missing, build, run every test (CTest)"
 	@echo "make build     configure and build into $(BUILD_DIR)/"
 	@echo "make bench     loopback benchmarks against nginx (wrk)"
@@ -71,7 +74,17 @@ fuzz:
 	done
 
 run: build
-	$(BUILD_DIR)/bin/p2p-node --config config/node.properties -Dhttp.port=$(BASE_PORT)
+	$(BUILD_DIR)/bin/p2p-cluster up --nodes $(NODES) --base-port $(BASE_PORT) --dir $(CLUSTER_DIR)
+	@echo
+	@echo "Try:"
+	@echo "  curl -s localhost:$(BASE_PORT)/peers"
+	@echo "  curl -s -X POST localhost:$$(($(BASE_PORT)+2))/message -H 'Content-Type: application/json' -d '{\"sender_id\": \"Node1\", \"message\": \"Hello Node2!\"}'"
+	@echo "  curl -s localhost:$$(($(BASE_PORT)+1))/members"
+	@echo "  $(BUILD_DIR)/bin/p2p-cluster status --dir $(CLUSTER_DIR)"
+	@echo "Stop it with: make stop   (logs stay in $(CLUSTER_DIR)/)"
+
+stop:
+	@if [ -x $(BUILD_DIR)/bin/p2p-cluster ]; then $(BUILD_DIR)/bin/p2p-cluster down --dir $(CLUSTER_DIR); fi
 
 bench: build
 	tests/bench/run-bench.sh $(BUILD_DIR)

@@ -4,6 +4,9 @@
 #include <Poco/Net/HTTPRequest.h>
 #include <Poco/Net/HTTPResponse.h>
 #include <Poco/Path.h>
+#include <Poco/Pipe.h>
+#include <Poco/PipeStream.h>
+#include <Poco/Process.h>
 #include <Poco/StreamCopier.h>
 #include <Poco/Stopwatch.h>
 #include <Poco/TemporaryFile.h>
@@ -58,6 +61,33 @@ HttpResult http(Poco::UInt16 port, const std::string& method, const std::string&
 	std::ostringstream out;
 	Poco::StreamCopier::copyStream(in, out);
 	result.body = out.str();
+	return result;
+}
+
+ToolResult runTool(const std::string& name, const std::vector<std::string>& args, Poco::Timespan timeout)
+{
+	Poco::Pipe pipe;
+	Poco::ProcessHandle handle = Poco::Process::launch(binDir() + "/" + name, args, nullptr, &pipe, &pipe);
+	pipe.close(Poco::Pipe::CLOSE_WRITE);
+	ToolResult result;
+	Poco::Thread reader;
+	reader.startFunc([&] {
+		Poco::PipeInputStream in(pipe);
+		std::ostringstream out;
+		Poco::StreamCopier::copyStream(in, out);
+		result.output = out.str();
+	});
+	int code = -1;
+	const bool done = eventually([&] { return (code = handle.tryWait()) != -1; }, timeout);
+	if (!done)
+	{
+		Poco::Process::kill(handle);
+		handle.wait();
+		reader.join();
+		throw Poco::TimeoutException(name + " did not finish in time; its output:\n" + result.output);
+	}
+	reader.join();
+	result.status = code;
 	return result;
 }
 

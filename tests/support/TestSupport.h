@@ -7,6 +7,7 @@
 #include <functional>
 #include <map>
 #include <string>
+#include <vector>
 
 namespace p2p::test {
 
@@ -44,6 +45,17 @@ struct HttpResult
 HttpResult http(Poco::UInt16 port, const std::string& method, const std::string& path, const std::string& body = "",
                 const std::string& contentType = "application/json",
                 const std::map<std::string, std::string>& headers = {});
+
+struct ToolResult
+{
+	int status = -1;
+	std::string output; ///< stdout and stderr together
+};
+
+/// Runs one of the project's command-line tools (from binDir()) to the end;
+/// throws Poco::TimeoutException (after killing it) when it takes too long.
+ToolResult runTool(const std::string& name, const std::vector<std::string>& args,
+                   Poco::Timespan timeout = Poco::Timespan(60, 0));
 
 /// Polls condition every few milliseconds until it holds or the timeout
 /// passes; returns whether it held. The one way tests wait for anything.

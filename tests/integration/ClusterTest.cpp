@@ -1,0 +1,207 @@
+#include "NodeProcess.h"
+#include <Poco/File.h>
+#include <Poco/FileStream.h>
+#include <Poco/JSON/Array.h>
+#include <Poco/JSON/Object.h>
+#include <Poco/JSON/Parser.h>
+#include <Poco/Net/ServerSocket.h>
+#include <Poco/Random.h>
+#include <cppunit/extensions/HelperMacros.h>
+#include <csignal>
+#include <fstream>
+#include <sstream>
+
+using p2p::test::HttpResult;
+using p2p::test::NodeProcess;
+using p2p::test::TempDir;
+using p2p::test::ToolResult;
+
+/// p2p-cluster and the bootstrap node, with real processes on loopback.
+/// Every test takes its network down in tearDown, whatever happened.
+class ClusterTest: public CppUnit::TestFixture
+{
+	CPPUNIT_TEST_SUITE(ClusterTest);
+	CPPUNIT_TEST(testTenNodesComeUpAndGoDownWithoutTrace);
+	CPPUNIT_TEST(testKilledNodeLeavesAfterItsLease);
+	CPPUNIT_TEST(testRestartedNodeKeepsItsId);
+	CPPUNIT_TEST(testTakenPortStartsNothing);
+	CPPUNIT_TEST(testBootstrapRefusesBadRegistrations);
+	CPPUNIT_TEST_SUITE_END();
+
+public:
+	void setUp() override { _dir = std::make_unique<TempDir>(); }
+
+	void tearDown() override
+	{
+		p2p::test::runTool("p2p-cluster", {"down", "--dir", _dir->path(), "--grace", "5"});
+		_dir.reset();
+	}
+
+	void testTenNodesComeUpAndGoDownWithoutTrace()
+	{
+		const ToolResult up = upCluster(10, {});
+		CPPUNIT_ASSERT_MESSAGE(up.output, up.output.find("registered 10/10, fully discovered 10/10") != std::string::npos);
+
+		auto peers = json(p2p::test::http(_base, "GET", "/peers"))->getArray("peers");
+		CPPUNIT_ASSERT_EQUAL(std::size_t(10), peers->size());
+		CPPUNIT_ASSERT(peers->getElement<std::string>(0).find("http://127.0.0.1:") == 0);
+
+		// Every node knows the nine others.
+		auto members = json(p2p::test::http(static_cast<Poco::UInt16>(_base + 4), "GET", "/members"))->getArray("members");
+		CPPUNIT_ASSERT_EQUAL(std::size_t(9), members->size());
+
+		const ToolResult status = p2p::test::runTool("p2p-cluster", {"status", "--dir", _dir->path()});
+		CPPUNIT_ASSERT_EQUAL_MESSAGE(status.output, 0, status.status);
+		CPPUNIT_ASSERT(status.output.find("11 of 11 processes running") != std::string::npos);
+
+		const auto pids = recordedPids();
+		CPPUNIT_ASSERT_EQUAL(std::size_t(11), pids.size());
+		const ToolResult down = p2p::test::runTool("p2p-cluster", {"down", "--dir", _dir->path()});
+		CPPUNIT_ASSERT_EQUAL_MESSAGE(down.output, 0, down.status);
+		for (int pid : pids) CPPUNIT_ASSERT_MESSAGE(std::to_string(pid), !runningNode(pid));
+		for (int port = _base; port <= _base + 10; ++port) CPPUNIT_ASSERT_MESSAGE(std::to_string(port), portFree(port));
+		CPPUNIT_ASSERT(!Poco::File(_dir->file("cluster.state")).exists());
+	}
+
+	void testKilledNodeLeavesAfterItsLease()
+	{
+		upCluster(3, {"--define", "bootstrap.lease_seconds=2", "--define", "cluster.lease_renew_ms=300"});
+		const int victim = recordedPids().at(2); // node2
+		::kill(victim, SIGKILL);
+		const std::string url = "http://127.0.0.1:" + std::to_string(_base + 2);
+		CPPUNIT_ASSERT(p2p::test::eventually([&] {
+			return p2p::test::http(_base, "GET", "/peers").body.find(url) == std::string::npos;
+		}, Poco::Timespan(10, 0)));
+		// The survivors drop it from their views too.
+		CPPUNIT_ASSERT(p2p::test::eventually([&] {
+			return p2p::test::http(static_cast<Poco::UInt16>(_base + 1), "GET", "/members").body.find("\"node2\"") == std::string::npos;
+		}, Poco::Timespan(10, 0)));
+		CPPUNIT_ASSERT_EQUAL(std::size_t(2), json(p2p::test::http(_base, "GET", "/peers"))->getArray("peers")->size());
+	}
+
+	void testRestartedNodeKeepsItsId()
+	{
+		upCluster(1, {});
+		const std::string bootstrap = "-Dcluster.bootstrap=http://127.0.0.1:" + std::to_string(_base);
+		TempDir data;
+		std::string first;
+		{
+			NodeProcess node({"-Dplugins.load=", bootstrap, "-Dnode.data_dir=" + data.path()});
+			first = json(p2p::test::http(node.waitUntilListening(), "GET", "/status"))->getValue<std::string>("id");
+			CPPUNIT_ASSERT(p2p::test::eventually([&] { return registeredIds().find(first) != std::string::npos; }));
+			node.terminate();
+			CPPUNIT_ASSERT_EQUAL(0, node.waitForExit());
+		}
+		// It left on shutdown ...
+		CPPUNIT_ASSERT(registeredIds().find(first) == std::string::npos);
+		// ... and comes back as the same node.
+		NodeProcess again({"-Dplugins.load=", bootstrap, "-Dnode.data_dir=" + data.path()});
+		again.waitUntilListening();
+		CPPUNIT_ASSERT(p2p::test::eventually([&] { return registeredIds().find(first) != std::string::npos; }));
+	}
+
+	void testTakenPortStartsNothing()
+	{
+		Poco::Net::ServerSocket squatter(Poco::Net::SocketAddress("127.0.0.1", 0));
+		const int port = squatter.address().port();
+		const ToolResult up = p2p::test::runTool("p2p-cluster", {"up", "--nodes", "3", "--base-port", std::to_string(port - 2),
+		                                                         "--dir", _dir->path()});
+		CPPUNIT_ASSERT_EQUAL(2, up.status);
+		CPPUNIT_ASSERT(up.output.find("already in use: " + std::to_string(port)) != std::string::npos);
+		CPPUNIT_ASSERT(up.output.find("nothing was started") != std::string::npos);
+		CPPUNIT_ASSERT(recordedPids().empty());
+	}
+
+	void testBootstrapRefusesBadRegistrations()
+	{
+		upCluster(1, {});
+		const char* bad[] = {R"({"id": "", "address": "http://x:1"})", R"({"address": "http://x:1"})",
+		                     R"({"id": "x", "address": "x:1"})", R"({"id": "x", "address": "http://x"})", R"({"id": 7, "address": "http://x:1"})"};
+		for (const char* body : bad)
+		{
+			HttpResult r = p2p::test::http(_base, "POST", "/register", body);
+			CPPUNIT_ASSERT_EQUAL_MESSAGE(body, 400, r.status);
+		}
+		const std::string longId(129, 'a');
+		CPPUNIT_ASSERT_EQUAL(400, p2p::test::http(_base, "POST", "/register", "{\"id\": \"" + longId + "\", \"address\": \"http://x:1\"}").status);
+		CPPUNIT_ASSERT_EQUAL(413, p2p::test::http(_base, "POST", "/register", "{\"id\": \"" + std::string(5000, 'a') + "\"}").status);
+		// Nothing of that was stored.
+		CPPUNIT_ASSERT_EQUAL(std::size_t(1), json(p2p::test::http(_base, "GET", "/peers"))->getArray("peers")->size());
+
+		HttpResult ok = p2p::test::http(_base, "POST", "/register", R"({"id": "extra", "address": "http://127.0.0.1:1"})");
+		CPPUNIT_ASSERT_EQUAL(std::string(R"({"status":"success","peers":2,"lease_seconds":30})"), ok.body);
+		CPPUNIT_ASSERT_EQUAL(200, p2p::test::http(_base, "DELETE", "/register/extra").status);
+		CPPUNIT_ASSERT_EQUAL(404, p2p::test::http(_base, "DELETE", "/register/extra").status);
+	}
+
+private:
+	/// Brings up a network on a random free range of ports; retries on
+	/// another range when one is taken.
+	ToolResult upCluster(int nodes, const std::vector<std::string>& extra)
+	{
+		Poco::Random random;
+		random.seed();
+		for (int attempt = 0; attempt < 5; ++attempt)
+		{
+			_base = 20000 + static_cast<int>(random.next(30000));
+			std::vector<std::string> args{"up", "--nodes", std::to_string(nodes), "--base-port", std::to_string(_base),
+			                              "--dir", _dir->path(), "--timeout", "30", "--plugins", "messaging"};
+			args.insert(args.end(), extra.begin(), extra.end());
+			ToolResult up = p2p::test::runTool("p2p-cluster", args);
+			if (up.status == 2 && up.output.find("already in use") != std::string::npos) continue;
+			CPPUNIT_ASSERT_EQUAL_MESSAGE(up.output, 0, up.status);
+			return up;
+		}
+		CPPUNIT_FAIL("no free port range found");
+		return {};
+	}
+
+	std::vector<int> recordedPids() const
+	{
+		std::vector<int> pids;
+		if (!Poco::File(_dir->file("cluster.state")).exists()) return pids;
+		Poco::FileInputStream in(_dir->file("cluster.state"));
+		std::string line;
+		while (std::getline(in, line))
+		{
+			std::istringstream fields(line);
+			std::string name;
+			int pid = 0;
+			if (fields >> name >> pid) pids.push_back(pid);
+		}
+		return pids;
+	}
+
+	std::string registeredIds() const { return p2p::test::http(_base, "GET", "/peers?detail=true").body; }
+
+	static bool runningNode(int pid)
+	{
+		std::ifstream stat("/proc/" + std::to_string(pid) + "/stat");
+		std::string field, comm, state;
+		return (stat >> field >> comm >> state) && state != "Z" && comm == "(p2p-node)";
+	}
+
+	static bool portFree(int port)
+	{
+		try
+		{
+			Poco::Net::ServerSocket socket;
+			socket.bind(Poco::Net::SocketAddress("127.0.0.1", static_cast<Poco::UInt16>(port)), true, false);
+			return true;
+		}
+		catch (const Poco::Exception&)
+		{
+			return false;
+		}
+	}
+
+	static Poco::JSON::Object::Ptr json(const HttpResult& result)
+	{
+		return Poco::JSON::Parser().parse(result.body).extract<Poco::JSON::Object::Ptr>();
+	}
+
+	std::unique_ptr<TempDir> _dir;
+	int _base = 0;
+};
+
+CPPUNIT_TEST_SUITE_REGISTRATION(ClusterTest);

@@ -1,0 +1,114 @@
+#include "p2p/Membership.h"
+#include <cppunit/extensions/HelperMacros.h>
+
+using p2p::Member;
+using p2p::MemberState;
+using p2p::Membership;
+using p2p::MembershipEvent;
+
+class MembershipTest: public CppUnit::TestFixture
+{
+	CPPUNIT_TEST_SUITE(MembershipTest);
+	CPPUNIT_TEST(testJoinAndNotify);
+	CPPUNIT_TEST(testSelfIsIgnored);
+	CPPUNIT_TEST(testHigherIncarnationWins);
+	CPPUNIT_TEST(testGraverStateWinsAtSameIncarnation);
+	CPPUNIT_TEST(testRefreshIsNotAChange);
+	CPPUNIT_TEST(testRemoveNotifiesLeft);
+	CPPUNIT_TEST(testUnsubscribe);
+	CPPUNIT_TEST_SUITE_END();
+
+public:
+	void setUp() override
+	{
+		_view = std::make_unique<Membership>(p2p::NodeIdentity{"me", "http://me:5000"});
+		_events.clear();
+		_view->subscribe([this](const MembershipEvent& e) { _events.push_back(e); });
+	}
+
+	void testJoinAndNotify()
+	{
+		CPPUNIT_ASSERT(_view->update(member("b", 0, MemberState::Alive)));
+		CPPUNIT_ASSERT(_view->update(member("a", 0, MemberState::Alive)));
+		CPPUNIT_ASSERT_EQUAL(std::size_t(2), _view->size());
+		CPPUNIT_ASSERT_EQUAL(std::string("a"), _view->members()[0].id);
+		CPPUNIT_ASSERT_EQUAL(std::size_t(2), _events.size());
+		CPPUNIT_ASSERT(_events[0].kind == MembershipEvent::Kind::Joined);
+	}
+
+	void testSelfIsIgnored()
+	{
+		CPPUNIT_ASSERT(!_view->update(member("me", 5, MemberState::Dead)));
+		CPPUNIT_ASSERT_EQUAL(std::size_t(0), _view->size());
+	}
+
+	void testHigherIncarnationWins()
+	{
+		_view->update(member("a", 1, MemberState::Suspect));
+		CPPUNIT_ASSERT(!_view->update(member("a", 0, MemberState::Alive))); // stale
+		CPPUNIT_ASSERT(_view->update(member("a", 2, MemberState::Alive)));  // refuted
+		Member a;
+		CPPUNIT_ASSERT(_view->find("a", a));
+		CPPUNIT_ASSERT(a.state == MemberState::Alive);
+		CPPUNIT_ASSERT_EQUAL(Poco::UInt64(2), a.incarnation);
+		CPPUNIT_ASSERT(_events.back().kind == MembershipEvent::Kind::Changed);
+	}
+
+	void testGraverStateWinsAtSameIncarnation()
+	{
+		_view->update(member("a", 3, MemberState::Alive));
+		CPPUNIT_ASSERT(_view->update(member("a", 3, MemberState::Suspect)));
+		CPPUNIT_ASSERT(!_view->update(member("a", 3, MemberState::Alive)));
+		CPPUNIT_ASSERT(_view->update(member("a", 3, MemberState::Dead)));
+		CPPUNIT_ASSERT(_view->alive().empty());
+	}
+
+	void testRefreshIsNotAChange()
+	{
+		Member a = member("a", 0, MemberState::Alive);
+		_view->update(a);
+		a.lastSeen += 5 * 1000000;
+		CPPUNIT_ASSERT(!_view->update(a));
+		Member known;
+		_view->find("a", known);
+		CPPUNIT_ASSERT(known.lastSeen == a.lastSeen);
+		CPPUNIT_ASSERT_EQUAL(std::size_t(1), _events.size());
+		a.url = "http://moved:5000"; // same incarnation, new address: a change
+		CPPUNIT_ASSERT(_view->update(a));
+	}
+
+	void testRemoveNotifiesLeft()
+	{
+		_view->update(member("a", 0, MemberState::Alive));
+		CPPUNIT_ASSERT(_view->remove("a"));
+		CPPUNIT_ASSERT(!_view->remove("a"));
+		CPPUNIT_ASSERT(_events.back().kind == MembershipEvent::Kind::Left);
+		CPPUNIT_ASSERT_EQUAL(std::string("a"), _events.back().member.id);
+	}
+
+	void testUnsubscribe()
+	{
+		int calls = 0;
+		const int id = _view->subscribe([&](const MembershipEvent&) { ++calls; });
+		_view->update(member("a", 0, MemberState::Alive));
+		_view->unsubscribe(id);
+		_view->update(member("b", 0, MemberState::Alive));
+		CPPUNIT_ASSERT_EQUAL(1, calls);
+	}
+
+private:
+	static Member member(const std::string& id, Poco::UInt64 incarnation, MemberState state)
+	{
+		Member m;
+		m.id = id;
+		m.url = "http://" + id + ":5000";
+		m.incarnation = incarnation;
+		m.state = state;
+		return m;
+	}
+
+	std::unique_ptr<Membership> _view;
+	std::vector<MembershipEvent> _events;
+};
+
+CPPUNIT_TEST_SUITE_REGISTRATION(MembershipTest);

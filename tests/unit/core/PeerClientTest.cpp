@@ -1,0 +1,114 @@
+#include "HttpRouter.h"
+#include "p2p/Errors.h"
+#include "p2p/Json.h"
+#include "p2p/PeerClient.h"
+#include <Poco/Net/HTTPServer.h>
+#include <Poco/Net/HTTPServerParams.h>
+#include <Poco/Net/ServerSocket.h>
+#include <Poco/Thread.h>
+#include <cppunit/extensions/HelperMacros.h>
+
+/// PeerClient against a real POCO server on a loopback port.
+class PeerClientTest: public CppUnit::TestFixture
+{
+	CPPUNIT_TEST_SUITE(PeerClientTest);
+	CPPUNIT_TEST(testAnswersComeBackWithTheirStatus);
+	CPPUNIT_TEST(testConnectionsArePooled);
+	CPPUNIT_TEST(testUnpooledClientKeepsNothing);
+	CPPUNIT_TEST(testUnreachablePeerIsBadGateway);
+	CPPUNIT_TEST(testSlowPeerIsGatewayTimeout);
+	CPPUNIT_TEST(testMalformedUrlIsBadGateway);
+	CPPUNIT_TEST_SUITE_END();
+
+public:
+	void setUp() override
+	{
+		_metrics = std::make_unique<p2p::MetricsRegistry>();
+		p2p::HttpRouter::Settings settings;
+		settings.accessLog = false;
+		_router = new p2p::HttpRouter(settings, *_metrics);
+		p2p::RouteOptions json;
+		json.body = p2p::Body::Json;
+		_router->add("POST", "/echo", [](p2p::Request& rq, p2p::Response& rs) { rs.json(rq.json()); }, json);
+		_router->add("GET", "/slow", [](p2p::Request&, p2p::Response& rs) {
+			Poco::Thread::sleep(1000);
+			rs.send("late", "text/plain");
+		});
+		_router->freeze();
+		Poco::Net::ServerSocket socket(Poco::Net::SocketAddress("127.0.0.1", 0));
+		_url = "http://127.0.0.1:" + std::to_string(socket.address().port());
+		_server = std::make_unique<Poco::Net::HTTPServer>(_router, socket, new Poco::Net::HTTPServerParams);
+		_server->start();
+	}
+
+	void tearDown() override
+	{
+		_server->stopAll(true);
+		_server.reset();
+	}
+
+	void testAnswersComeBackWithTheirStatus()
+	{
+		p2p::PeerClient client;
+		auto body = p2p::json::object();
+		body->set("k", "v");
+		p2p::PeerResponse echo = client.sendJson(_url, "POST", "/echo", body);
+		CPPUNIT_ASSERT_EQUAL(200, echo.status);
+		CPPUNIT_ASSERT_EQUAL(std::string(R"({"k":"v"})"), echo.body);
+		CPPUNIT_ASSERT_EQUAL(std::string("application/json"), echo.contentType);
+		CPPUNIT_ASSERT_EQUAL(404, client.send(_url, "GET", "/nowhere").status); // an answer, not an exception
+	}
+
+	void testConnectionsArePooled()
+	{
+		p2p::PeerClient client;
+		for (int i = 0; i < 5; ++i) CPPUNIT_ASSERT_EQUAL(200, client.send(_url, "POST", "/echo", "[1]").status);
+		CPPUNIT_ASSERT_EQUAL(std::size_t(1), client.idleConnections());
+		CPPUNIT_ASSERT_EQUAL(1, _server->totalConnections());
+	}
+
+	void testUnpooledClientKeepsNothing()
+	{
+		p2p::PeerClient::Settings settings;
+		settings.maxIdlePerPeer = 0;
+		p2p::PeerClient client(settings);
+		for (int i = 0; i < 3; ++i) CPPUNIT_ASSERT_EQUAL(200, client.send(_url, "POST", "/echo", "[1]").status);
+		CPPUNIT_ASSERT_EQUAL(std::size_t(0), client.idleConnections());
+		CPPUNIT_ASSERT_EQUAL(3, _server->totalConnections());
+	}
+
+	void testUnreachablePeerIsBadGateway()
+	{
+		// A port that was just free: nothing listens there.
+		Poco::UInt16 port;
+		{
+			Poco::Net::ServerSocket probe(Poco::Net::SocketAddress("127.0.0.1", 0));
+			port = probe.address().port();
+		}
+		p2p::PeerClient client;
+		CPPUNIT_ASSERT_THROW(client.send("http://127.0.0.1:" + std::to_string(port), "GET", "/health"), p2p::BadGatewayException);
+	}
+
+	void testSlowPeerIsGatewayTimeout()
+	{
+		p2p::PeerClient::Settings settings;
+		settings.requestTimeout = Poco::Timespan(0, 200 * 1000);
+		p2p::PeerClient client(settings);
+		CPPUNIT_ASSERT_THROW(client.send(_url, "GET", "/slow"), p2p::GatewayTimeoutException);
+	}
+
+	void testMalformedUrlIsBadGateway()
+	{
+		p2p::PeerClient client;
+		CPPUNIT_ASSERT_THROW(client.send("ftp://127.0.0.1:1", "GET", "/"), p2p::BadGatewayException);
+		CPPUNIT_ASSERT_THROW(client.send("http://", "GET", "/"), p2p::BadGatewayException);
+	}
+
+private:
+	std::unique_ptr<p2p::MetricsRegistry> _metrics;
+	Poco::SharedPtr<p2p::HttpRouter> _router;
+	std::unique_ptr<Poco::Net::HTTPServer> _server;
+	std::string _url;
+};
+
+CPPUNIT_TEST_SUITE_REGISTRATION(PeerClientTest);
