@@ -181,13 +181,14 @@ public:
 
 	void testEveryShippedConfigStarts()
 	{
-		std::vector<std::string> files{p2p::test::sourceDir() + "/config/node.properties"};
+		std::vector<std::string> files{p2p::test::sourceDir() + "/config/node.properties",
+		                               p2p::test::sourceDir() + "/config/bootstrap.properties"};
 		Poco::DirectoryIterator end;
 		for (Poco::DirectoryIterator it(p2p::test::sourceDir() + "/config/examples"); it != end; ++it)
 		{
 			if (it.path().getExtension() == "properties") files.push_back(it.path().toString());
 		}
-		CPPUNIT_ASSERT(files.size() >= 2);
+		CPPUNIT_ASSERT(files.size() >= 3);
 		for (const auto& file : files)
 		{
 			NodeProcess node({"--config", file});
