@@ -66,6 +66,9 @@ public:
 
 	void tearDown() override
 	{
+		// A handler still running when the process exits would touch
+		// POCO's statics after they are destroyed.
+		_router->waitUntilIdle(Poco::Timespan(10, 0));
 		_server->stopAll(true);
 		_server.reset();
 	}
