@@ -1,4 +1,5 @@
 #include "ClusterLauncher.h"
+#include "NetnsNetwork.h"
 #include "NodeSpawner.h"
 #include "p2p/Json.h"
 #include <Poco/File.h>
@@ -104,13 +105,28 @@ int ClusterLauncher::up(const UpOptions& options)
 			return 2;
 		}
 	}
+	if (options.netns)
+	{
+		std::string why;
+		if (!NetnsNetwork::available(why))
+		{
+			_err << "p2p-cluster: --netns is not possible here: " << why << std::endl;
+			return 2;
+		}
+		if (NetnsNetwork::exists())
+		{
+			_err << "p2p-cluster: the " << NetnsNetwork::kBridge << " bridge exists already; run p2p-cluster down --netns first"
+			     << std::endl;
+			return 2;
+		}
+	}
 	if (options.nodes < 1 || options.basePort < 1 || options.basePort + options.nodes > 65535)
 	{
 		_err << "p2p-cluster: --nodes and --base-port must give ports between 1 and 65535" << std::endl;
 		return 2;
 	}
 	std::vector<int> taken;
-	for (int port = options.basePort; port <= options.basePort + options.nodes; ++port)
+	for (int port = options.basePort; !options.netns && port <= options.basePort + options.nodes; ++port)
 	{
 		if (!NodeSpawner::portFree(static_cast<unsigned short>(port))) taken.push_back(port);
 	}
@@ -124,31 +140,61 @@ int ClusterLauncher::up(const UpOptions& options)
 
 	Poco::File(dir).createDirectories();
 	state.remove();
+	if (Poco::File(netnsMarker(dir)).exists()) Poco::File(netnsMarker(dir)).remove();
+	std::vector<std::string> names{"bootstrap"};
+	for (int k = 1; k <= options.nodes; ++k) names.push_back("node" + std::to_string(k));
+	if (options.netns)
+	{
+		Poco::File(netnsMarker(dir)).createFile();
+		try
+		{
+			NetnsNetwork::create(names);
+		}
+		catch (const Poco::Exception& exc)
+		{
+			_err << "p2p-cluster: " << exc.message() << std::endl;
+			NetnsNetwork::destroy();
+			return 1;
+		}
+	}
 	const std::string binary = _binDir + "/p2p-node";
-	const std::string bootstrapUrl = "http://127.0.0.1:" + std::to_string(options.basePort);
+	const std::string bootstrapUrl =
+		options.netns ? "http://bootstrap:" + std::to_string(options.basePort) : "http://127.0.0.1:" + std::to_string(options.basePort);
 	std::vector<NodeRecord> nodes;
 	Poco::Stopwatch clock;
 	clock.start();
 	for (int k = 0; k <= options.nodes; ++k)
 	{
 		NodeRecord node;
-		node.name = k == 0 ? "bootstrap" : "node" + std::to_string(k);
-		node.port = static_cast<Poco::UInt16>(options.basePort + k);
-		node.url = "http://127.0.0.1:" + std::to_string(node.port);
+		node.name = names[static_cast<std::size_t>(k)];
+		// In namespaces every node has the same port on its own address;
+		// on loopback they share an address and differ by port.
+		node.port = static_cast<Poco::UInt16>(options.netns ? options.basePort : options.basePort + k);
+		const std::string host = options.netns ? NetnsNetwork::addressOf(k) : "127.0.0.1";
+		node.url = "http://" + host + ":" + std::to_string(node.port);
+		const std::string advertised = options.netns ? "http://" + node.name + ":" + std::to_string(node.port) : node.url;
 		node.log = dir + node.name + ".log";
 		std::vector<std::string> args;
 		if (!options.config.empty()) args.insert(args.end(), {"--config", absolute(options.config)});
-		args.push_back("-Dhttp.host=127.0.0.1");
+		args.push_back(options.netns ? "-Dhttp.host=0.0.0.0" : "-Dhttp.host=127.0.0.1");
 		args.push_back("-Dhttp.port=" + std::to_string(node.port));
 		args.push_back("-Dnode.id=" + node.name);
 		args.push_back("-Dnode.data_dir=" + dir + node.name);
-		args.push_back("-Dnode.advertise=" + node.url);
+		args.push_back("-Dnode.advertise=" + advertised);
 		// A hundred access logs of the launcher's own polling help nobody.
 		args.push_back("-Dhttp.access_log=false");
 		args.push_back(k == 0 ? "-Dplugins.load=bootstrap" : "-Dplugins.load=" + options.plugins);
 		if (k > 0) args.push_back("-Dcluster.bootstrap=" + bootstrapUrl);
 		for (const auto& define : options.defines) args.push_back("-D" + define);
-		node.pid = NodeSpawner::spawn(binary, args, node.log);
+		if (options.netns)
+		{
+			auto command = NetnsNetwork::wrap(node.name, binary, args);
+			node.pid = NodeSpawner::spawn(command.front(), std::vector<std::string>(command.begin() + 1, command.end()), node.log);
+		}
+		else
+		{
+			node.pid = NodeSpawner::spawn(binary, args, node.log);
+		}
 		state.append(node);
 		nodes.push_back(node);
 	}
@@ -227,14 +273,31 @@ int ClusterLauncher::status(const std::string& dirOption)
 	return alive == static_cast<int>(nodes.size()) ? 0 : 1;
 }
 
-int ClusterLauncher::down(const std::string& dirOption, int graceSeconds)
+std::string ClusterLauncher::netnsMarker(const std::string& dir)
+{
+	return Poco::Path(dir).makeDirectory().setFileName("netns").toString();
+}
+
+int ClusterLauncher::down(const std::string& dirOption, int graceSeconds, bool netnsOption)
 {
 	ClusterState state(absoluteDir(dirOption));
 	const auto nodes = state.read();
+	const bool netns = netnsOption || Poco::File(netnsMarker(absoluteDir(dirOption))).exists();
+	auto removeNamespaces = [&] {
+		if (!netns) return true;
+		const auto problems = NetnsNetwork::destroy();
+		for (const auto& problem : problems) _err << "p2p-cluster: " << problem << std::endl;
+		if (problems.empty())
+		{
+			if (Poco::File(netnsMarker(absoluteDir(dirOption))).exists()) Poco::File(netnsMarker(absoluteDir(dirOption))).remove();
+			_out << "down: no p2p- network namespace, hosts file or " << NetnsNetwork::kBridge << " bridge left" << std::endl;
+		}
+		return problems.empty();
+	};
 	if (nodes.empty())
 	{
-		_out << "nothing recorded in " << state.file() << "; nothing to stop" << std::endl;
-		return 0;
+		_out << "nothing recorded in " << state.file() << "; no node to stop" << std::endl;
+		return removeNamespaces() ? 0 : 1;
 	}
 	int signalled = 0;
 	for (const auto& node : nodes)
@@ -262,13 +325,16 @@ int ClusterLauncher::down(const std::string& dirOption, int graceSeconds)
 	for (const auto& node : nodes)
 	{
 		if (NodeSpawner::isNode(node.pid)) problems.push_back(node.name + " (pid " + std::to_string(node.pid) + ") still runs");
-		else if (!NodeSpawner::portFree(node.port)) problems.push_back("port " + std::to_string(node.port) + " is still bound");
+		else if (!netns && !NodeSpawner::portFree(node.port)) problems.push_back("port " + std::to_string(node.port) + " is still bound");
 	}
+	// The namespaces go after their processes (their sockets die with them).
+	if (!removeNamespaces()) problems.push_back("network namespaces are left; see above");
 	_out << "down: stopped " << signalled << " processes (" << killed << " needed SIGKILL)";
 	if (problems.empty())
 	{
 		state.remove();
-		_out << "; no process left, ports " << nodes.front().port << ".." << nodes.back().port << " free" << std::endl;
+		if (netns) _out << "; no process left" << std::endl;
+		else _out << "; no process left, ports " << nodes.front().port << ".." << nodes.back().port << " free" << std::endl;
 		return 0;
 	}
 	_out << std::endl;

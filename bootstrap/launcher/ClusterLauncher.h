@@ -19,6 +19,9 @@ struct UpOptions
 	std::string config;               ///< --config passed to every node, if set
 	std::vector<std::string> defines; ///< key=value passed to every node
 	int timeoutSeconds = 60;
+	/// Each node in its own network namespace on the p2p_network bridge,
+	/// all on the base port, reachable as http://nodeK:<port>.
+	bool netns = false;
 };
 
 /// Brings a local network up and down: a bootstrap node on the base port
@@ -36,8 +39,13 @@ public:
 	/// was started (ports taken, a network already up in dir).
 	int up(const UpOptions& options);
 	int status(const std::string& dir);
+
+	/// The marker that says a directory's network runs in namespaces.
+	static std::string netnsMarker(const std::string& dir);
 	/// SIGTERM, then SIGKILL after graceSeconds; 0 when nothing is left.
-	int down(const std::string& dir, int graceSeconds);
+	/// netns: also remove every p2p- namespace and the bridge, whether or
+	/// not this directory's network used them (cleaning up after a crash).
+	int down(const std::string& dir, int graceSeconds, bool netns);
 
 private:
 	/// Peers a node reports in /status, or -1 when it does not answer.

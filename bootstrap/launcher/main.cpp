@@ -13,16 +13,19 @@ namespace {
 
 const char* const kUsage =
 	"usage: p2p-cluster up [--nodes N] [--base-port P] [--dir DIR] [--plugins a,b,...] [--config FILE]\n"
-	"                      [--timeout S] [--define key=value ...]\n"
+	"                      [--timeout S] [--define key=value ...] [--netns]\n"
 	"       p2p-cluster status [--dir DIR]\n"
-	"       p2p-cluster down [--dir DIR] [--grace S]\n"
+	"       p2p-cluster down [--dir DIR] [--grace S] [--netns]\n"
 	"\n"
 	"up      starts a bootstrap node on the base port (default 5000) and N nodes (default 100) on the\n"
 	"        ports above it, on 127.0.0.1, each with a data directory and log under DIR (default\n"
 	"        ./cluster); waits until every node is registered and knows every other (--timeout,\n"
 	"        default 60 s). Nodes load --plugins (default messaging); --define is passed to all.\n"
+	"        --netns: each node in its own network namespace on the bridge p2p_network, all on\n"
+	"        the base port and reachable as http://nodeK:PORT (needs root).\n"
 	"status  a table of node, pid, URL, alive, peers known.\n"
-	"down    SIGTERM to every recorded node, SIGKILL after --grace seconds (default 15).\n";
+	"down    SIGTERM to every recorded node, SIGKILL after --grace seconds (default 15); with\n"
+	"        --netns (or a network started with it) also removes every p2p- namespace and the bridge.\n";
 
 /// The directory of the running executable, where p2p-node is too.
 std::string binDir()
@@ -65,6 +68,11 @@ int main(int argc, char** argv)
 				std::cout << kUsage;
 				return 0;
 			}
+			if (option == "--netns")
+			{
+				up.netns = true;
+				continue;
+			}
 			if (i + 1 >= argc) return usageError(option + " needs a value");
 			const std::string value = argv[++i];
 			if (option == "--dir") up.dir = value;
@@ -88,7 +96,7 @@ int main(int argc, char** argv)
 		p2p::cluster::ClusterLauncher launcher(binDir(), std::cout, std::cerr);
 		if (command == "up") return launcher.up(up);
 		if (command == "status") return launcher.status(up.dir);
-		if (command == "down") return launcher.down(up.dir, grace);
+		if (command == "down") return launcher.down(up.dir, grace, up.netns);
 		return usageError("unknown command " + command);
 	}
 	catch (const Poco::Exception& exc)

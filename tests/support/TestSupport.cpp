@@ -43,7 +43,13 @@ TempDir::~TempDir()
 HttpResult http(Poco::UInt16 port, const std::string& method, const std::string& path, const std::string& body,
                 const std::string& contentType, const std::map<std::string, std::string>& headers)
 {
-	Poco::Net::HTTPClientSession session("127.0.0.1", port);
+	return httpTo("127.0.0.1", port, method, path, body, contentType, headers);
+}
+
+HttpResult httpTo(const std::string& host, Poco::UInt16 port, const std::string& method, const std::string& path,
+                  const std::string& body, const std::string& contentType, const std::map<std::string, std::string>& headers)
+{
+	Poco::Net::HTTPClientSession session(host, port);
 	session.setTimeout(Poco::Timespan(10, 0));
 	Poco::Net::HTTPRequest request(method, path, Poco::Net::HTTPMessage::HTTP_1_1);
 	for (const auto& [name, value] : headers) request.set(name, value);

@@ -41,6 +41,11 @@ struct HttpResult
 	Poco::Net::NameValueCollection headers;
 };
 
+/// One HTTP exchange with host:port on a fresh connection.
+HttpResult httpTo(const std::string& host, Poco::UInt16 port, const std::string& method, const std::string& path,
+                  const std::string& body = "", const std::string& contentType = "application/json",
+                  const std::map<std::string, std::string>& headers = {});
+
 /// One HTTP exchange with 127.0.0.1:port on a fresh connection.
 HttpResult http(Poco::UInt16 port, const std::string& method, const std::string& path, const std::string& body = "",
                 const std::string& contentType = "application/json",
