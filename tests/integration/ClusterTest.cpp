@@ -26,6 +26,7 @@ class ClusterTest: public CppUnit::TestFixture
 	CPPUNIT_TEST(testRestartedNodeKeepsItsId);
 	CPPUNIT_TEST(testTakenPortStartsNothing);
 	CPPUNIT_TEST(testBootstrapRefusesBadRegistrations);
+	CPPUNIT_TEST(testNodeServesAtOnceAndRegistersWhenBootstrapComesUp);
 	CPPUNIT_TEST_SUITE_END();
 
 public:
@@ -134,6 +135,29 @@ public:
 		CPPUNIT_ASSERT_EQUAL(404, p2p::test::http(_base, "DELETE", "/register/extra").status);
 	}
 
+	void testNodeServesAtOnceAndRegistersWhenBootstrapComesUp()
+	{
+		Poco::UInt16 port;
+		{
+			Poco::Net::ServerSocket probe(Poco::Net::SocketAddress("127.0.0.1", 0));
+			port = probe.address().port();
+		}
+		// Two bootstrap URLs: the first never answers, the second comes later.
+		const std::string bootstraps = "-Dcluster.bootstrap=http://127.0.0.1:1,http://127.0.0.1:" + std::to_string(port);
+		NodeProcess node({"-Dplugins.load=", "-Dnode.id=early", bootstraps, "-Dcluster.retry_max_ms=500"});
+		const auto nodePort = node.waitUntilListening();
+		auto status = json(p2p::test::http(nodePort, "GET", "/status"));
+		CPPUNIT_ASSERT(!status->getValue<bool>("registered"));
+		CPPUNIT_ASSERT(node.waitForOutput("retrying with backoff"));
+
+		NodeProcess bootstrap({"-Dplugins.load=bootstrap", "-Dhttp.port=" + std::to_string(port)});
+		bootstrap.waitUntilListening();
+		CPPUNIT_ASSERT(p2p::test::eventually([&] {
+			return p2p::test::http(port, "GET", "/peers?detail=true").body.find("\"early\"") != std::string::npos;
+		}));
+		CPPUNIT_ASSERT(json(p2p::test::http(nodePort, "GET", "/status"))->getValue<bool>("registered"));
+	}
+
 private:
 	/// Brings up a network on a random free range of ports; retries on
 	/// another range when one is taken.
@@ -199,6 +223,7 @@ private:
 	{
 		return Poco::JSON::Parser().parse(result.body).extract<Poco::JSON::Object::Ptr>();
 	}
+
 
 	std::unique_ptr<TempDir> _dir;
 	int _base = 0;
