@@ -208,6 +208,12 @@ int ClusterLauncher::up(const UpOptions& options)
 	while (true)
 	{
 		registered = std::max(0, registeredAt(nodes[0]));
+		if (NodeSpawner::childExited(nodes[0].pid))
+		{
+			progress(registered, discoveredCount, total, true);
+			_err << "p2p-cluster: the bootstrap node exited; its log is " << nodes[0].log << std::endl;
+			return 1;
+		}
 		for (std::size_t i = 1; i < nodes.size(); ++i)
 		{
 			if (discovered[i]) continue;
@@ -299,26 +305,35 @@ int ClusterLauncher::down(const std::string& dirOption, int graceSeconds, bool n
 		_out << "nothing recorded in " << state.file() << "; no node to stop" << std::endl;
 		return removeNamespaces() ? 0 : 1;
 	}
-	int signalled = 0;
-	for (const auto& node : nodes)
-	{
-		if (NodeSpawner::isNode(node.pid) && ::kill(node.pid, SIGTERM) == 0) ++signalled;
-	}
-	auto running = [&] {
+	auto running = [&](bool bootstrapToo) {
 		int count = 0;
-		for (const auto& node : nodes) count += NodeSpawner::isNode(node.pid) ? 1 : 0;
+		for (const auto& node : nodes)
+		{
+			if (bootstrapToo || node.name != "bootstrap") count += NodeSpawner::isNode(node.pid) ? 1 : 0;
+		}
 		return count;
 	};
 	Poco::Stopwatch clock;
 	clock.start();
-	while (running() > 0 && clock.elapsed() < static_cast<Poco::Timestamp::TimeDiff>(graceSeconds) * 1000000)
-		Poco::Thread::sleep(50);
+	const auto grace = static_cast<Poco::Timestamp::TimeDiff>(graceSeconds) * 1000000;
+	// The bootstrap node goes last, so the others can still deregister.
+	int signalled = 0;
+	for (const bool bootstrapTurn : {false, true})
+	{
+		for (const auto& node : nodes)
+		{
+			if ((node.name == "bootstrap") == bootstrapTurn && NodeSpawner::isNode(node.pid) && ::kill(node.pid, SIGTERM) == 0)
+				++signalled;
+		}
+		while (running(bootstrapTurn) > 0 && clock.elapsed() < grace) Poco::Thread::sleep(50);
+	}
+	auto runningAll = [&] { return running(true); };
 	int killed = 0;
 	for (const auto& node : nodes)
 	{
 		if (NodeSpawner::isNode(node.pid) && ::kill(node.pid, SIGKILL) == 0) ++killed;
 	}
-	while (running() > 0 && clock.elapsed() < static_cast<Poco::Timestamp::TimeDiff>(graceSeconds + 5) * 1000000)
+	while (runningAll() > 0 && clock.elapsed() < grace + 5 * 1000000)
 		Poco::Thread::sleep(50);
 
 	std::vector<std::string> problems;

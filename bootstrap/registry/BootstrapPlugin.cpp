@@ -7,6 +7,7 @@
 #include "p2p/Settings.h"
 #include <Poco/DateTimeFormat.h>
 #include <Poco/DateTimeFormatter.h>
+#include <algorithm>
 
 namespace p2p::bootstrap {
 
@@ -36,10 +37,27 @@ void BootstrapPlugin::start(NodeContext& context)
 	context.router().add("POST", "/register", [this](Request& rq, Response& rs) { registerNode(rq, rs); }, json);
 	context.router().add("DELETE", "/register/{id}", [this](Request& rq, Response& rs) { removeNode(rq, rs); });
 	context.router().add("GET", "/peers", [this](Request& rq, Response& rs) { listPeers(rq, rs); });
+
+	const long period = std::max(250L, leaseSeconds * 1000L / 4);
+	_expiryTimer = std::make_unique<Poco::Timer>(period, period);
+	_expiryTimer->start(Poco::TimerCallback<BootstrapPlugin>(*this, &BootstrapPlugin::onExpiryTimer));
 }
 
 void BootstrapPlugin::stop()
 {
+	if (_expiryTimer) _expiryTimer->stop();
+}
+
+void BootstrapPlugin::onExpiryTimer(Poco::Timer&)
+{
+	try
+	{
+		expire();
+	}
+	catch (const Poco::Exception& exc)
+	{
+		_context->logger().error("expiring leases failed: %s", exc.displayText());
+	}
 }
 
 void BootstrapPlugin::expire()

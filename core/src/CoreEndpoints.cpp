@@ -103,7 +103,7 @@ void CoreEndpoints::registerOn(Router& router)
 	}
 	_metrics.gauge("p2p_uptime_seconds", "Seconds since the node started.", {},
 	               [this] { return static_cast<double>(_started.elapsed()) / 1e6; });
-	_metrics.gauge("p2p_membership_members", "Other nodes in this node's view, by state.", {{"state", "alive"}},
+	_metrics.gauge("p2p_membership_members", "Other nodes in this node's view that are alive.", {{"state", "alive"}},
 	               [this] { return static_cast<double>(_membership.alive().size()); });
 	_metrics.gauge("process_resident_memory_bytes", "Resident memory of the node process.", {}, residentBytes);
 }

@@ -99,23 +99,25 @@ std::size_t Membership::size() const
 
 int Membership::subscribe(Listener listener)
 {
-	Poco::FastMutex::ScopedLock lock(_listenerMutex);
+	Poco::Mutex::ScopedLock lock(_listenerMutex);
 	_listeners.emplace(_nextListener, std::move(listener));
 	return _nextListener++;
 }
 
 void Membership::unsubscribe(int id)
 {
-	Poco::FastMutex::ScopedLock lock(_listenerMutex);
+	Poco::Mutex::ScopedLock lock(_listenerMutex);
 	_listeners.erase(id);
 }
 
 void Membership::notify(const MembershipEvent& event)
 {
-	// Listeners are called under their own lock (not the view's), so one
-	// may read the view; unsubscribe() waits for a running notification.
-	Poco::FastMutex::ScopedLock lock(_listenerMutex);
-	for (const auto& [id, listener] : _listeners) listener(event);
+	// Under the listeners' lock (not the view's), so that unsubscribe() from
+	// another thread waits for a running notification; over a copy, so that
+	// a listener may (un)subscribe while it runs.
+	Poco::Mutex::ScopedLock lock(_listenerMutex);
+	const auto listeners = _listeners;
+	for (const auto& [id, listener] : listeners) listener(event);
 }
 
 } // namespace p2p

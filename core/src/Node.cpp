@@ -8,6 +8,7 @@
 #include <Poco/Path.h>
 #include <Poco/String.h>
 #include <Poco/StringTokenizer.h>
+#include <Poco/URI.h>
 
 namespace p2p {
 
@@ -78,6 +79,23 @@ Registrar::Settings Node::readRegistrarSettings(const Poco::Util::AbstractConfig
 	return s;
 }
 
+void Node::checkAdvertisedUrl(const std::string& url)
+{
+	// Checked here, once, rather than refused by every bootstrap node on
+	// every retry.
+	Poco::URI uri;
+	try
+	{
+		uri = Poco::URI(url);
+	}
+	catch (const Poco::SyntaxException&)
+	{
+	}
+	if ((uri.getScheme() != "http" && uri.getScheme() != "https") || uri.getHost().empty() || uri.getSpecifiedPort() == 0 ||
+	    !uri.getUserInfo().empty() || !(uri.getPath().empty() || uri.getPath() == "/") || !uri.getRawQuery().empty())
+		throw StartupException("node.advertise must be an http(s)://host:port URL that other nodes can reach, not '" + url + "'");
+}
+
 void Node::bind()
 {
 	const std::string where = _settings.host + ":" + std::to_string(_settings.port);
@@ -105,6 +123,7 @@ void Node::start()
 	_dataDir = Poco::Path(_config.getString("node.data_dir", "data/node-" + port)).makeAbsolute().toString();
 	_identity.id = NodeIdStore::resolve(_config.getString("node.id", ""), _dataDir);
 	_identity.advertisedUrl = _config.getString("node.advertise", "http://127.0.0.1:" + port);
+	checkAdvertisedUrl(_identity.advertisedUrl);
 
 	_membership = std::make_unique<Membership>(_identity);
 	Registrar::Settings registrarSettings = readRegistrarSettings(_config);
@@ -140,8 +159,6 @@ void Node::start()
 		params->setSoftwareVersion(std::string("p2p-node/") + coreVersion());
 		_server = std::make_unique<Poco::Net::HTTPServer>(_router, *_threads, _socket, params);
 		_server->start();
-		// After the server: registering announces a node that already answers.
-		if (_registrar) _registrar->start();
 	}
 	catch (const Poco::Exception& exc)
 	{
@@ -149,6 +166,8 @@ void Node::start()
 		throw StartupException("cannot start the HTTP server: " + exc.displayText());
 	}
 	_running = true;
+	// After the server: registering announces a node that already answers.
+	if (_registrar) _registrar->start();
 }
 
 bool Node::stop()

@@ -29,7 +29,9 @@ namespace p2p {
 class Node
 {
 public:
-	/// Reads and validates every core setting; throws StartupException.
+	/// Reads and validates the HTTP settings; throws StartupException. The
+	/// identity and cluster.* settings are read by start(), once the port
+	/// is known (their defaults depend on it).
 	Node(const Poco::Util::AbstractConfiguration& config, const std::string& applicationDir);
 	~Node();
 
@@ -41,8 +43,9 @@ public:
 	/// the operator; whatever had started is stopped again.
 	void start();
 
-	/// Stops accepting connections, lets requests in flight finish (up to
-	/// http.shutdown_timeout_ms), then stops plugins in reverse order.
+	/// Leaves the network (deregisters), stops accepting connections, lets
+	/// requests in flight finish (up to http.shutdown_timeout_ms), then stops
+	/// plugins in reverse order.
 	/// Returns false when handlers were still stuck after the timeout and
 	/// their connections were aborted: the plugins were then left running
 	/// and the caller should exit the process without further clean-up.
@@ -72,6 +75,7 @@ private:
 	static HttpRouter::Settings readRouterSettings(const Poco::Util::AbstractConfiguration& config);
 	static Registrar::Settings readRegistrarSettings(const Poco::Util::AbstractConfiguration& config);
 	void bind();
+	static void checkAdvertisedUrl(const std::string& url);
 
 	const Poco::Util::AbstractConfiguration& _config;
 	Poco::Logger& _logger;

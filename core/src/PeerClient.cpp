@@ -4,9 +4,7 @@
 #include <Poco/Net/HTTPRequest.h>
 #include <Poco/Net/HTTPResponse.h>
 #include <Poco/Net/NetException.h>
-#include <Poco/StreamCopier.h>
 #include <Poco/URI.h>
-#include <sstream>
 
 namespace p2p {
 
@@ -70,10 +68,19 @@ PeerResponse PeerClient::exchange(Poco::Net::HTTPClientSession& session, const s
 	session.sendRequest(request) << body;
 	Poco::Net::HTTPResponse response;
 	std::istream& in = session.receiveResponse(response);
-	std::ostringstream out;
-	Poco::StreamCopier::copyStream(in, out);
+	if (response.hasContentLength() && response.getContentLength64() > _settings.maxResponseBytes)
+		throw BadGatewayException("the answer to " + method + " " + path + " is " +
+		                          std::to_string(response.getContentLength64()) + " bytes, more than the client takes");
+	std::string answer;
+	char buffer[8192];
+	while (in.read(buffer, sizeof(buffer)) || in.gcount() > 0)
+	{
+		answer.append(buffer, static_cast<std::size_t>(in.gcount()));
+		if (static_cast<std::streamsize>(answer.size()) > _settings.maxResponseBytes)
+			throw BadGatewayException("the answer to " + method + " " + path + " is larger than the client takes");
+	}
 	keepAlive = response.getKeepAlive();
-	return {static_cast<int>(response.getStatus()), out.str(), response.getContentType()};
+	return {static_cast<int>(response.getStatus()), std::move(answer), response.getContentType()};
 }
 
 PeerResponse PeerClient::send(const std::string& baseUrl, const std::string& method, const std::string& path,
@@ -105,8 +112,9 @@ PeerResponse PeerClient::send(const std::string& baseUrl, const std::string& met
 		}
 		catch (const Poco::TimeoutException&)
 		{
-			throw GatewayTimeoutException("node " + baseUrl + " did not answer " + method + " " + path + " within " +
-			                              std::to_string(_settings.requestTimeout.totalMilliseconds()) + " ms");
+			throw GatewayTimeoutException("node " + baseUrl + " did not answer " + method + " " + path + " in time (" +
+			                              std::to_string(_settings.connectTimeout.totalMilliseconds()) + " ms to connect, " +
+			                              std::to_string(_settings.requestTimeout.totalMilliseconds()) + " ms to answer)");
 		}
 		catch (const Poco::Exception& exc)
 		{

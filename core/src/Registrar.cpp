@@ -14,6 +14,10 @@ PeerClient::Settings unpooled()
 {
 	PeerClient::Settings s;
 	s.maxIdlePerPeer = 0;
+	// Short, so that stopping the node never waits long on a bootstrap node
+	// that hangs: stop() joins this thread.
+	s.connectTimeout = Poco::Timespan(1, 0);
+	s.requestTimeout = Poco::Timespan(2, 0);
 	return s;
 }
 
@@ -89,6 +93,8 @@ bool Registrar::refreshPeers(const std::string& bootstrap)
 		member.lastSeen = now;
 		if (member.id == _membership.self().id) continue;
 		listed.insert(member.id);
+		Member known;
+		if (!_learned.count(member.id) && _membership.find(member.id, known)) continue; // another source speaks for it
 		_learned.insert(member.id);
 		changed = _membership.update(member) || changed;
 	}
@@ -124,6 +130,7 @@ void Registrar::run()
 			{
 				registerSelf(bootstrap);
 				nextRenew = Poco::Timestamp() + _settings.renewMs * 1000;
+				if (_stopRequested.tryWait(0)) return;
 			}
 			// Poll fast while the network is forming, slowly once it is not.
 			refreshMs = refreshPeers(bootstrap) ? _settings.refreshMinMs : std::min(refreshMs * 2, _settings.refreshMaxMs);

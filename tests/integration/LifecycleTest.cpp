@@ -24,6 +24,7 @@ class LifecycleTest: public CppUnit::TestFixture
 	CPPUNIT_TEST(testDefinesOverrideTheConfigFile);
 	CPPUNIT_TEST(testNodeIdSurvivesRestart);
 	CPPUNIT_TEST(testBadSettingIsOneLine);
+	CPPUNIT_TEST(testUnreachableAdvertisedUrlIsRefused);
 	CPPUNIT_TEST(testTakenPortIsOneLine);
 	CPPUNIT_TEST(testDaemonWithPidFile);
 	CPPUNIT_TEST(testEveryShippedConfigStarts);
@@ -142,6 +143,13 @@ public:
 		const std::string out = node.output();
 		CPPUNIT_ASSERT_EQUAL(out.size() - 1, out.find('\n'));
 		CPPUNIT_ASSERT(out.find("property http.max_threads must be a whole number, not 'lots'") != std::string::npos);
+	}
+
+	void testUnreachableAdvertisedUrlIsRefused()
+	{
+		NodeProcess node({"-Dnode.advertise=http://node1"}); // no port: no one could reach it
+		CPPUNIT_ASSERT(node.waitForExit() != 0);
+		CPPUNIT_ASSERT(node.output().find("node.advertise must be an http(s)://host:port URL") != std::string::npos);
 	}
 
 	void testTakenPortIsOneLine()

@@ -35,7 +35,7 @@ NodeProcess::~NodeProcess()
 	catch (...)
 	{
 	}
-	_reader.join();
+	if (_reader.isRunning()) _reader.join();
 }
 
 void NodeProcess::readOutput()
@@ -93,6 +93,10 @@ int NodeProcess::waitForExit(Poco::Timespan timeout)
 {
 	if (!eventually([&] { return !running(); }, timeout))
 		throw Poco::TimeoutException("p2p-node (pid " + std::to_string(_pid) + ") did not exit in time");
+	// Its last lines may still be in the pipe: let the reader get to the end
+	// before anyone looks at output(). Bounded, because a process that
+	// daemonized leaves a child that may hold the pipe open.
+	if (_reader.isRunning()) _reader.tryJoin(2000);
 	return _exitCode;
 }
 

@@ -52,8 +52,11 @@ struct MembershipEvent
 /// Merge rule (as in SWIM, Das et al. 2002, section 4.2): news with a higher
 /// incarnation wins; at equal incarnation the graver state wins (dead over
 /// suspect over alive), so a stale "alive" cannot undo a newer suspicion.
-/// Thread-safe. Listeners run on the thread that made the change, after
-/// the lock is released, and must not block for long.
+/// Thread-safe. Listeners run on the thread that made the change, after the
+/// view's lock is released, one notification at a time; they may read and
+/// change the view and (un)subscribe, and must not block for long. Events of
+/// changes made on two threads at once may reach listeners in either order:
+/// a listener that needs the current state reads the view.
 class Membership
 {
 public:
@@ -88,7 +91,8 @@ private:
 	const NodeIdentity _self;
 	mutable Poco::FastMutex _mutex;
 	std::map<std::string, Member> _members;
-	Poco::FastMutex _listenerMutex;
+	/// Recursive: a listener may change the view, which notifies again.
+	Poco::Mutex _listenerMutex;
 	std::map<int, Listener> _listeners;
 	int _nextListener = 1;
 };

@@ -44,6 +44,8 @@ public:
 		/// that many others talk to, where an idle connection would hold
 		/// one of its server threads.
 		std::size_t maxIdlePerPeer = 4;
+		/// Larger answers are refused (BadGatewayException) rather than held.
+		std::streamsize maxResponseBytes = 16 * 1024 * 1024;
 	};
 
 	PeerClient();

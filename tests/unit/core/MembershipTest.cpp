@@ -16,6 +16,7 @@ class MembershipTest: public CppUnit::TestFixture
 	CPPUNIT_TEST(testRefreshIsNotAChange);
 	CPPUNIT_TEST(testRemoveNotifiesLeft);
 	CPPUNIT_TEST(testUnsubscribe);
+	CPPUNIT_TEST(testListenerMayChangeTheView);
 	CPPUNIT_TEST_SUITE_END();
 
 public:
@@ -94,6 +95,19 @@ public:
 		_view->unsubscribe(id);
 		_view->update(member("b", 0, MemberState::Alive));
 		CPPUNIT_ASSERT_EQUAL(1, calls);
+	}
+
+	void testListenerMayChangeTheView()
+	{
+		// A listener that reacts to a join by changing the view and
+		// unsubscribing itself must neither deadlock nor crash.
+		int id = 0;
+		id = _view->subscribe([&](const MembershipEvent& e) {
+			if (e.member.id == "a") _view->update(member("b", 0, MemberState::Alive));
+			_view->unsubscribe(id);
+		});
+		_view->update(member("a", 0, MemberState::Alive));
+		CPPUNIT_ASSERT_EQUAL(std::size_t(2), _view->size());
 	}
 
 private:

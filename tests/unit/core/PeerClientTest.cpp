@@ -18,6 +18,7 @@ class PeerClientTest: public CppUnit::TestFixture
 	CPPUNIT_TEST(testUnreachablePeerIsBadGateway);
 	CPPUNIT_TEST(testSlowPeerIsGatewayTimeout);
 	CPPUNIT_TEST(testMalformedUrlIsBadGateway);
+	CPPUNIT_TEST(testOversizeAnswerIsBadGateway);
 	CPPUNIT_TEST_SUITE_END();
 
 public:
@@ -105,6 +106,15 @@ public:
 		p2p::PeerClient client;
 		CPPUNIT_ASSERT_THROW(client.send("ftp://127.0.0.1:1", "GET", "/"), p2p::BadGatewayException);
 		CPPUNIT_ASSERT_THROW(client.send("http://", "GET", "/"), p2p::BadGatewayException);
+	}
+
+	void testOversizeAnswerIsBadGateway()
+	{
+		p2p::PeerClient::Settings settings;
+		settings.maxResponseBytes = 10;
+		p2p::PeerClient client(settings);
+		CPPUNIT_ASSERT_THROW(client.send(_url, "POST", "/echo", "[\"more than ten bytes\"]"), p2p::BadGatewayException);
+		CPPUNIT_ASSERT_EQUAL(200, client.send(_url, "POST", "/echo", "[1]").status);
 	}
 
 private:
