@@ -1,4 +1,4 @@
-#include "HttpRouter.h"
+#include "LoopbackServer.h"
 #include "TestSupport.h"
 #include "p2p/Errors.h"
 #include "p2p/Json.h"
@@ -37,41 +37,29 @@ class HttpRouterTest: public CppUnit::TestFixture
 public:
 	void setUp() override
 	{
-		_metrics = std::make_unique<p2p::MetricsRegistry>();
-		p2p::HttpRouter::Settings settings;
+		p2p::HttpRouter::Settings settings = p2p::test::LoopbackServer::quiet();
 		settings.maxBodyBytes = 1024;
-		settings.accessLog = false;
-		_router = new p2p::HttpRouter(settings, *_metrics);
+		_loopback = std::make_unique<p2p::test::LoopbackServer>(settings);
+		p2p::HttpRouter& router = _loopback->router();
 		p2p::RouteOptions json;
 		json.body = p2p::Body::Json;
-		_router->add("POST", "/echo", [this](p2p::Request& request, p2p::Response& response) {
+		router.add("POST", "/echo", [this](p2p::Request& request, p2p::Response& response) {
 			++_handled;
 			response.json(request.json());
 		}, json);
-		_router->add("GET", "/items/{id}", [](p2p::Request& request, p2p::Response& response) {
+		router.add("GET", "/items/{id}", [](p2p::Request& request, p2p::Response& response) {
 			auto body = p2p::json::object();
 			body->set("id", request.param("id"));
 			response.json(body);
 		});
-		_router->add("GET", "/missing", [](p2p::Request&, p2p::Response&) { throw Poco::NotFoundException("key not found"); });
-		_router->add("GET", "/busy", [](p2p::Request&, p2p::Response&) { throw p2p::ServiceUnavailableException("all 3 replicas are down"); });
-		_router->add("GET", "/bug", [](p2p::Request&, p2p::Response&) { throw std::runtime_error("secret detail"); });
-		_router->freeze();
-
-		Poco::Net::ServerSocket socket(Poco::Net::SocketAddress("127.0.0.1", 0));
-		_port = socket.address().port();
-		_server = std::make_unique<Poco::Net::HTTPServer>(_router, socket, new Poco::Net::HTTPServerParams);
-		_server->start();
+		router.add("GET", "/missing", [](p2p::Request&, p2p::Response&) { throw Poco::NotFoundException("key not found"); });
+		router.add("GET", "/busy", [](p2p::Request&, p2p::Response&) { throw p2p::ServiceUnavailableException("all 3 replicas are down"); });
+		router.add("GET", "/bug", [](p2p::Request&, p2p::Response&) { throw std::runtime_error("secret detail"); });
+		_loopback->start();
+		_port = _loopback->port();
 	}
 
-	void tearDown() override
-	{
-		// A handler still running when the process exits would touch
-		// POCO's statics after they are destroyed.
-		_router->waitUntilIdle(Poco::Timespan(10, 0));
-		_server->stopAll(true);
-		_server.reset();
-	}
+	void tearDown() override { _loopback.reset(); }
 
 	void testJsonBodyReachesHandler()
 	{
@@ -189,7 +177,7 @@ public:
 		p2p::test::http(_port, "POST", "/echo", "{}");
 		p2p::test::http(_port, "POST", "/echo", "{bad");
 		p2p::test::http(_port, "GET", "/nowhere");
-		const std::string text = _metrics->render();
+		const std::string text = _loopback->metrics().render();
 		CPPUNIT_ASSERT(text.find("p2p_http_requests_total{route=\"POST /echo\",status=\"200\"} 2\n") != std::string::npos);
 		CPPUNIT_ASSERT(text.find("p2p_http_requests_total{route=\"POST /echo\",status=\"400\"} 1\n") != std::string::npos);
 		CPPUNIT_ASSERT(text.find("p2p_http_requests_total{route=\"unmatched\",status=\"404\"} 1\n") != std::string::npos);
@@ -198,7 +186,7 @@ public:
 
 	void testNoRoutesAfterFreeze()
 	{
-		CPPUNIT_ASSERT_THROW(_router->add("GET", "/late", [](p2p::Request&, p2p::Response&) {}, {}),
+		CPPUNIT_ASSERT_THROW(_loopback->router().add("GET", "/late", [](p2p::Request&, p2p::Response&) {}, {}),
 		                     Poco::IllegalStateException);
 	}
 
@@ -210,9 +198,7 @@ private:
 		return body->getValue<std::string>("error");
 	}
 
-	std::unique_ptr<p2p::MetricsRegistry> _metrics;
-	Poco::SharedPtr<p2p::HttpRouter> _router;
-	std::unique_ptr<Poco::Net::HTTPServer> _server;
+	std::unique_ptr<p2p::test::LoopbackServer> _loopback;
 	Poco::UInt16 _port = 0;
 	std::atomic<int> _handled{0};
 };

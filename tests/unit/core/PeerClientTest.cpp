@@ -1,4 +1,4 @@
-#include "HttpRouter.h"
+#include "LoopbackServer.h"
 #include "p2p/Errors.h"
 #include "p2p/Json.h"
 #include "p2p/PeerClient.h"
@@ -24,32 +24,19 @@ class PeerClientTest: public CppUnit::TestFixture
 public:
 	void setUp() override
 	{
-		_metrics = std::make_unique<p2p::MetricsRegistry>();
-		p2p::HttpRouter::Settings settings;
-		settings.accessLog = false;
-		_router = new p2p::HttpRouter(settings, *_metrics);
+		_loopback = std::make_unique<p2p::test::LoopbackServer>();
 		p2p::RouteOptions json;
 		json.body = p2p::Body::Json;
-		_router->add("POST", "/echo", [](p2p::Request& rq, p2p::Response& rs) { rs.json(rq.json()); }, json);
-		_router->add("GET", "/slow", [](p2p::Request&, p2p::Response& rs) {
+		_loopback->router().add("POST", "/echo", [](p2p::Request& rq, p2p::Response& rs) { rs.json(rq.json()); }, json);
+		_loopback->router().add("GET", "/slow", [](p2p::Request&, p2p::Response& rs) {
 			Poco::Thread::sleep(1000);
 			rs.send("late", "text/plain");
 		});
-		_router->freeze();
-		Poco::Net::ServerSocket socket(Poco::Net::SocketAddress("127.0.0.1", 0));
-		_url = "http://127.0.0.1:" + std::to_string(socket.address().port());
-		_server = std::make_unique<Poco::Net::HTTPServer>(_router, socket, new Poco::Net::HTTPServerParams);
-		_server->start();
+		_loopback->start();
+		_url = _loopback->url();
 	}
 
-	void tearDown() override
-	{
-		// A handler still running when the process exits would touch
-		// POCO's statics after they are destroyed.
-		_router->waitUntilIdle(Poco::Timespan(10, 0));
-		_server->stopAll(true);
-		_server.reset();
-	}
+	void tearDown() override { _loopback.reset(); }
 
 	void testAnswersComeBackWithTheirStatus()
 	{
@@ -68,7 +55,7 @@ public:
 		p2p::PeerClient client;
 		for (int i = 0; i < 5; ++i) CPPUNIT_ASSERT_EQUAL(200, client.send(_url, "POST", "/echo", "[1]").status);
 		CPPUNIT_ASSERT_EQUAL(std::size_t(1), client.idleConnections());
-		CPPUNIT_ASSERT_EQUAL(1, _server->totalConnections());
+		CPPUNIT_ASSERT_EQUAL(1, _loopback->server().totalConnections());
 	}
 
 	void testUnpooledClientKeepsNothing()
@@ -78,7 +65,7 @@ public:
 		p2p::PeerClient client(settings);
 		for (int i = 0; i < 3; ++i) CPPUNIT_ASSERT_EQUAL(200, client.send(_url, "POST", "/echo", "[1]").status);
 		CPPUNIT_ASSERT_EQUAL(std::size_t(0), client.idleConnections());
-		CPPUNIT_ASSERT_EQUAL(3, _server->totalConnections());
+		CPPUNIT_ASSERT_EQUAL(3, _loopback->server().totalConnections());
 	}
 
 	void testUnreachablePeerIsBadGateway()
@@ -118,9 +105,7 @@ public:
 	}
 
 private:
-	std::unique_ptr<p2p::MetricsRegistry> _metrics;
-	Poco::SharedPtr<p2p::HttpRouter> _router;
-	std::unique_ptr<Poco::Net::HTTPServer> _server;
+	std::unique_ptr<p2p::test::LoopbackServer> _loopback;
 	std::string _url;
 };
 
