@@ -150,7 +150,11 @@ void Node::start()
 		Poco::Net::HTTPServerParams::Ptr params = new Poco::Net::HTTPServerParams;
 		params->setMaxThreads(_settings.maxThreads);
 		params->setMaxQueued(_settings.maxQueued);
-		params->setThreadIdleTime(Poco::Timespan(30, 0));
+		// How long a dispatcher task waits for the next connection before
+		// it gives its thread back to the pool. Short, because stopping joins
+		// these tasks, and POCO 1.11 can miss waking one on stop (seen as a
+		// bootstrap node that took the whole idle time to exit).
+		params->setThreadIdleTime(Poco::Timespan(1, 0));
 		params->setKeepAlive(_settings.keepAlive);
 		params->setKeepAliveTimeout(Poco::Timespan(static_cast<long>(_settings.keepAliveTimeoutMs) * 1000));
 		params->setMaxKeepAliveRequests(_settings.maxKeepAliveRequests);
