@@ -1,6 +1,6 @@
 #include "Registry.h"
 #include "p2p/Errors.h"
-#include <Poco/URI.h>
+#include "p2p/NodeUrl.h"
 #include <algorithm>
 #include <cctype>
 
@@ -9,7 +9,6 @@ namespace p2p::bootstrap {
 namespace {
 
 constexpr std::size_t kMaxIdBytes = 128;
-constexpr std::size_t kMaxAddressBytes = 2048;
 
 } // namespace
 
@@ -30,23 +29,9 @@ void Registry::validateId(const std::string& id)
 
 void Registry::validateAddress(const std::string& address)
 {
-	const std::string problem = "field 'address' must be an http(s)://host:port URL, not '" +
-	                            address.substr(0, std::min<std::size_t>(address.size(), 200)) + "'";
-	if (address.empty() || address.size() > kMaxAddressBytes) throw BadRequestException(problem);
-	Poco::URI uri;
-	try
-	{
-		uri = Poco::URI(address);
-	}
-	catch (const Poco::SyntaxException&)
-	{
-		throw BadRequestException(problem);
-	}
-	const bool ok = (uri.getScheme() == "http" || uri.getScheme() == "https") && !uri.getHost().empty() &&
-	                uri.getSpecifiedPort() != 0 && uri.getUserInfo().empty() &&
-	                (uri.getPath().empty() || uri.getPath() == "/") && uri.getRawQuery().empty() &&
-	                uri.getFragment().empty();
-	if (!ok) throw BadRequestException(problem);
+	if (!isNodeUrl(address))
+		throw BadRequestException("field 'address' must be an http(s)://host:port URL, not '" +
+		                          address.substr(0, std::min<std::size_t>(address.size(), 200)) + "'");
 }
 
 bool Registry::expired(const Registration& registration, const Poco::Timestamp& now) const

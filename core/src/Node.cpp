@@ -1,6 +1,7 @@
 #include "Node.h"
 #include "NodeIdStore.h"
 #include "p2p/Errors.h"
+#include "p2p/NodeUrl.h"
 #include "p2p/Settings.h"
 #include <Poco/Format.h>
 #include <Poco/Net/HTTPServerParams.h>
@@ -8,7 +9,6 @@
 #include <Poco/Path.h>
 #include <Poco/String.h>
 #include <Poco/StringTokenizer.h>
-#include <Poco/URI.h>
 
 namespace p2p {
 
@@ -83,16 +83,7 @@ void Node::checkAdvertisedUrl(const std::string& url)
 {
 	// Checked here, once, rather than refused by every bootstrap node on
 	// every retry.
-	Poco::URI uri;
-	try
-	{
-		uri = Poco::URI(url);
-	}
-	catch (const Poco::SyntaxException&)
-	{
-	}
-	if ((uri.getScheme() != "http" && uri.getScheme() != "https") || uri.getHost().empty() || uri.getSpecifiedPort() == 0 ||
-	    !uri.getUserInfo().empty() || !(uri.getPath().empty() || uri.getPath() == "/") || !uri.getRawQuery().empty())
+	if (!isNodeUrl(url))
 		throw StartupException("node.advertise must be an http(s)://host:port URL that other nodes can reach, not '" + url + "'");
 }
 

@@ -43,12 +43,12 @@ public:
 		const ToolResult up = upCluster(10, {});
 		CPPUNIT_ASSERT_MESSAGE(up.output, up.output.find("registered 10/10, fully discovered 10/10") != std::string::npos);
 
-		auto peers = json(p2p::test::http(_base, "GET", "/peers"))->getArray("peers");
+		auto peers = p2p::test::jsonObject(p2p::test::http(_base, "GET", "/peers").body)->getArray("peers");
 		CPPUNIT_ASSERT_EQUAL(std::size_t(10), peers->size());
 		CPPUNIT_ASSERT(peers->getElement<std::string>(0).find("http://127.0.0.1:") == 0);
 
 		// Every node knows the nine others.
-		auto members = json(p2p::test::http(static_cast<Poco::UInt16>(_base + 4), "GET", "/members"))->getArray("members");
+		auto members = p2p::test::jsonObject(p2p::test::http(static_cast<Poco::UInt16>(_base + 4), "GET", "/members").body)->getArray("members");
 		CPPUNIT_ASSERT_EQUAL(std::size_t(9), members->size());
 
 		const ToolResult status = p2p::test::runTool("p2p-cluster", {"status", "--dir", _dir->path()});
@@ -77,7 +77,7 @@ public:
 		CPPUNIT_ASSERT(p2p::test::eventually([&] {
 			return p2p::test::http(static_cast<Poco::UInt16>(_base + 1), "GET", "/members").body.find("\"node2\"") == std::string::npos;
 		}, Poco::Timespan(10, 0)));
-		CPPUNIT_ASSERT_EQUAL(std::size_t(2), json(p2p::test::http(_base, "GET", "/peers"))->getArray("peers")->size());
+		CPPUNIT_ASSERT_EQUAL(std::size_t(2), p2p::test::jsonObject(p2p::test::http(_base, "GET", "/peers").body)->getArray("peers")->size());
 	}
 
 	void testRestartedNodeKeepsItsId()
@@ -88,7 +88,7 @@ public:
 		std::string first;
 		{
 			NodeProcess node({"-Dplugins.load=", bootstrap, "-Dnode.data_dir=" + data.path()});
-			first = json(p2p::test::http(node.waitUntilListening(), "GET", "/status"))->getValue<std::string>("id");
+			first = p2p::test::jsonObject(p2p::test::http(node.waitUntilListening(), "GET", "/status").body)->getValue<std::string>("id");
 			CPPUNIT_ASSERT(p2p::test::eventually([&] { return registeredIds().find(first) != std::string::npos; }));
 			node.terminate();
 			CPPUNIT_ASSERT_EQUAL(0, node.waitForExit());
@@ -127,7 +127,7 @@ public:
 		CPPUNIT_ASSERT_EQUAL(400, p2p::test::http(_base, "POST", "/register", "{\"id\": \"" + longId + "\", \"address\": \"http://x:1\"}").status);
 		CPPUNIT_ASSERT_EQUAL(413, p2p::test::http(_base, "POST", "/register", "{\"id\": \"" + std::string(5000, 'a') + "\"}").status);
 		// Nothing of that was stored.
-		CPPUNIT_ASSERT_EQUAL(std::size_t(1), json(p2p::test::http(_base, "GET", "/peers"))->getArray("peers")->size());
+		CPPUNIT_ASSERT_EQUAL(std::size_t(1), p2p::test::jsonObject(p2p::test::http(_base, "GET", "/peers").body)->getArray("peers")->size());
 
 		HttpResult ok = p2p::test::http(_base, "POST", "/register", R"({"id": "extra", "address": "http://127.0.0.1:1"})");
 		CPPUNIT_ASSERT_EQUAL(std::string(R"({"status":"success","peers":2,"lease_seconds":30})"), ok.body);
@@ -146,7 +146,7 @@ public:
 		const std::string bootstraps = "-Dcluster.bootstrap=http://127.0.0.1:1,http://127.0.0.1:" + std::to_string(port);
 		NodeProcess node({"-Dplugins.load=", "-Dnode.id=early", bootstraps, "-Dcluster.retry_max_ms=500"});
 		const auto nodePort = node.waitUntilListening();
-		auto status = json(p2p::test::http(nodePort, "GET", "/status"));
+		auto status = p2p::test::jsonObject(p2p::test::http(nodePort, "GET", "/status").body);
 		CPPUNIT_ASSERT(!status->getValue<bool>("registered"));
 		CPPUNIT_ASSERT(node.waitForOutput("retrying with backoff"));
 
@@ -155,7 +155,7 @@ public:
 		CPPUNIT_ASSERT(p2p::test::eventually([&] {
 			return p2p::test::http(port, "GET", "/peers?detail=true").body.find("\"early\"") != std::string::npos;
 		}));
-		CPPUNIT_ASSERT(json(p2p::test::http(nodePort, "GET", "/status"))->getValue<bool>("registered"));
+		CPPUNIT_ASSERT(p2p::test::jsonObject(p2p::test::http(nodePort, "GET", "/status").body)->getValue<bool>("registered"));
 	}
 
 private:
@@ -219,10 +219,6 @@ private:
 		}
 	}
 
-	static Poco::JSON::Object::Ptr json(const HttpResult& result)
-	{
-		return Poco::JSON::Parser().parse(result.body).extract<Poco::JSON::Object::Ptr>();
-	}
 
 
 	std::unique_ptr<TempDir> _dir;

@@ -34,7 +34,7 @@ public:
 		CPPUNIT_ASSERT_EQUAL(200, health.status);
 		CPPUNIT_ASSERT_EQUAL(std::string(R"({"status":"ok"})"), health.body);
 
-		auto status = json(p2p::test::http(_port, "GET", "/status"));
+		auto status = p2p::test::jsonObject(p2p::test::http(_port, "GET", "/status").body);
 		CPPUNIT_ASSERT_EQUAL(std::string("node-under-test"), status->getValue<std::string>("id"));
 		CPPUNIT_ASSERT_EQUAL(std::string("http://node1:5000"), status->getValue<std::string>("url"));
 		CPPUNIT_ASSERT(status->getValue<int>("uptime_seconds") >= 0);
@@ -69,16 +69,12 @@ public:
 		HttpResult unknown = p2p::test::http(_port, "GET", "/no/such/thing", "", "", {{"X-Request-Id", "abc-123"}});
 		CPPUNIT_ASSERT_EQUAL(404, unknown.status);
 		CPPUNIT_ASSERT_EQUAL(std::string("abc-123"), unknown.headers.get("X-Request-Id"));
-		auto body = json(unknown);
+		auto body = p2p::test::jsonObject(unknown.body);
 		CPPUNIT_ASSERT_EQUAL(std::string("abc-123"), body->getValue<std::string>("request_id"));
 		CPPUNIT_ASSERT_EQUAL(std::string("no endpoint /no/such/thing on this node"), body->getValue<std::string>("error"));
 	}
 
 private:
-	static Poco::JSON::Object::Ptr json(const HttpResult& result)
-	{
-		return Poco::JSON::Parser().parse(result.body).extract<Poco::JSON::Object::Ptr>();
-	}
 
 	std::unique_ptr<NodeProcess> _node;
 	Poco::UInt16 _port = 0;

@@ -232,7 +232,7 @@ private:
 
 	static Poco::JSON::Object::Ptr status(Poco::UInt16 port)
 	{
-		return Poco::JSON::Parser().parse(p2p::test::http(port, "GET", "/status").body).extract<Poco::JSON::Object::Ptr>();
+		return p2p::test::jsonObject(p2p::test::http(port, "GET", "/status").body);
 	}
 };
 

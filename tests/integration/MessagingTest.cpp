@@ -38,7 +38,7 @@ public:
 		}
 		HttpResult r = p2p::test::http(port, "GET", "/messages");
 		CPPUNIT_ASSERT_EQUAL(200, r.status);
-		auto body = Poco::JSON::Parser().parse(r.body).extract<Poco::JSON::Object::Ptr>();
+		auto body = p2p::test::jsonObject(r.body);
 		auto messages = body->getArray("messages");
 		CPPUNIT_ASSERT_EQUAL(std::size_t(2), messages->size());
 		CPPUNIT_ASSERT_EQUAL(std::string("two"), messages->getObject(0)->getValue<std::string>("message"));
@@ -99,7 +99,7 @@ private:
 	static std::string assertJsonError(const HttpResult& result)
 	{
 		CPPUNIT_ASSERT_EQUAL(std::string("application/json"), result.headers.get("Content-Type"));
-		auto body = Poco::JSON::Parser().parse(result.body).extract<Poco::JSON::Object::Ptr>();
+		auto body = p2p::test::jsonObject(result.body);
 		const std::string sentence = body->getValue<std::string>("error");
 		CPPUNIT_ASSERT(!sentence.empty());
 		return sentence;

@@ -37,7 +37,7 @@ public:
 		CPPUNIT_ASSERT_EQUAL_MESSAGE(up.output, 0, up.status);
 
 		// The bootstrap node from the host, through the bridge.
-		auto peers = json(p2p::test::httpTo("10.213.0.1", 5000, "GET", "/peers").body)->getArray("peers");
+		auto peers = p2p::test::jsonObject(p2p::test::httpTo("10.213.0.1", 5000, "GET", "/peers").body)->getArray("peers");
 		CPPUNIT_ASSERT_EQUAL(std::size_t(5), peers->size());
 		for (std::size_t i = 0; i < peers->size(); ++i)
 		{
@@ -93,10 +93,6 @@ private:
 		return out.str();
 	}
 
-	static Poco::JSON::Object::Ptr json(const std::string& text)
-	{
-		return Poco::JSON::Parser().parse(text).extract<Poco::JSON::Object::Ptr>();
-	}
 
 	std::unique_ptr<TempDir> _dir;
 };

@@ -99,7 +99,7 @@ public:
 		NodeProcess node({"-Dplugins.load=messaging", "-Dplugins.messaging.library=" + copy});
 		const auto port = node.waitUntilListening();
 		HttpResult r = p2p::test::http(port, "GET", "/status");
-		auto plugins = Poco::JSON::Parser().parse(r.body).extract<Poco::JSON::Object::Ptr>()->getArray("plugins");
+		auto plugins = p2p::test::jsonObject(r.body)->getArray("plugins");
 		CPPUNIT_ASSERT_EQUAL(std::size_t(1), plugins->size());
 		CPPUNIT_ASSERT_EQUAL(copy, plugins->getObject(0)->getValue<std::string>("library"));
 		CPPUNIT_ASSERT_EQUAL(std::string("1.0.0"), plugins->getObject(0)->getValue<std::string>("version"));

@@ -1,5 +1,6 @@
 #include "TestSupport.h"
 #include <Poco/File.h>
+#include <Poco/JSON/Parser.h>
 #include <Poco/Net/HTTPClientSession.h>
 #include <Poco/Net/HTTPRequest.h>
 #include <Poco/Net/HTTPResponse.h>
@@ -68,6 +69,11 @@ HttpResult httpTo(const std::string& host, Poco::UInt16 port, const std::string&
 	Poco::StreamCopier::copyStream(in, out);
 	result.body = out.str();
 	return result;
+}
+
+Poco::JSON::Object::Ptr jsonObject(const std::string& text)
+{
+	return Poco::JSON::Parser().parse(text).extract<Poco::JSON::Object::Ptr>();
 }
 
 ToolResult runTool(const std::string& name, const std::vector<std::string>& args, Poco::Timespan timeout)

@@ -1,6 +1,7 @@
 #ifndef P2P_TestSupport_INCLUDED
 #define P2P_TestSupport_INCLUDED
 
+#include <Poco/JSON/Object.h>
 #include <Poco/Net/NameValueCollection.h>
 #include <Poco/Timespan.h>
 #include <Poco/Types.h>
@@ -56,6 +57,9 @@ struct ToolResult
 	int status = -1;
 	std::string output; ///< stdout and stderr together
 };
+
+/// The body of an answer as a JSON object (throws when it is not one).
+Poco::JSON::Object::Ptr jsonObject(const std::string& text);
 
 /// Runs one of the project's command-line tools (from binDir()) to the end;
 /// throws Poco::TimeoutException (after killing it) when it takes too long.

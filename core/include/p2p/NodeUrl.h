@@ -1,0 +1,15 @@
+#ifndef P2P_NodeUrl_INCLUDED
+#define P2P_NodeUrl_INCLUDED
+
+#include <string>
+
+namespace p2p {
+
+/// Whether url can name a node: http:// or https://, a host, an explicit
+/// port, and nothing after it but an optional "/" (no user, path, query or
+/// fragment). The one rule for node.advertise and for registrations.
+bool isNodeUrl(const std::string& url);
+
+} // namespace p2p
+
+#endif
