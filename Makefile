@@ -87,6 +87,7 @@ stop:
 	@if [ -x $(BUILD_DIR)/bin/p2p-cluster ]; then $(BUILD_DIR)/bin/p2p-cluster down --dir $(CLUSTER_DIR); fi
 
 bench: build
+	$(BUILD_DIR)/bin/p2p-ring-balance $(NODES)
 	tests/bench/run-bench.sh $(BUILD_DIR)
 
 clean:

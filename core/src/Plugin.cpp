@@ -6,6 +6,11 @@ namespace p2p {
 // alone and the manifest check in every plugin library compares equal.
 Plugin::~Plugin() = default;
 
+std::string Plugin::configSection() const
+{
+	return name();
+}
+
 std::vector<std::string> Plugin::dependencies() const
 {
 	return {};

@@ -203,7 +203,7 @@ void PluginHost::start(const NodeIdentity& node, const std::string& dataDir, Rou
 		{
 			std::string pluginDir = Poco::Path(dataDir).makeDirectory().pushDirectory(entry.name).toString();
 			Poco::File(pluginDir).createDirectories();
-			entry.context = std::make_unique<NodeContext>(entry.name, node, _config.createView(entry.name), pluginDir,
+			entry.context = std::make_unique<NodeContext>(entry.name, node, _config.createView(entry.plugin->configSection()), pluginDir,
 			                                              router, services, metrics, membership, peers);
 			entry.plugin->start(*entry.context);
 			entry.started = true;

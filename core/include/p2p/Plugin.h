@@ -29,6 +29,11 @@ public:
 	/// The plugin's own version, shown in /status and /metrics.
 	virtual std::string version() const = 0;
 
+	/// The prefix of the plugin's properties, handed to it as
+	/// NodeContext::config() with the prefix removed. Default: name();
+	/// dht-router reads dht.* rather than dht-router.*.
+	virtual std::string configSection() const;
+
 	/// Names of plugins this one needs; they are started before it.
 	virtual std::vector<std::string> dependencies() const;
 

@@ -1,0 +1,48 @@
+#ifndef P2P_Dht_RingPlacement_INCLUDED
+#define P2P_Dht_RingPlacement_INCLUDED
+
+#include "HashRing.h"
+#include "p2p/Membership.h"
+#include "p2p/Placement.h"
+#include <Poco/Mutex.h>
+#include <atomic>
+#include <memory>
+
+namespace p2p::dht {
+
+/// The Placement service: answers from the current ring, built from the
+/// membership view (this node plus every member not dead). A change of the
+/// view only marks the ring stale; the next lookup rebuilds it once, so the
+/// hundred joins of a forming network cost one rebuild, not a hundred (one
+/// takes about 5 ms at 100 nodes x 128 vnodes). Readers take a shared_ptr to
+/// the ring under a short lock and then work without one.
+class RingPlacement: public Placement
+{
+public:
+	RingPlacement(const Membership& membership, int vnodes);
+
+	std::vector<Owner> preferenceList(const std::string& key, std::size_t n) const override;
+	Owner responsible(const std::string& key) const override;
+
+	/// The view changed: rebuild before the next lookup.
+	void invalidate() { _stale = true; }
+	/// The current ring, rebuilt first if the view changed.
+	std::shared_ptr<const HashRing> ring() const;
+	/// Rebuilds so far (1 after construction).
+	Poco::UInt64 generation() const;
+
+private:
+	std::shared_ptr<const HashRing> build() const;
+
+	const Membership& _membership;
+	const int _vnodes;
+	mutable std::atomic<bool> _stale{true};
+	mutable Poco::FastMutex _rebuildMutex; ///< one rebuild at a time
+	mutable Poco::FastMutex _mutex;        ///< guards the two below
+	mutable std::shared_ptr<const HashRing> _ring;
+	mutable Poco::UInt64 _generation = 0;
+};
+
+} // namespace p2p::dht
+
+#endif

@@ -1,0 +1,69 @@
+#include "RingPlacement.h"
+#include <cppunit/extensions/HelperMacros.h>
+
+using p2p::Member;
+using p2p::MemberState;
+using p2p::Membership;
+using p2p::dht::RingPlacement;
+
+class RingPlacementTest: public CppUnit::TestFixture
+{
+	CPPUNIT_TEST_SUITE(RingPlacementTest);
+	CPPUNIT_TEST(testAloneThisNodeOwnsEverything);
+	CPPUNIT_TEST(testFollowsTheViewInBatches);
+	CPPUNIT_TEST(testDeadMembersLeaveTheRingSuspectsStay);
+	CPPUNIT_TEST_SUITE_END();
+
+public:
+	void setUp() override
+	{
+		_view = std::make_unique<Membership>(p2p::NodeIdentity{"me", "http://me:5000"});
+		_placement = std::make_unique<RingPlacement>(*_view, 32);
+		_view->subscribe([this](const p2p::MembershipEvent&) { _placement->invalidate(); });
+	}
+
+	void testAloneThisNodeOwnsEverything()
+	{
+		CPPUNIT_ASSERT_EQUAL(std::string("me"), _placement->responsible("anything").id);
+		CPPUNIT_ASSERT_EQUAL(std::size_t(1), _placement->preferenceList("anything", 3).size());
+	}
+
+	void testFollowsTheViewInBatches()
+	{
+		_placement->ring();
+		const auto before = _placement->generation();
+		for (int i = 0; i < 10; ++i) _view->update(member("n" + std::to_string(i), MemberState::Alive));
+		CPPUNIT_ASSERT_EQUAL(std::size_t(11), _placement->ring()->nodeCount());
+		CPPUNIT_ASSERT_EQUAL(before + 1, _placement->generation()); // ten joins, one rebuild
+		CPPUNIT_ASSERT_EQUAL(std::size_t(3), _placement->preferenceList("k", 3).size());
+		_view->remove("n3");
+		CPPUNIT_ASSERT_EQUAL(std::size_t(10), _placement->ring()->nodeCount());
+	}
+
+	void testDeadMembersLeaveTheRingSuspectsStay()
+	{
+		_view->update(member("a", MemberState::Alive));
+		_view->update(member("b", MemberState::Alive));
+		Member b = member("b", MemberState::Suspect);
+		_view->update(b);
+		CPPUNIT_ASSERT_EQUAL(std::size_t(3), _placement->ring()->nodeCount());
+		b.state = MemberState::Dead;
+		_view->update(b);
+		CPPUNIT_ASSERT_EQUAL(std::size_t(2), _placement->ring()->nodeCount());
+	}
+
+private:
+	static Member member(const std::string& id, MemberState state)
+	{
+		Member m;
+		m.id = id;
+		m.url = "http://" + id + ":5000";
+		m.state = state;
+		return m;
+	}
+
+	std::unique_ptr<Membership> _view;
+	std::unique_ptr<RingPlacement> _placement;
+};
+
+CPPUNIT_TEST_SUITE_REGISTRATION(RingPlacementTest);
