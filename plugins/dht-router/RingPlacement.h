@@ -14,7 +14,7 @@ namespace p2p::dht {
 /// membership view (this node plus every member not dead). A change of the
 /// view only marks the ring stale; the next lookup rebuilds it once, so the
 /// hundred joins of a forming network cost one rebuild, not a hundred (one
-/// takes about 5 ms at 100 nodes x 128 vnodes). Readers take a shared_ptr to
+/// takes about 12 ms at 100 nodes x 256 vnodes). Readers take a shared_ptr to
 /// the ring under a short lock and then work without one.
 class RingPlacement: public Placement
 {
