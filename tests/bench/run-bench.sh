@@ -50,9 +50,9 @@ wait_for() {
 
 rss_kb() { awk '/^VmRSS:/ {print $2}' "/proc/$1/status"; }
 
-start_node() { # start_node NAME PORT -> pid in NODE_PID
+start_node() { # start_node NAME PORT [PLUGINS] -> pid in NODE_PID
   "$NODE" --config config/node.properties -Dhttp.host=127.0.0.1 -Dhttp.port="$2" \
-    -Dnode.data_dir="$WORK/$1" -Dplugins.load=messaging -Dhttp.access_log=false \
+    -Dnode.data_dir="$WORK/$1" -Dplugins.load="${3:-messaging}" -Dhttp.access_log=false \
     -Dlogging.loggers.root.level=warning >"$WORK/$1.log" 2>&1 &
   NODE_PID=$!
   PIDS+=("$NODE_PID")
@@ -117,11 +117,19 @@ read -r HEALTH_RPS HEALTH_P99 <<<"$(run health "http://127.0.0.1:$NODE_PORT/heal
 read -r MSG_RPS MSG_P99 <<<"$(run message "http://127.0.0.1:$NODE_PORT/message" -s "$WORK/message.lua")"
 LOADED_RSS=$(rss_kb "$LOADED_PID")
 
+# --- kvstore (SQLite) on a one-node network: reading a local key.
+KV_PORT=$(free_port)
+start_node kv "$KV_PORT" kvstore
+curl -fs -o /dev/null -X POST "http://127.0.0.1:$KV_PORT/kv" -H 'Content-Type: application/json' \
+  -d '{"key": "color", "value": "blue"}'
+read -r KV_RPS KV_P99 <<<"$(run kv-get "http://127.0.0.1:$KV_PORT/kv/color")"
+
 ratio() { awk -v a="$1" -v b="$2" 'BEGIN { if (b > 0) printf "%.2f", a / b; else print "n/a" }'; }
 
 printf '\n%-28s %12s %10s %14s\n' "benchmark" "req/s" "p99" "ratio to nginx"
 printf '%-28s %12s %10s %14s\n' "nginx static /health" "$NGINX_RPS" "$NGINX_P99" "1.00"
 printf '%-28s %12s %10s %14s\n' "p2p-node GET /health" "$HEALTH_RPS" "$HEALTH_P99" "$(ratio "$HEALTH_RPS" "$NGINX_RPS")"
 printf '%-28s %12s %10s %14s\n' "p2p-node POST /message" "$MSG_RPS" "$MSG_P99" "$(ratio "$MSG_RPS" "$NGINX_RPS")"
+printf '%-28s %12s %10s %14s\n' "kvstore GET /kv (local)" "$KV_RPS" "$KV_P99" "$(ratio "$KV_RPS" "$NGINX_RPS")"
 printf '\n%-28s %9.1f MB\n' "RSS idle node (messaging)" "$(awk -v k="$IDLE_RSS" 'BEGIN {print k / 1024}')"
 printf '%-28s %9.1f MB\n' "RSS after the load above" "$(awk -v k="$LOADED_RSS" 'BEGIN {print k / 1024}')"

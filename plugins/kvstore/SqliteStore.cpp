@@ -1,0 +1,62 @@
+#include "SqliteStore.h"
+#include <Poco/Data/SQLite/Connector.h>
+#include <Poco/Data/Statement.h>
+
+using namespace Poco::Data::Keywords;
+
+namespace p2p::kvstore {
+
+SqliteStore::SqliteStore(const std::string& file)
+{
+	Poco::Data::SQLite::Connector::registerConnector();
+	_session = std::make_unique<Poco::Data::Session>("SQLite", file);
+	std::string mode;
+	// WAL: readers do not block the writer, and a crash loses no committed write.
+	*_session << "PRAGMA journal_mode=WAL", into(mode), now;
+	*_session << "PRAGMA synchronous=NORMAL", now;
+	*_session << "CREATE TABLE IF NOT EXISTS kv ("
+	             "key TEXT PRIMARY KEY, value TEXT NOT NULL, ts INTEGER NOT NULL, node TEXT NOT NULL, deleted INTEGER NOT NULL)",
+		now;
+}
+
+SqliteStore::~SqliteStore() = default;
+
+std::optional<Entry> SqliteStore::get(const std::string& key)
+{
+	Poco::FastMutex::ScopedLock lock(_mutex);
+	std::string k = key;
+	Entry entry;
+	int deleted = 0;
+	Poco::Data::Statement select(*_session);
+	select << "SELECT value, ts, node, deleted FROM kv WHERE key = ?", use(k), into(entry.value), into(entry.timestamp),
+		into(entry.node), into(deleted);
+	if (select.execute() == 0) return std::nullopt;
+	entry.deleted = deleted != 0;
+	return entry;
+}
+
+bool SqliteStore::apply(const std::string& key, const Entry& entry)
+{
+	Poco::FastMutex::ScopedLock lock(_mutex);
+	std::string k = key;
+	std::string value = entry.value;
+	Poco::Int64 ts = entry.timestamp;
+	std::string node = entry.node;
+	int deleted = entry.deleted ? 1 : 0;
+	Poco::Data::Statement upsert(*_session);
+	upsert << "INSERT INTO kv (key, value, ts, node, deleted) VALUES (?, ?, ?, ?, ?) "
+	          "ON CONFLICT(key) DO UPDATE SET value = excluded.value, ts = excluded.ts, node = excluded.node, "
+	          "deleted = excluded.deleted WHERE excluded.ts > kv.ts OR (excluded.ts = kv.ts AND excluded.node > kv.node)",
+		use(k), use(value), use(ts), use(node), use(deleted);
+	return upsert.execute() > 0;
+}
+
+std::size_t SqliteStore::size()
+{
+	Poco::FastMutex::ScopedLock lock(_mutex);
+	std::size_t count = 0;
+	*_session << "SELECT COUNT(*) FROM kv WHERE deleted = 0", into(count), now;
+	return count;
+}
+
+} // namespace p2p::kvstore

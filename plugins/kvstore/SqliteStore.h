@@ -1,0 +1,33 @@
+#ifndef P2P_KvStore_SqliteStore_INCLUDED
+#define P2P_KvStore_SqliteStore_INCLUDED
+
+#include "Store.h"
+#include <Poco/Data/Session.h>
+#include <Poco/Mutex.h>
+#include <memory>
+
+namespace p2p::kvstore {
+
+/// Keys in one SQLite database file in WAL mode (kvstore.backend = sqlite,
+/// the default), through POCO Data: they survive a restart. One session
+/// behind a mutex; the last-writer-wins check is part of the upsert
+/// statement, so it is atomic without a transaction of our own.
+class SqliteStore: public Store
+{
+public:
+	/// Opens or creates the database file; throws Poco::Data exceptions.
+	explicit SqliteStore(const std::string& file);
+	~SqliteStore() override;
+
+	std::optional<Entry> get(const std::string& key) override;
+	bool apply(const std::string& key, const Entry& entry) override;
+	std::size_t size() override;
+
+private:
+	Poco::FastMutex _mutex;
+	std::unique_ptr<Poco::Data::Session> _session;
+};
+
+} // namespace p2p::kvstore
+
+#endif

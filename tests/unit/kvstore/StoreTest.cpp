@@ -1,0 +1,144 @@
+#include "KvStorePlugin.h"
+#include "MemoryStore.h"
+#include "SqliteStore.h"
+#include "TestSupport.h"
+#include "p2p/Errors.h"
+#include <cppunit/extensions/HelperMacros.h>
+
+using p2p::kvstore::Entry;
+using p2p::kvstore::Store;
+
+/// The contract every Store keeps, run against each backend.
+class StoreContract: public CppUnit::TestFixture
+{
+public:
+	void testMissingKeyIsEmpty() { CPPUNIT_ASSERT(!store().get("absent")); }
+
+	void testStoresAndReadsBack()
+	{
+		CPPUNIT_ASSERT(store().apply("color", entry("\"blue\"", 10, "a")));
+		const auto got = store().get("color");
+		CPPUNIT_ASSERT(got);
+		CPPUNIT_ASSERT_EQUAL(std::string("\"blue\""), got->value);
+		CPPUNIT_ASSERT_EQUAL(Poco::Int64(10), got->timestamp);
+		CPPUNIT_ASSERT_EQUAL(std::string("a"), got->node);
+		CPPUNIT_ASSERT(!got->deleted);
+		CPPUNIT_ASSERT_EQUAL(std::size_t(1), store().size());
+	}
+
+	void testLastWriterWins()
+	{
+		store().apply("k", entry("1", 20, "a"));
+		CPPUNIT_ASSERT(!store().apply("k", entry("0", 10, "z"))); // older: ignored
+		CPPUNIT_ASSERT(!store().apply("k", entry("1", 20, "a"))); // the same version again
+		CPPUNIT_ASSERT(store().apply("k", entry("2", 20, "b")));  // same time, larger node id
+		CPPUNIT_ASSERT(store().apply("k", entry("3", 30, "a")));
+		CPPUNIT_ASSERT_EQUAL(std::string("3"), store().get("k")->value);
+	}
+
+	void testTombstonesBeatOlderWrites()
+	{
+		store().apply("k", entry("1", 10, "a"));
+		Entry tombstone = entry("", 20, "a");
+		tombstone.deleted = true;
+		CPPUNIT_ASSERT(store().apply("k", tombstone));
+		CPPUNIT_ASSERT_EQUAL(std::size_t(0), store().size());
+		CPPUNIT_ASSERT(!store().apply("k", entry("late", 15, "b"))); // a delayed older write stays dead
+		CPPUNIT_ASSERT(store().get("k")->deleted);
+		CPPUNIT_ASSERT(store().apply("k", entry("again", 25, "b")));
+		CPPUNIT_ASSERT_EQUAL(std::size_t(1), store().size());
+	}
+
+	void testKeysAreOpaqueBytes()
+	{
+		const std::string key = "a/b c\xc3\xa9'\";--";
+		store().apply(key, entry("{\"x\":1}", 1, "a"));
+		CPPUNIT_ASSERT_EQUAL(std::string("{\"x\":1}"), store().get(key)->value);
+		CPPUNIT_ASSERT(!store().get("a/b c"));
+	}
+
+protected:
+	virtual Store& store() = 0;
+
+	static Entry entry(const std::string& value, Poco::Int64 timestamp, const std::string& node)
+	{
+		Entry e;
+		e.value = value;
+		e.timestamp = timestamp;
+		e.node = node;
+		return e;
+	}
+};
+
+#define P2P_STORE_CONTRACT(Fixture)              \
+	CPPUNIT_TEST_SUITE(Fixture);                 \
+	CPPUNIT_TEST(testMissingKeyIsEmpty);         \
+	CPPUNIT_TEST(testStoresAndReadsBack);        \
+	CPPUNIT_TEST(testLastWriterWins);            \
+	CPPUNIT_TEST(testTombstonesBeatOlderWrites); \
+	CPPUNIT_TEST(testKeysAreOpaqueBytes);
+
+class MemoryStoreTest: public StoreContract
+{
+	P2P_STORE_CONTRACT(MemoryStoreTest)
+	CPPUNIT_TEST_SUITE_END();
+
+public:
+	void setUp() override { _store = std::make_unique<p2p::kvstore::MemoryStore>(); }
+
+protected:
+	Store& store() override { return *_store; }
+
+private:
+	std::unique_ptr<p2p::kvstore::MemoryStore> _store;
+};
+
+class SqliteStoreTest: public StoreContract
+{
+	P2P_STORE_CONTRACT(SqliteStoreTest)
+	CPPUNIT_TEST(testSurvivesReopening);
+	CPPUNIT_TEST(testKeyRules);
+	CPPUNIT_TEST_SUITE_END();
+
+public:
+	void setUp() override
+	{
+		_dir = std::make_unique<p2p::test::TempDir>();
+		_store = std::make_unique<p2p::kvstore::SqliteStore>(_dir->file("kv.sqlite"));
+	}
+
+	void tearDown() override
+	{
+		_store.reset();
+		_dir.reset();
+	}
+
+	void testSurvivesReopening()
+	{
+		_store->apply("k", entry("\"v\"", 5, "a"));
+		_store = std::make_unique<p2p::kvstore::SqliteStore>(_dir->file("kv.sqlite"));
+		CPPUNIT_ASSERT_EQUAL(std::string("\"v\""), _store->get("k")->value);
+	}
+
+	void testKeyRules()
+	{
+		using p2p::kvstore::KvStorePlugin;
+		KvStorePlugin::validateKey("color");
+		KvStorePlugin::validateKey("caf\xc3\xa9 / menu");
+		KvStorePlugin::validateKey(std::string(1024, 'k'));
+		CPPUNIT_ASSERT_THROW(KvStorePlugin::validateKey(""), p2p::BadRequestException);
+		CPPUNIT_ASSERT_THROW(KvStorePlugin::validateKey(std::string(1025, 'k')), p2p::BadRequestException);
+		CPPUNIT_ASSERT_THROW(KvStorePlugin::validateKey("bad \xff utf8"), p2p::BadRequestException);
+		CPPUNIT_ASSERT_THROW(KvStorePlugin::validateKey("cut \xc3"), p2p::BadRequestException);
+	}
+
+protected:
+	Store& store() override { return *_store; }
+
+private:
+	std::unique_ptr<p2p::test::TempDir> _dir;
+	std::unique_ptr<p2p::kvstore::SqliteStore> _store;
+};
+
+CPPUNIT_TEST_SUITE_REGISTRATION(MemoryStoreTest);
+CPPUNIT_TEST_SUITE_REGISTRATION(SqliteStoreTest);
