@@ -1,4 +1,5 @@
 #include "KvStorePlugin.h"
+#include "CachedStore.h"
 #include "MemoryStore.h"
 #include "SqliteStore.h"
 #include "p2p/Errors.h"
@@ -7,6 +8,7 @@
 #include "p2p/NodeContext.h"
 #include "p2p/Placement.h"
 #include "p2p/ServiceRegistry.h"
+#include "p2p/Settings.h"
 #include <Poco/Path.h>
 #include <Poco/TextIterator.h>
 #include <Poco/Timestamp.h>
@@ -61,8 +63,9 @@ void KvStorePlugin::start(NodeContext& context)
 	else if (backend == "sqlite")
 	{
 		const std::string file = Poco::Path(context.dataDir()).setFileName("kv.sqlite").toString();
-		_store = std::make_unique<SqliteStore>(file);
-		context.logger().information("keys are kept in %s", file);
+		const int cacheEntries = settings::getInt(context.config(), name(), "cache_entries", 10000, 0, 100000000);
+		_store = std::make_unique<CachedStore>(std::make_unique<SqliteStore>(file), static_cast<std::size_t>(cacheEntries));
+		context.logger().information("keys are kept in %s, the %d most recently used also in memory", file, cacheEntries);
 	}
 	else
 	{

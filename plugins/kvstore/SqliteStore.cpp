@@ -17,17 +17,19 @@ SqliteStore::SqliteStore(const std::string& file)
 	*_session << "CREATE TABLE IF NOT EXISTS kv ("
 	             "key TEXT PRIMARY KEY, value TEXT NOT NULL, ts INTEGER NOT NULL, node TEXT NOT NULL, deleted INTEGER NOT NULL)",
 		now;
+	// As many readers as HTTP threads may want one; idle ones close after a minute.
+	_readers = std::make_unique<Poco::Data::SessionPool>("SQLite", file, 1, 256, 60);
 }
 
 SqliteStore::~SqliteStore() = default;
 
 std::optional<Entry> SqliteStore::get(const std::string& key)
 {
-	Poco::FastMutex::ScopedLock lock(_mutex);
+	Poco::Data::Session session(_readers->get());
 	std::string k = key;
 	Entry entry;
 	int deleted = 0;
-	Poco::Data::Statement select(*_session);
+	Poco::Data::Statement select(session);
 	select << "SELECT value, ts, node, deleted FROM kv WHERE key = ?", use(k), into(entry.value), into(entry.timestamp),
 		into(entry.node), into(deleted);
 	if (select.execute() == 0) return std::nullopt;

@@ -1,3 +1,4 @@
+#include "CachedStore.h"
 #include "KvStorePlugin.h"
 #include "MemoryStore.h"
 #include "SqliteStore.h"
@@ -140,5 +141,54 @@ private:
 	std::unique_ptr<p2p::kvstore::SqliteStore> _store;
 };
 
+/// The cache in front of SQLite keeps the same contract, and its own rules.
+class CachedStoreTest: public StoreContract
+{
+	P2P_STORE_CONTRACT(CachedStoreTest)
+	CPPUNIT_TEST(testEvictsLeastRecentlyUsed);
+	CPPUNIT_TEST(testNeverGoesBackToAnOlderVersion);
+	CPPUNIT_TEST_SUITE_END();
+
+public:
+	void setUp() override
+	{
+		_dir = std::make_unique<p2p::test::TempDir>();
+		_store = std::make_unique<p2p::kvstore::CachedStore>(
+			std::make_unique<p2p::kvstore::SqliteStore>(_dir->file("kv.sqlite")), 2);
+	}
+
+	void tearDown() override
+	{
+		_store.reset();
+		_dir.reset();
+	}
+
+	void testEvictsLeastRecentlyUsed()
+	{
+		_store->apply("a", entry("1", 1, "n"));
+		_store->apply("b", entry("2", 1, "n"));
+		_store->get("a"); // a is now the most recent
+		_store->apply("c", entry("3", 1, "n"));
+		CPPUNIT_ASSERT_EQUAL(std::size_t(2), _store->cached());
+		// b was evicted from memory, not from the store.
+		CPPUNIT_ASSERT_EQUAL(std::string("2"), _store->get("b")->value);
+	}
+
+	void testNeverGoesBackToAnOlderVersion()
+	{
+		_store->apply("k", entry("new", 20, "n"));
+		CPPUNIT_ASSERT(!_store->apply("k", entry("old", 10, "n")));
+		CPPUNIT_ASSERT_EQUAL(std::string("new"), _store->get("k")->value);
+	}
+
+protected:
+	Store& store() override { return *_store; }
+
+private:
+	std::unique_ptr<p2p::test::TempDir> _dir;
+	std::unique_ptr<p2p::kvstore::CachedStore> _store;
+};
+
 CPPUNIT_TEST_SUITE_REGISTRATION(MemoryStoreTest);
+CPPUNIT_TEST_SUITE_REGISTRATION(CachedStoreTest);
 CPPUNIT_TEST_SUITE_REGISTRATION(SqliteStoreTest);
