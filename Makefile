@@ -19,7 +19,7 @@ SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
 FUZZ_PACKAGES := clang libclang-rt-14-dev
 
-.PHONY: all deps build test run stop bench sanitize fuzz clean help
+.PHONY: all deps build test run stop bench sanitize fuzz install clean help
 
 all: build
 
@@ -32,6 +32,7 @@ help:
 	@echo "make sanitize  build into $(SAN_DIR)/ with -fsanitize=$(SANITIZE) -Werror and run every test"
 	@echo "make fuzz      build the libFuzzer targets with clang, run each for FUZZ_SECONDS=$(FUZZ_SECONDS)"
 	@echo "make deps      apt-get install the missing packages: $(PACKAGES)"
+	@echo "make install   install into PREFIX=$(PREFIX) (DESTDIR=... to stage)"
 	@echo "make clean     remove build output"
 
 deps:
@@ -89,6 +90,13 @@ stop:
 bench: build
 	$(BUILD_DIR)/bin/p2p-ring-balance $(NODES)
 	tests/bench/run-bench.sh $(BUILD_DIR)
+
+# PREFIX=/usr puts the configuration in /etc/p2p-node; DESTDIR=dir stages it.
+PREFIX ?= /usr/local
+install: build
+	cmake -S . -B $(BUILD_DIR) -DCMAKE_INSTALL_PREFIX=$(PREFIX)
+	cmake --build $(BUILD_DIR) -j $(JOBS)
+	cmake --install $(BUILD_DIR)
 
 clean:
 	rm -rf $(BUILD_DIR) $(SAN_DIR) $(FUZZ_DIR)

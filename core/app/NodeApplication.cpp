@@ -3,6 +3,7 @@
 #include "NodeConfiguration.h"
 #include "p2p/Errors.h"
 #include "p2p/Version.h"
+#include <Poco/File.h>
 #include <Poco/Path.h>
 #include <Poco/Util/HelpFormatter.h>
 #include <Poco/Util/IntValidator.h>
@@ -77,6 +78,24 @@ void NodeApplication::handleConfig(const std::string&, const std::string& value)
 	_configFile = Poco::Path(_startDirectory).resolve(Poco::Path(value)).toString();
 }
 
+std::string NodeApplication::installedConfig() const
+{
+	// An installed node finds <sysconfdir>/p2p-node/node.properties beside
+	// its own bin/ (/usr/bin/p2p-node -> /etc/p2p-node); a node in the build
+	// tree finds nothing there and runs on defaults and -D.
+	Poco::Path file(config().getString("application.dir"));
+	file.makeDirectory();
+	const Poco::Path relative(std::string(P2P_CONFIG_DIR_FROM_BIN) + "/");
+	for (int i = 0; i < relative.depth(); ++i)
+	{
+		if (relative[i] == "..") file.popDirectory();
+		else file.pushDirectory(relative[i]);
+	}
+	file.setFileName("node.properties");
+	const std::string path = file.toString();
+	return Poco::File(path).exists() ? path : std::string();
+}
+
 void NodeApplication::handleDefine(const std::string&, const std::string& value)
 {
 	const auto [key, text] = NodeConfiguration::parseDefine(value);
@@ -87,6 +106,7 @@ void NodeApplication::initialize(Poco::Util::Application& self)
 {
 	if (!_exitEarly)
 	{
+		if (_configFile.empty()) _configFile = installedConfig();
 		try
 		{
 			NodeConfiguration::layer(config(), _configFile, NodeConfiguration::processEnvironment());
@@ -122,8 +142,8 @@ int NodeApplication::main(const std::vector<std::string>&)
 		logger().fatal(exc.message().empty() ? exc.displayText() : exc.message());
 		return EXIT_CONFIG;
 	}
-	logger().information("node %s listening on port %hu as %s", node->identity().id, node->port(),
-	                     node->identity().advertisedUrl);
+	logger().information("node %s listening on port %hu as %s (configuration: %s)", node->identity().id, node->port(),
+	                     node->identity().advertisedUrl, _configFile.empty() ? std::string("defaults and -D only") : _configFile);
 	waitForTerminationRequest();
 	logger().information("stopping");
 	if (!node->stop())

@@ -24,6 +24,8 @@ private:
 	void handleVersion(const std::string& name, const std::string& value);
 	void handleConfig(const std::string& name, const std::string& value);
 	void handleDefine(const std::string& name, const std::string& value);
+	/// The installed node.properties, or empty when there is none.
+	std::string installedConfig() const;
 
 	bool _exitEarly = false;
 	std::string _configFile;

@@ -8,13 +8,13 @@
 
 namespace p2p::test {
 
-NodeProcess::NodeProcess(const std::vector<std::string>& args)
+NodeProcess::NodeProcess(const std::vector<std::string>& args, const std::string& binary)
 {
 	std::vector<std::string> all{"-Dhttp.host=127.0.0.1", "-Dhttp.port=0", "-Dnode.data_dir=" + _data.path() + "node",
 	                             "-Dlogging.loggers.root.level=information"};
 	all.insert(all.end(), args.begin(), args.end());
 	_handle = std::make_unique<Poco::ProcessHandle>(
-		Poco::Process::launch(binDir() + "/p2p-node", all, nullptr, &_pipe, &_pipe));
+		Poco::Process::launch(binary.empty() ? binDir() + "/p2p-node" : binary, all, nullptr, &_pipe, &_pipe));
 	_pid = _handle->id();
 	// The child has its own copy of the write end; closing ours lets the
 	// reader see end-of-file when the child exits.

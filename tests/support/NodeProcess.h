@@ -19,8 +19,9 @@ namespace p2p::test {
 class NodeProcess
 {
 public:
-	/// args: extra command-line arguments, e.g. {"-Dplugins.load=messaging"}.
-	explicit NodeProcess(const std::vector<std::string>& args);
+	/// args: extra command-line arguments, e.g. {"-Dplugins.load=messaging"};
+	/// binary: another p2p-node than the build tree's (an installed one).
+	explicit NodeProcess(const std::vector<std::string>& args, const std::string& binary = "");
 	~NodeProcess();
 
 	NodeProcess(const NodeProcess&) = delete;
