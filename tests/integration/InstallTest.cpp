@@ -1,5 +1,6 @@
 #include "NodeProcess.h"
 #include <Poco/File.h>
+#include <Poco/FileStream.h>
 #include <Poco/PipeStream.h>
 #include <Poco/Process.h>
 #include <iterator>
@@ -14,22 +15,16 @@ class InstallTest: public CppUnit::TestFixture
 {
 	CPPUNIT_TEST_SUITE(InstallTest);
 	CPPUNIT_TEST(testInstalledNodeFindsConfigAndPlugins);
+	CPPUNIT_TEST(testSystemdUnitVerifies);
 	CPPUNIT_TEST_SUITE_END();
 
 public:
+	void setUp() override { _stage = std::make_unique<TempDir>(); }
+	void tearDown() override { _stage.reset(); }
+
 	void testInstalledNodeFindsConfigAndPlugins()
 	{
-		TempDir stage;
-		Poco::Process::Env env{{"DESTDIR", stage.path()}};
-		Poco::Pipe output;
-		Poco::ProcessHandle install = Poco::Process::launch(P2P_TEST_CMAKE, {"--install", P2P_TEST_BUILD_DIR}, "", nullptr,
-		                                                    &output, &output, env);
-		output.close(Poco::Pipe::CLOSE_WRITE);
-		Poco::PipeInputStream in(output);
-		std::string log((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
-		CPPUNIT_ASSERT_EQUAL_MESSAGE(log, 0, install.wait());
-
-		const std::string prefix = stage.path() + std::string(P2P_TEST_INSTALL_PREFIX).substr(1) + "/";
+		const std::string prefix = install();
 		for (const char* file : {"bin/p2p-node", "bin/p2p-cluster", "lib/p2p-node/plugins/libp2p-messaging.so",
 		                         "lib/p2p-node/plugins/libp2p-bootstrap.so", "lib/p2p-node/plugins/libp2p-kvstore.so",
 		                         "lib/p2p-node/plugins/libp2p-dht-router.so"})
@@ -39,12 +34,57 @@ public:
 		// No --config and no plugins.path: both are found from the binary's place.
 		NodeProcess node({}, prefix + "bin/p2p-node");
 		const auto port = node.waitUntilListening();
-		CPPUNIT_ASSERT(node.output().find("(configuration: " + stage.path()) != std::string::npos);
+		CPPUNIT_ASSERT(node.output().find("(configuration: " + _stage->path()) != std::string::npos);
 		auto plugins = p2p::test::jsonObject(p2p::test::http(port, "GET", "/status").body)->getArray("plugins");
 		CPPUNIT_ASSERT_EQUAL(std::size_t(1), plugins->size()); // node.properties loads messaging
 		CPPUNIT_ASSERT_EQUAL(prefix + "lib/p2p-node/plugins/libp2p-messaging.so", plugins->getObject(0)->getValue<std::string>("library"));
 		CPPUNIT_ASSERT_EQUAL(200, p2p::test::http(port, "POST", "/message", R"({"sender_id": "Node1", "message": "Hello Node2!"})").status);
 	}
+
+	void testSystemdUnitVerifies()
+	{
+		// The unit as shipped, pointed at the staged binary (verify checks that
+		// ExecStart exists), under an instance name.
+		const std::string prefix = install();
+		std::string unit;
+		{
+			Poco::FileInputStream in(p2p::test::sourceDir() + "/container/systemd/p2p-node@.service");
+			unit.assign(std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>());
+		}
+		const std::string shipped = "/usr/bin/p2p-node";
+		CPPUNIT_ASSERT(unit.find(shipped) != std::string::npos);
+		unit.replace(unit.find(shipped), shipped.size(), prefix + "bin/p2p-node");
+		const std::string file = _stage->file("p2p-node@node1.service");
+		{
+			Poco::FileOutputStream out(file);
+			out << unit;
+		}
+		const auto [status, said] = run("/usr/bin/systemd-analyze", {"verify", file}, {});
+		CPPUNIT_ASSERT_EQUAL_MESSAGE(said, 0, status);
+		CPPUNIT_ASSERT_MESSAGE("systemd-analyze had remarks:\n" + said, said.empty()); // unknown keys only warn
+	}
+
+private:
+	/// Stages the build's install tree; returns the staged prefix with a trailing '/'.
+	std::string install()
+	{
+		const auto [status, log] = run(P2P_TEST_CMAKE, {"--install", P2P_TEST_BUILD_DIR}, {{"DESTDIR", _stage->path()}});
+		CPPUNIT_ASSERT_EQUAL_MESSAGE(log, 0, status);
+		return _stage->path() + std::string(P2P_TEST_INSTALL_PREFIX).substr(1) + "/";
+	}
+
+	static std::pair<int, std::string> run(const std::string& command, const std::vector<std::string>& args,
+	                                       const Poco::Process::Env& env)
+	{
+		Poco::Pipe output;
+		Poco::ProcessHandle process = Poco::Process::launch(command, args, "", nullptr, &output, &output, env);
+		output.close(Poco::Pipe::CLOSE_WRITE);
+		Poco::PipeInputStream in(output);
+		std::string said((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+		return {process.wait(), said};
+	}
+
+	std::unique_ptr<TempDir> _stage;
 };
 
 CPPUNIT_TEST_SUITE_REGISTRATION(InstallTest);
