@@ -1,6 +1,7 @@
 // p2p-cluster: brings a network of p2p-node processes up on this machine,
 // shows it, and takes it down again. A thin shell around ClusterLauncher.
 #include "ClusterLauncher.h"
+#include "ComposeFile.h"
 #include <Poco/NumberParser.h>
 #include <Poco/Path.h>
 #include <csignal>
@@ -15,6 +16,7 @@ const char* const kUsage =
 	"usage: p2p-cluster up [--nodes N] [--base-port P] [--dir DIR] [--plugins a,b,...] [--config FILE]\n"
 	"                      [--timeout S] [--define key=value ...] [--netns]\n"
 	"       p2p-cluster status [--dir DIR]\n"
+	"       p2p-cluster compose [--nodes N] [--base-port P] [--plugins a,b,...] [--image IMAGE]\n"
 	"       p2p-cluster down [--dir DIR] [--grace S] [--netns]\n"
 	"\n"
 	"up      starts a bootstrap node on the base port (default 5000) and N nodes (default 100) on the\n"
@@ -24,6 +26,8 @@ const char* const kUsage =
 	"        --netns: each node in its own network namespace on the bridge p2p_network, all on\n"
 	"        the base port and reachable as http://nodeK:PORT (needs root).\n"
 	"status  a table of node, pid, URL, alive, peers known.\n"
+	"compose prints a Docker Compose file for the same network (container/compose.yaml is\n"
+	"        p2p-cluster compose --nodes 100): node K on host port P+K, network p2p_network.\n"
 	"down    SIGTERM to every recorded node, SIGKILL after --grace seconds (default 15); with\n"
 	"        --netns (or a network started with it) also removes every p2p- namespace and the bridge.\n";
 
@@ -58,6 +62,7 @@ int main(int argc, char** argv)
 
 	p2p::cluster::UpOptions up;
 	int grace = 15;
+	std::string image = "p2p-node:latest";
 	try
 	{
 		for (int i = 2; i < argc; ++i)
@@ -83,6 +88,7 @@ int main(int argc, char** argv)
 			else if (option == "--timeout") up.timeoutSeconds = Poco::NumberParser::parse(value);
 			else if (option == "--define" || option == "-D") up.defines.push_back(value);
 			else if (option == "--grace") grace = Poco::NumberParser::parse(value);
+			else if (option == "--image") image = value;
 			else return usageError("unknown option " + option);
 		}
 	}
@@ -94,6 +100,16 @@ int main(int argc, char** argv)
 	try
 	{
 		p2p::cluster::ClusterLauncher launcher(binDir(), std::cout, std::cerr);
+		if (command == "compose")
+		{
+			p2p::cluster::ComposeFile::Options compose;
+			compose.nodes = up.nodes;
+			compose.basePort = up.basePort;
+			compose.plugins = up.plugins;
+			compose.image = image;
+			std::cout << p2p::cluster::ComposeFile::render(compose);
+			return 0;
+		}
 		if (command == "up") return launcher.up(up);
 		if (command == "status") return launcher.status(up.dir);
 		if (command == "down") return launcher.down(up.dir, grace, up.netns);

@@ -1,0 +1,116 @@
+#include "TestSupport.h"
+#include <Poco/File.h>
+#include <Poco/FileStream.h>
+#include <Poco/PipeStream.h>
+#include <Poco/Process.h>
+#include <Poco/RegularExpression.h>
+#include <Poco/String.h>
+#include <cppunit/extensions/HelperMacros.h>
+#include <iterator>
+#include <set>
+
+/// container/ cannot be run here (no Docker engine): these checks keep its
+/// files true to the code instead.
+class ContainerFilesTest: public CppUnit::TestFixture
+{
+	CPPUNIT_TEST_SUITE(ContainerFilesTest);
+	CPPUNIT_TEST(testComposeFileIsWhatTheGeneratorWrites);
+	CPPUNIT_TEST(testComposeFileParsesAsTheSeedsNetwork);
+	CPPUNIT_TEST(testComposeSettingsAreRealProperties);
+	CPPUNIT_TEST(testDockerfileCopiesOnlyWhatExists);
+	CPPUNIT_TEST_SUITE_END();
+
+public:
+	void testComposeFileIsWhatTheGeneratorWrites()
+	{
+		const auto generated = p2p::test::runTool("p2p-cluster", {"compose", "--nodes", "100"});
+		CPPUNIT_ASSERT_EQUAL(0, generated.status);
+		CPPUNIT_ASSERT_MESSAGE("container/compose.yaml is stale: regenerate it with "
+		                       "build/bin/p2p-cluster compose --nodes 100 > container/compose.yaml",
+		                       generated.output == read("container/compose.yaml"));
+	}
+
+	void testComposeFileParsesAsTheSeedsNetwork()
+	{
+		const std::string script =
+			"import sys, yaml\n"
+			"d = yaml.safe_load(open(sys.argv[1]))\n"
+			"s = d['services']\n"
+			"assert len(s) == 101, len(s)\n"
+			"assert 'p2p_network' in d['networks']\n"
+			"assert s['node7']['ports'] == ['5007:5000'], s['node7']['ports']\n"
+			"assert s['bootstrap']['ports'] == ['5000:5000']\n"
+			"assert all(x['networks'] == ['p2p_network'] for x in s.values())\n"
+			"assert s['node42']['environment']['P2P_CLUSTER_BOOTSTRAP'] == 'http://bootstrap:5000'\n"
+			"assert s['node42']['environment']['P2P_NODE_ADVERTISE'] == 'http://node42:5000'\n"
+			"print('ok')\n";
+		Poco::Pipe output;
+		Poco::ProcessHandle python = Poco::Process::launch("/usr/bin/python3", {"-c", script, path("container/compose.yaml")},
+		                                                   nullptr, &output, &output);
+		output.close(Poco::Pipe::CLOSE_WRITE);
+		Poco::PipeInputStream in(output);
+		const std::string said((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+		CPPUNIT_ASSERT_EQUAL_MESSAGE(said, 0, python.wait());
+	}
+
+	void testComposeSettingsAreRealProperties()
+	{
+		// Every P2P_SECTION_SETTING variable in container/ must name a key
+		// that config/node.properties (or bootstrap's) documents.
+		const std::string documented = read("config/node.properties") + read("config/bootstrap.properties");
+		Poco::RegularExpression variable("(?<!-D)P2P_([A-Z]+)_([A-Z_]+)[:=]"); // set in the environment, not a -D CMake option
+		std::set<std::string> keys;
+		for (const char* file : {"container/compose.yaml", "container/Dockerfile"})
+		{
+			const std::string text = read(file);
+			Poco::RegularExpression::Match match;
+			std::string::size_type offset = 0;
+			while (variable.match(text, offset, match) > 0)
+			{
+				std::vector<std::string> parts;
+				variable.split(text, match.offset, parts);
+				keys.insert(Poco::toLower(parts[1]) + "." + Poco::toLower(parts[2]));
+				offset = match.offset + match.length;
+			}
+		}
+		CPPUNIT_ASSERT(keys.count("cluster.bootstrap"));
+		for (const auto& key : keys)
+		{
+			Poco::RegularExpression line("^#?" + key + " =", Poco::RegularExpression::RE_MULTILINE);
+			Poco::RegularExpression::Match found;
+			CPPUNIT_ASSERT_MESSAGE(key + " is not a documented property", line.match(documented, 0, found) > 0);
+		}
+	}
+
+	void testDockerfileCopiesOnlyWhatExists()
+	{
+		const std::string dockerfile = read("container/Dockerfile");
+		Poco::RegularExpression copy("^COPY ([^ -][^ ]*) ", Poco::RegularExpression::RE_MULTILINE);
+		Poco::RegularExpression::Match match;
+		std::string::size_type offset = 0;
+		int copies = 0;
+		while (copy.match(dockerfile, offset, match) > 0)
+		{
+			std::vector<std::string> parts;
+			copy.split(dockerfile, match.offset, parts);
+			CPPUNIT_ASSERT_MESSAGE(parts[1], Poco::File(path(parts[1])).exists());
+			++copies;
+			offset = match.offset + match.length;
+		}
+		CPPUNIT_ASSERT(copies >= 5);
+		// The entry point is where the install layout puts things for /usr.
+		CPPUNIT_ASSERT(dockerfile.find("/etc/p2p-node/node.properties") != std::string::npos);
+		CPPUNIT_ASSERT(dockerfile.find("-DCMAKE_INSTALL_PREFIX=/usr") != std::string::npos);
+	}
+
+private:
+	static std::string path(const std::string& relative) { return p2p::test::sourceDir() + "/" + relative; }
+
+	static std::string read(const std::string& relative)
+	{
+		Poco::FileInputStream in(path(relative));
+		return std::string(std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>());
+	}
+};
+
+CPPUNIT_TEST_SUITE_REGISTRATION(ContainerFilesTest);
