@@ -18,6 +18,7 @@ class ContainerFilesTest: public CppUnit::TestFixture
 	CPPUNIT_TEST(testComposeFileParsesAsTheSeedsNetwork);
 	CPPUNIT_TEST(testComposeSettingsAreRealProperties);
 	CPPUNIT_TEST(testDockerfileCopiesOnlyWhatExists);
+	CPPUNIT_TEST(testKubernetesManifestsParseAndAgree);
 	CPPUNIT_TEST_SUITE_END();
 
 public:
@@ -44,13 +45,39 @@ public:
 			"assert s['node42']['environment']['P2P_CLUSTER_BOOTSTRAP'] == 'http://bootstrap:5000'\n"
 			"assert s['node42']['environment']['P2P_NODE_ADVERTISE'] == 'http://node42:5000'\n"
 			"print('ok')\n";
-		Poco::Pipe output;
-		Poco::ProcessHandle python = Poco::Process::launch("/usr/bin/python3", {"-c", script, path("container/compose.yaml")},
-		                                                   nullptr, &output, &output);
-		output.close(Poco::Pipe::CLOSE_WRITE);
-		Poco::PipeInputStream in(output);
-		const std::string said((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
-		CPPUNIT_ASSERT_EQUAL_MESSAGE(said, 0, python.wait());
+		runPython(script, {path("container/compose.yaml")});
+	}
+
+	void testKubernetesManifestsParseAndAgree()
+	{
+		const std::string script =
+			"import sys, yaml\n"
+			"docs = [d for f in sys.argv[1:] for d in yaml.safe_load_all(open(f)) if d]\n"
+			"by = {}\n"
+			"for d in docs: by.setdefault(d['kind'], []).append(d)\n"
+			"assert sorted(by) == ['Deployment', 'PodDisruptionBudget', 'Service', 'StatefulSet'], sorted(by)\n"
+			"sts = by['StatefulSet'][0]\n"
+			"headless = [s for s in by['Service'] if s['spec'].get('clusterIP') == 'None']\n"
+			"assert [s['metadata']['name'] for s in headless] == [sts['spec']['serviceName']]\n"
+			"boot = [s for s in by['Service'] if s['metadata']['name'] == 'p2p-bootstrap']\n"
+			"assert boot, 'no p2p-bootstrap Service'\n"
+			"for w in by['Deployment'] + by['StatefulSet']:\n"
+			"  c = w['spec']['template']['spec']['containers'][0]\n"
+			"  assert c['image'] == 'p2p-node:latest', c['image']\n"
+			"  assert c['readinessProbe']['httpGet']['path'] == '/health'\n"
+			"  assert c['livenessProbe']['httpGet']['path'] == '/health'\n"
+			"  assert c['ports'][0]['containerPort'] == 5000\n"
+			"  assert c['resources']['requests']['memory']\n"
+			"  assert w['spec']['template']['spec']['securityContext']['runAsUser'] == 10001\n"
+			"  assert w['spec']['selector']['matchLabels'] == w['spec']['template']['metadata']['labels']\n"
+			"env = {e['name']: e for e in sts['spec']['template']['spec']['containers'][0]['env']}\n"
+			"assert env['P2P_CLUSTER_BOOTSTRAP']['value'] == 'http://p2p-bootstrap:5000'\n"
+			"assert env['P2P_NODE_ID']['valueFrom']['fieldRef']['fieldPath'] == 'metadata.name'\n"
+			"pdb = by['PodDisruptionBudget'][0]\n"
+			"assert pdb['spec']['selector']['matchLabels'] == sts['spec']['selector']['matchLabels']\n";
+		runPython(script, {path("container/k8s/bootstrap.yaml"), path("container/k8s/nodes.yaml")});
+		// The image runs as the user the manifests expect.
+		CPPUNIT_ASSERT(read("container/Dockerfile").find("USER 10001:10001") != std::string::npos);
 	}
 
 	void testComposeSettingsAreRealProperties()
@@ -58,9 +85,10 @@ public:
 		// Every P2P_SECTION_SETTING variable in container/ must name a key
 		// that config/node.properties (or bootstrap's) documents.
 		const std::string documented = read("config/node.properties") + read("config/bootstrap.properties");
-		Poco::RegularExpression variable("(?<!-D)P2P_([A-Z]+)_([A-Z_]+)[:=]"); // set in the environment, not a -D CMake option
+		Poco::RegularExpression variable("(?<!-D)\\bP2P_([A-Z]+)_([A-Z_]+)\\b"); // environment names, not -D CMake options
 		std::set<std::string> keys;
-		for (const char* file : {"container/compose.yaml", "container/Dockerfile"})
+		for (const char* file : {"container/compose.yaml", "container/Dockerfile", "container/k8s/bootstrap.yaml",
+		                         "container/k8s/nodes.yaml"})
 		{
 			const std::string text = read(file);
 			Poco::RegularExpression::Match match;
@@ -104,6 +132,17 @@ public:
 	}
 
 private:
+	static void runPython(const std::string& script, std::vector<std::string> args)
+	{
+		args.insert(args.begin(), {"-c", script});
+		Poco::Pipe output;
+		Poco::ProcessHandle python = Poco::Process::launch("/usr/bin/python3", args, nullptr, &output, &output);
+		output.close(Poco::Pipe::CLOSE_WRITE);
+		Poco::PipeInputStream in(output);
+		const std::string said((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+		CPPUNIT_ASSERT_EQUAL_MESSAGE(said, 0, python.wait());
+	}
+
 	static std::string path(const std::string& relative) { return p2p::test::sourceDir() + "/" + relative; }
 
 	static std::string read(const std::string& relative)
