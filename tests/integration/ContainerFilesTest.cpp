@@ -19,6 +19,7 @@ class ContainerFilesTest: public CppUnit::TestFixture
 	CPPUNIT_TEST(testComposeSettingsAreRealProperties);
 	CPPUNIT_TEST(testDockerfileCopiesOnlyWhatExists);
 	CPPUNIT_TEST(testKubernetesManifestsParseAndAgree);
+	CPPUNIT_TEST(testOperationsGuideListsEveryProperty);
 	CPPUNIT_TEST_SUITE_END();
 
 public:
@@ -129,6 +130,30 @@ public:
 		// The entry point is where the install layout puts things for /usr.
 		CPPUNIT_ASSERT(dockerfile.find("/etc/p2p-node/node.properties") != std::string::npos);
 		CPPUNIT_ASSERT(dockerfile.find("-DCMAKE_INSTALL_PREFIX=/usr") != std::string::npos);
+	}
+
+	void testOperationsGuideListsEveryProperty()
+	{
+		const std::string guide = read("docs/operations.md");
+		Poco::RegularExpression key("^#?([a-z]+\\.[a-z_]+) =", Poco::RegularExpression::RE_MULTILINE);
+		int checked = 0;
+		for (const char* file : {"config/node.properties", "config/bootstrap.properties"})
+		{
+			const std::string text = read(file);
+			Poco::RegularExpression::Match match;
+			std::string::size_type offset = 0;
+			while (key.match(text, offset, match) > 0)
+			{
+				std::vector<std::string> parts;
+				key.split(text, match.offset, parts);
+				offset = match.offset + match.length;
+				if (parts[1].compare(0, 8, "logging.") == 0) continue; // POCO's own, covered as logging.*
+				CPPUNIT_ASSERT_MESSAGE(parts[1] + " is missing from docs/operations.md",
+				                       guide.find("`" + parts[1] + "`") != std::string::npos);
+				++checked;
+			}
+		}
+		CPPUNIT_ASSERT(checked > 30);
 	}
 
 private:
