@@ -19,7 +19,7 @@ SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
 FUZZ_PACKAGES := clang libclang-rt-14-dev
 
-.PHONY: all deps build test run stop bench sanitize fuzz install clean help
+.PHONY: all deps build test run stop bench sanitize fuzz install package clean help
 
 all: build
 
@@ -33,6 +33,7 @@ help:
 	@echo "make fuzz      build the libFuzzer targets with clang, run each for FUZZ_SECONDS=$(FUZZ_SECONDS)"
 	@echo "make deps      apt-get install the missing packages: $(PACKAGES)"
 	@echo "make install   install into PREFIX=$(PREFIX) (DESTDIR=... to stage)"
+	@echo "make package   a .deb for /usr in build-package/ (unit, p2p user, dependencies)"
 	@echo "make clean     remove build output"
 
 deps:
@@ -98,5 +99,11 @@ install: build
 	cmake --build $(BUILD_DIR) -j $(JOBS)
 	cmake --install $(BUILD_DIR)
 
+# A .deb for /usr: build-package/p2p-node_<version>_<arch>.deb
+package: deps
+	cmake -S . -B build-package -DCMAKE_BUILD_TYPE=RelWithDebInfo -DCMAKE_INSTALL_PREFIX=/usr -DP2P_BUILD_TESTS=OFF
+	cmake --build build-package -j $(JOBS)
+	cd build-package && cpack
+
 clean:
-	rm -rf $(BUILD_DIR) $(SAN_DIR) $(FUZZ_DIR)
+	rm -rf $(BUILD_DIR) $(SAN_DIR) $(FUZZ_DIR) build-package
