@@ -5,7 +5,6 @@
 #include <Poco/JSON/Object.h>
 #include <Poco/JSON/Parser.h>
 #include <Poco/Net/ServerSocket.h>
-#include <Poco/Random.h>
 #include <cppunit/extensions/HelperMacros.h>
 #include <csignal>
 #include <fstream>
@@ -159,25 +158,13 @@ public:
 	}
 
 private:
-	/// Brings up a network on a random free range of ports; retries on
-	/// another range when one is taken.
-	ToolResult upCluster(int nodes, const std::vector<std::string>& extra)
+	/// Brings up a network on a random free range of ports.
+	ToolResult upCluster(int nodes, std::vector<std::string> extra)
 	{
-		Poco::Random random;
-		random.seed();
-		for (int attempt = 0; attempt < 5; ++attempt)
-		{
-			_base = 20000 + static_cast<int>(random.next(30000));
-			std::vector<std::string> args{"up", "--nodes", std::to_string(nodes), "--base-port", std::to_string(_base),
-			                              "--dir", _dir->path(), "--timeout", "30", "--plugins", "messaging"};
-			args.insert(args.end(), extra.begin(), extra.end());
-			ToolResult up = p2p::test::runTool("p2p-cluster", args);
-			if (up.status == 2 && up.output.find("already in use") != std::string::npos) continue;
-			CPPUNIT_ASSERT_EQUAL_MESSAGE(up.output, 0, up.status);
-			return up;
-		}
-		CPPUNIT_FAIL("no free port range found");
-		return {};
+		extra.insert(extra.begin(), {"--nodes", std::to_string(nodes), "--timeout", "30", "--plugins", "messaging"});
+		ToolResult up;
+		_base = p2p::test::upClusterOnFreePorts(_dir->path(), extra, &up);
+		return up;
 	}
 
 	std::vector<int> recordedPids() const

@@ -1,8 +1,6 @@
 #include "TestSupport.h"
 #include <Poco/File.h>
 #include <Poco/FileStream.h>
-#include <Poco/PipeStream.h>
-#include <Poco/Process.h>
 #include <Poco/RegularExpression.h>
 #include <Poco/String.h>
 #include <cppunit/extensions/HelperMacros.h>
@@ -160,12 +158,8 @@ private:
 	static void runPython(const std::string& script, std::vector<std::string> args)
 	{
 		args.insert(args.begin(), {"-c", script});
-		Poco::Pipe output;
-		Poco::ProcessHandle python = Poco::Process::launch("/usr/bin/python3", args, nullptr, &output, &output);
-		output.close(Poco::Pipe::CLOSE_WRITE);
-		Poco::PipeInputStream in(output);
-		const std::string said((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
-		CPPUNIT_ASSERT_EQUAL_MESSAGE(said, 0, python.wait());
+		const auto result = p2p::test::runCommand("/usr/bin/python3", args);
+		CPPUNIT_ASSERT_EQUAL_MESSAGE(result.output, 0, result.status);
 	}
 
 	static std::string path(const std::string& relative) { return p2p::test::sourceDir() + "/" + relative; }

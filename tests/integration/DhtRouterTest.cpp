@@ -1,11 +1,9 @@
 #include "TestSupport.h"
-#include <Poco/Random.h>
 #include <cppunit/extensions/HelperMacros.h>
 #include <csignal>
 #include <fstream>
 
 using p2p::test::TempDir;
-using p2p::test::ToolResult;
 
 /// dht-router on a real network started by p2p-cluster: every node builds
 /// the same ring from its membership view and places keys alike.
@@ -21,19 +19,8 @@ public:
 	void setUp() override
 	{
 		_dir = std::make_unique<TempDir>();
-		Poco::Random random;
-		random.seed();
-		for (int attempt = 0; attempt < 5; ++attempt)
-		{
-			_base = 20000 + static_cast<int>(random.next(30000));
-			ToolResult up = p2p::test::runTool("p2p-cluster", {"up", "--nodes", "5", "--base-port", std::to_string(_base), "--dir",
-			                                                   _dir->path(), "--plugins", "dht-router", "--define",
-			                                                   "bootstrap.lease_seconds=2", "--define", "cluster.lease_renew_ms=300"});
-			if (up.status == 2 && up.output.find("already in use") != std::string::npos) continue;
-			CPPUNIT_ASSERT_EQUAL_MESSAGE(up.output, 0, up.status);
-			return;
-		}
-		CPPUNIT_FAIL("no free port range found");
+		_base = p2p::test::upClusterOnFreePorts(_dir->path(), {"--nodes", "5", "--plugins", "dht-router", "--define",
+		                                                       "bootstrap.lease_seconds=2", "--define", "cluster.lease_renew_ms=300"});
 	}
 
 	void tearDown() override

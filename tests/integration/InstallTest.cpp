@@ -1,8 +1,6 @@
 #include "NodeProcess.h"
 #include <Poco/File.h>
 #include <Poco/FileStream.h>
-#include <Poco/PipeStream.h>
-#include <Poco/Process.h>
 #include <iterator>
 #include <cppunit/extensions/HelperMacros.h>
 
@@ -74,14 +72,10 @@ private:
 	}
 
 	static std::pair<int, std::string> run(const std::string& command, const std::vector<std::string>& args,
-	                                       const Poco::Process::Env& env)
+	                                       const std::map<std::string, std::string>& env)
 	{
-		Poco::Pipe output;
-		Poco::ProcessHandle process = Poco::Process::launch(command, args, "", nullptr, &output, &output, env);
-		output.close(Poco::Pipe::CLOSE_WRITE);
-		Poco::PipeInputStream in(output);
-		std::string said((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
-		return {process.wait(), said};
+		const auto result = p2p::test::runCommand(command, args, env);
+		return {result.status, result.output};
 	}
 
 	std::unique_ptr<TempDir> _stage;

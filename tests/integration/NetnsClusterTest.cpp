@@ -3,12 +3,7 @@
 #include <Poco/JSON/Array.h>
 #include <Poco/JSON/Object.h>
 #include <Poco/JSON/Parser.h>
-#include <Poco/Pipe.h>
-#include <Poco/PipeStream.h>
-#include <Poco/Process.h>
-#include <Poco/StreamCopier.h>
 #include <cppunit/extensions/HelperMacros.h>
-#include <sstream>
 
 using p2p::test::TempDir;
 using p2p::test::ToolResult;
@@ -83,16 +78,8 @@ private:
 
 	static std::string run(const std::vector<std::string>& command)
 	{
-		Poco::Pipe pipe;
-		Poco::ProcessHandle handle = Poco::Process::launch(command.front(), std::vector<std::string>(command.begin() + 1, command.end()),
-		                                                   nullptr, &pipe, nullptr);
-		Poco::PipeInputStream in(pipe);
-		std::ostringstream out;
-		Poco::StreamCopier::copyStream(in, out);
-		handle.wait();
-		return out.str();
+		return p2p::test::runCommand(command.front(), std::vector<std::string>(command.begin() + 1, command.end())).output;
 	}
-
 
 	std::unique_ptr<TempDir> _dir;
 };

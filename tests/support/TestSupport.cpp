@@ -8,6 +8,7 @@
 #include <Poco/Pipe.h>
 #include <Poco/PipeStream.h>
 #include <Poco/Process.h>
+#include <Poco/Random.h>
 #include <Poco/StreamCopier.h>
 #include <Poco/Stopwatch.h>
 #include <Poco/TemporaryFile.h>
@@ -78,8 +79,33 @@ Poco::JSON::Object::Ptr jsonObject(const std::string& text)
 
 ToolResult runTool(const std::string& name, const std::vector<std::string>& args, Poco::Timespan timeout)
 {
+	return runCommand(binDir() + "/" + name, args, {}, timeout);
+}
+
+int upClusterOnFreePorts(const std::string& dir, const std::vector<std::string>& args, ToolResult* up)
+{
+	Poco::Random random;
+	random.seed();
+	for (int attempt = 0; attempt < 5; ++attempt)
+	{
+		const int base = 20000 + static_cast<int>(random.next(30000));
+		std::vector<std::string> all{"up", "--base-port", std::to_string(base), "--dir", dir};
+		all.insert(all.end(), args.begin(), args.end());
+		ToolResult result = runTool("p2p-cluster", all);
+		if (result.status == 2 && result.output.find("already in use") != std::string::npos) continue;
+		if (result.status != 0) throw Poco::RuntimeException("p2p-cluster up failed:\n" + result.output);
+		if (up) *up = result;
+		return base;
+	}
+	throw Poco::RuntimeException("p2p-cluster up found no free range of ports in 5 tries");
+}
+
+ToolResult runCommand(const std::string& program, const std::vector<std::string>& args,
+                      const std::map<std::string, std::string>& env, Poco::Timespan timeout)
+{
 	Poco::Pipe pipe;
-	Poco::ProcessHandle handle = Poco::Process::launch(binDir() + "/" + name, args, nullptr, &pipe, &pipe);
+	Poco::Process::Env environment(env.begin(), env.end());
+	Poco::ProcessHandle handle = Poco::Process::launch(program, args, "", nullptr, &pipe, &pipe, environment);
 	pipe.close(Poco::Pipe::CLOSE_WRITE);
 	ToolResult result;
 	Poco::Thread reader;
@@ -96,7 +122,7 @@ ToolResult runTool(const std::string& name, const std::vector<std::string>& args
 		Poco::Process::kill(handle);
 		handle.wait();
 		reader.join();
-		throw Poco::TimeoutException(name + " did not finish in time; its output:\n" + result.output);
+		throw Poco::TimeoutException(program + " did not finish in time; its output:\n" + result.output);
 	}
 	reader.join();
 	result.status = code;

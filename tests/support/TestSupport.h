@@ -61,10 +61,19 @@ struct ToolResult
 /// The body of an answer as a JSON object (throws when it is not one).
 Poco::JSON::Object::Ptr jsonObject(const std::string& text);
 
-/// Runs one of the project's command-line tools (from binDir()) to the end;
-/// throws Poco::TimeoutException (after killing it) when it takes too long.
+/// Runs a program to the end and collects what it printed; throws
+/// Poco::TimeoutException (after killing it) when it takes too long.
+ToolResult runCommand(const std::string& program, const std::vector<std::string>& args,
+                      const std::map<std::string, std::string>& env = {}, Poco::Timespan timeout = Poco::Timespan(60, 0));
+
+/// runCommand() for one of the project's command-line tools (from binDir()).
 ToolResult runTool(const std::string& name, const std::vector<std::string>& args,
                    Poco::Timespan timeout = Poco::Timespan(60, 0));
+
+/// `p2p-cluster up --base-port B --dir dir <args>` on a random free range of
+/// ports, trying other ranges while one is taken. Returns the base port;
+/// throws Poco::RuntimeException with p2p-cluster's output when up fails.
+int upClusterOnFreePorts(const std::string& dir, const std::vector<std::string>& args, ToolResult* up = nullptr);
 
 /// Polls condition every few milliseconds until it holds or the timeout
 /// passes; returns whether it held. The one way tests wait for anything.
