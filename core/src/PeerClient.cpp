@@ -56,10 +56,11 @@ std::size_t PeerClient::idleConnections() const
 
 PeerResponse PeerClient::exchange(Poco::Net::HTTPClientSession& session, const std::string& method,
                                   const std::string& path, const std::string& body, const std::string& contentType,
-                                  bool& keepAlive)
+                                  const Headers& headers, bool& keepAlive)
 {
 	Poco::Net::HTTPRequest request(method, path, Poco::Net::HTTPMessage::HTTP_1_1);
 	request.setKeepAlive(_settings.maxIdlePerPeer > 0);
+	for (const auto& [name, value] : headers) request.set(name, value);
 	if (!body.empty() || method == "POST" || method == "PUT")
 	{
 		request.setContentType(contentType);
@@ -84,7 +85,7 @@ PeerResponse PeerClient::exchange(Poco::Net::HTTPClientSession& session, const s
 }
 
 PeerResponse PeerClient::send(const std::string& baseUrl, const std::string& method, const std::string& path,
-                              const std::string& body, const std::string& contentType)
+                              const std::string& body, const std::string& contentType, const Headers& headers)
 {
 	Poco::URI uri;
 	try
@@ -106,7 +107,7 @@ PeerResponse PeerClient::send(const std::string& baseUrl, const std::string& met
 		try
 		{
 			bool keepAlive = false;
-			PeerResponse response = exchange(*session, method, path, body, contentType, keepAlive);
+			PeerResponse response = exchange(*session, method, path, body, contentType, headers, keepAlive);
 			if (keepAlive) release(key, std::move(session));
 			return response;
 		}

@@ -16,4 +16,9 @@ std::vector<std::string> Plugin::dependencies() const
 	return {};
 }
 
+std::vector<std::string> Plugin::optionalDependencies() const
+{
+	return {};
+}
+
 } // namespace p2p

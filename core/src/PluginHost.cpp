@@ -183,6 +183,8 @@ void PluginHost::load()
 		entry.library = locate(name);
 		entry.plugin = instantiate(name, entry.library);
 		dependencies[name] = entry.plugin->dependencies();
+		for (const auto& wanted : entry.plugin->optionalDependencies())
+			if (std::find(names.begin(), names.end(), wanted) != names.end()) dependencies[name].push_back(wanted);
 		loaded.push_back(std::move(entry));
 	}
 

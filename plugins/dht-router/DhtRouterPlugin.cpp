@@ -1,4 +1,5 @@
 #include "DhtRouterPlugin.h"
+#include "RequestForwarder.h"
 #include "p2p/Errors.h"
 #include "p2p/Json.h"
 #include "p2p/Metrics.h"
@@ -53,6 +54,11 @@ void DhtRouterPlugin::start(NodeContext& context)
 	context.metrics().gauge("p2p_dht_ring_nodes", "Nodes on this node's ring.", {},
 	                        [placement = _placement.get()] { return static_cast<double>(placement->ring()->nodeCount()); });
 	context.services().provide(Placement::kServiceName, _placement);
+	// Three hops: the edge node's forward, one re-route by a node whose view
+	// differs, and one more for a view that changed meanwhile.
+	const int maxHops = settings::getInt(context.config(), configSection(), "max_hops", 3, 1, 64);
+	context.services().provide(Forwarder::kServiceName,
+	                           std::make_shared<RequestForwarder>(context.peers(), context.node().id, maxHops));
 
 	context.router().add("GET", "/dht/ring", [this](Request& rq, Response& rs) { showRing(rq, rs); });
 	context.router().add("GET", "/dht/locate/{key}", [this](Request& rq, Response& rs) { locate(rq, rs); });

@@ -56,6 +56,26 @@ std::size_t CachedStore::size()
 	return _backend->size();
 }
 
+std::vector<std::pair<std::string, Entry>> CachedStore::scan(const std::string& after, std::size_t limit)
+{
+	return _backend->scan(after, limit);
+}
+
+bool CachedStore::erase(const std::string& key, const Entry& version)
+{
+	const bool erased = _backend->erase(key, version);
+	// A get() racing with this may cache the erased version again; that is
+	// an old version, which last-writer-wins merges away wherever it is read.
+	Poco::FastMutex::ScopedLock lock(_mutex);
+	auto it = _slots.find(key);
+	if (it != _slots.end() && it->second.entry.sameVersion(version))
+	{
+		_recent.erase(it->second.position);
+		_slots.erase(it);
+	}
+	return erased;
+}
+
 std::size_t CachedStore::cached()
 {
 	Poco::FastMutex::ScopedLock lock(_mutex);

@@ -22,6 +22,8 @@ public:
 	std::optional<Entry> get(const std::string& key) override;
 	bool apply(const std::string& key, const Entry& entry) override;
 	std::size_t size() override;
+	std::vector<std::pair<std::string, Entry>> scan(const std::string& after, std::size_t limit) override;
+	bool erase(const std::string& key, const Entry& version) override;
 
 	std::size_t cached();
 

@@ -1,31 +1,25 @@
 #include "KvStorePlugin.h"
 #include "CachedStore.h"
+#include "HttpReplicas.h"
 #include "MemoryStore.h"
 #include "SqliteStore.h"
-#include "p2p/Errors.h"
-#include "p2p/Json.h"
+#include "p2p/Membership.h"
 #include "p2p/Metrics.h"
 #include "p2p/NodeContext.h"
-#include "p2p/Placement.h"
 #include "p2p/ServiceRegistry.h"
 #include "p2p/Settings.h"
 #include <Poco/Path.h>
-#include <Poco/TextIterator.h>
 #include <Poco/Timestamp.h>
-#include <Poco/UTF8Encoding.h>
 
 namespace p2p::kvstore {
 
 namespace {
 
-constexpr std::size_t kMaxKeyBytes = 1024;
-
-Poco::JSON::Object::Ptr keyAnswer(const std::string& key)
-{
-	auto body = json::object();
-	body->set("key", key);
-	return body;
-}
+/// A changed view is rebalanced this long after its last change, so that a
+/// forming network, or the leases of several nodes running out together,
+/// cost one pass rather than one per node.
+constexpr Poco::Int64 kSettleMicroseconds = 1000 * 1000;
+constexpr long kTimerPeriodMs = 250;
 
 } // namespace
 
@@ -36,116 +30,136 @@ std::string KvStorePlugin::name() const
 
 std::string KvStorePlugin::version() const
 {
-	return "0.1.0";
+	return "0.2.0";
 }
 
-void KvStorePlugin::validateKey(const std::string& key)
+std::vector<std::string> KvStorePlugin::optionalDependencies() const
 {
-	if (key.empty()) throw BadRequestException("field 'key' must not be empty");
-	if (key.size() > kMaxKeyBytes) throw BadRequestException("key is longer than " + std::to_string(kMaxKeyBytes) + " bytes");
-	Poco::UTF8Encoding utf8;
-	Poco::TextIterator it(key, utf8);
-	Poco::TextIterator end(key);
-	for (; it != end; ++it)
-	{
-		if (*it < 0) throw BadRequestException("key is not valid UTF-8");
-	}
+	return {"dht-router"};
 }
 
 void KvStorePlugin::start(NodeContext& context)
 {
 	_context = &context;
-	const std::string backend = context.config().getString("backend", "sqlite");
+	openStore();
+	context.metrics().gauge("p2p_kvstore_keys", "Keys with a live value on this node.", {},
+	                        [store = _store.get()] { return static_cast<double>(store->size()); });
+	_replicas = std::make_unique<HttpReplicas>(context.peers());
+
+	_placement = context.services().find<Placement>(Placement::kServiceName);
+	_forwarder = context.services().find<Forwarder>(Forwarder::kServiceName);
+	if (_placement && _forwarder)
+	{
+		startReplication();
+	}
+	else
+	{
+		// Alone, this node is the one replica of every key it is sent.
+		_coordinator = std::make_unique<Coordinator>(*_store, context.node().id, *_replicas, _pool, QuorumSettings{1, 1, 1});
+		context.logger().information("no dht-router loaded: keys stay on the node that receives them");
+	}
+	addRoutes();
+}
+
+void KvStorePlugin::openStore()
+{
+	const auto& config = _context->config();
+	const std::string backend = config.getString("backend", "sqlite");
 	if (backend == "memory")
 	{
 		_store = std::make_unique<MemoryStore>();
 	}
 	else if (backend == "sqlite")
 	{
-		const std::string file = Poco::Path(context.dataDir()).setFileName("kv.sqlite").toString();
-		const int cacheEntries = settings::getInt(context.config(), name(), "cache_entries", 10000, 0, 100000000);
+		const std::string file = Poco::Path(_context->dataDir()).setFileName("kv.sqlite").toString();
+		const int cacheEntries = settings::getInt(config, name(), "cache_entries", 10000, 0, 100000000);
 		_store = std::make_unique<CachedStore>(std::make_unique<SqliteStore>(file), static_cast<std::size_t>(cacheEntries));
-		context.logger().information("keys are kept in %s, the %d most recently used also in memory", file, cacheEntries);
+		_context->logger().information("keys are kept in %s, the %d most recently used also in memory", file, cacheEntries);
 	}
 	else
 	{
 		throw Poco::InvalidArgumentException("property kvstore.backend must be sqlite or memory, not '" + backend + "'");
 	}
-	if (context.services().find<Placement>(Placement::kServiceName))
+}
+
+void KvStorePlugin::startReplication()
+{
+	auto& context = *_context;
+	const auto& config = context.config();
+	QuorumSettings quorum;
+	quorum.replicas = static_cast<std::size_t>(settings::getInt(config, name(), "replicas", 3, 1, 64));
+	quorum.writeQuorum = static_cast<std::size_t>(settings::getInt(config, name(), "write_quorum", 2, 1, 64));
+	quorum.readQuorum = static_cast<std::size_t>(settings::getInt(config, name(), "read_quorum", 2, 1, 64));
+	if (quorum.writeQuorum > quorum.replicas || quorum.readQuorum > quorum.replicas)
+		throw Poco::InvalidArgumentException("properties kvstore.write_quorum (" + std::to_string(quorum.writeQuorum) +
+		                                     ") and kvstore.read_quorum (" + std::to_string(quorum.readQuorum) +
+		                                     ") must not exceed kvstore.replicas (" + std::to_string(quorum.replicas) + ")");
+	quorum.timeout = Poco::Timespan(
+		settings::getInt(config, name(), "quorum_timeout_ms", 5000, 10, 600000) * Poco::Timespan::MILLISECONDS);
+	_antiEntropyInterval = Poco::Timespan(
+		settings::getInt(config, name(), "anti_entropy_interval_ms", 60000, 100, 24 * 3600 * 1000) *
+		Poco::Timespan::MILLISECONDS);
+
+	_coordinator = std::make_unique<Coordinator>(*_store, context.node().id, *_replicas, _pool, quorum);
+	_rebalancer = std::make_unique<Rebalancer>(*_store, context.node().id, *_replicas, _placement, quorum.replicas);
+
+	auto& metrics = context.metrics();
+	_forwarded = &metrics.counter("p2p_kvstore_forwarded_total", "Requests for keys this node does not own, sent on to their owners.");
+	_passes = &metrics.counter("p2p_kvstore_rebalance_passes_total", "Passes that put every local key on its current owners.");
+	_copiesSent = &metrics.counter("p2p_kvstore_rebalance_copies_total", "Copies of keys sent to their other owners by rebalancing.");
+	_handedOff = &metrics.counter("p2p_kvstore_handoffs_total", "Keys dropped here after the owners they belong to took them.");
+	metrics.gauge("p2p_kvstore_read_repairs_total", "Owners sent a newer version after a read found theirs stale.", {},
+	              [c = _coordinator.get()] { return static_cast<double>(c->readRepairs()); });
+	metrics.gauge("p2p_kvstore_stand_in_writes_total", "Copies written to a stand-in node because an owner failed.", {},
+	              [c = _coordinator.get()] { return static_cast<double>(c->standInWrites()); });
+
+	_subscription = context.membership().subscribe(
+		[this](const MembershipEvent&) { _viewChangedAt = Poco::Timestamp().epochMicroseconds(); });
+	_lastPassAt = Poco::Timestamp().epochMicroseconds();
+	_viewChangedAt = _lastPassAt; // the first pass after start-up catches up on what changed while down
+	_timer = std::make_unique<Poco::Timer>(kTimerPeriodMs, kTimerPeriodMs);
+	_timer->start(Poco::TimerCallback<KvStorePlugin>(*this, &KvStorePlugin::onTimer));
+	context.logger().information("replicating over the ring: %z copies of each key, writes wait for %z, reads for %z",
+	                             quorum.replicas, quorum.writeQuorum, quorum.readQuorum);
+}
+
+void KvStorePlugin::onTimer(Poco::Timer&)
+{
+	const Poco::Int64 now = Poco::Timestamp().epochMicroseconds();
+	const Poco::Int64 changed = _viewChangedAt;
+	const bool viewSettled = changed >= _lastPassAt && now - changed >= kSettleMicroseconds;
+	const bool periodic = now - _lastPassAt >= _antiEntropyInterval.totalMicroseconds();
+	if (!viewSettled && !periodic) return;
+	_lastPassAt = now;
+	try
 	{
-		context.logger().warning("dht-router is loaded, but replication over the ring is not built yet: keys stay on the node that receives them");
+		const Poco::Timestamp started;
+		const auto pass = _rebalancer->run();
+		_passes->inc();
+		_copiesSent->inc(pass.sent);
+		_handedOff->inc(pass.handedOff);
+		if (pass.handedOff > 0 || pass.failedNodes > 0 || viewSettled)
+			_context->logger().information(
+				"rebalanced %z keys in %Ld ms: %z copies sent, %z handed off, %z nodes unreachable", pass.entries,
+				static_cast<Poco::Int64>(started.elapsed() / 1000), pass.sent, pass.handedOff, pass.failedNodes);
 	}
-
-	context.metrics().gauge("p2p_kvstore_keys", "Keys with a live value on this node.", {},
-	                        [store = _store.get()] { return static_cast<double>(store->size()); });
-
-	RouteOptions json;
-	json.body = Body::Json;
-	context.router().add("POST", "/kv", [this](Request& rq, Response& rs) { post(rq, rs); }, json);
-	context.router().add("GET", "/kv/{key}", [this](Request& rq, Response& rs) { get(rq, rs); });
-	context.router().add("PUT", "/kv/{key}", [this](Request& rq, Response& rs) { put(rq, rs); }, json);
-	context.router().add("DELETE", "/kv/{key}", [this](Request& rq, Response& rs) { remove(rq, rs); });
+	catch (const Poco::Exception& exc)
+	{
+		_context->logger().error("rebalancing failed, next try in %Ld ms: %s",
+		                         static_cast<Poco::Int64>(_antiEntropyInterval.totalMilliseconds()), exc.displayText());
+	}
 }
 
 void KvStorePlugin::stop()
 {
-	_store.reset(); // closes the database
-}
-
-Entry KvStorePlugin::stamp(bool deleted, std::string value) const
-{
-	Entry entry;
-	entry.value = std::move(value);
-	entry.timestamp = Poco::Timestamp().epochMicroseconds();
-	entry.node = _context->node().id;
-	entry.deleted = deleted;
-	return entry;
-}
-
-void KvStorePlugin::store(const std::string& key, const Poco::Dynamic::Var& value, Response& response)
-{
-	validateKey(key);
-	_store->apply(key, stamp(false, json::stringify(value)));
-	auto body = keyAnswer(key);
-	body->set("status", "stored");
-	body->set("value", value);
-	response.json(body);
-}
-
-void KvStorePlugin::post(Request& request, Response& response)
-{
-	auto body = request.jsonObject();
-	const std::string key = json::requireString(*body, "key");
-	if (!body->has("value")) throw BadRequestException("field 'value' is required");
-	store(key, body->get("value"), response);
-}
-
-void KvStorePlugin::put(Request& request, Response& response)
-{
-	store(request.param("key"), request.json(), response);
-}
-
-void KvStorePlugin::get(Request& request, Response& response)
-{
-	const std::string& key = request.param("key");
-	validateKey(key);
-	const auto entry = _store->get(key);
-	if (!entry || entry->deleted) throw Poco::NotFoundException("key not found");
-	auto body = keyAnswer(key);
-	body->set("value", json::parse(entry->value));
-	response.json(body);
-}
-
-void KvStorePlugin::remove(Request& request, Response& response)
-{
-	const std::string& key = request.param("key");
-	validateKey(key);
-	const auto entry = _store->get(key);
-	if (!entry || entry->deleted) throw Poco::NotFoundException("key not found");
-	_store->apply(key, stamp(true));
-	auto body = keyAnswer(key);
-	body->set("status", "deleted");
-	response.json(body);
+	if (_timer)
+	{
+		_context->membership().unsubscribe(_subscription);
+		_rebalancer->stop();
+		_timer->stop(); // waits for a running pass, which stops between batches
+	}
+	_pool.joinAll(); // writes beyond the quorum and read repairs
+	_store.reset();  // closes the database
 }
 
 } // namespace p2p::kvstore

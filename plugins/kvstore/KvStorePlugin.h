@@ -1,39 +1,87 @@
 #ifndef P2P_KvStore_KvStorePlugin_INCLUDED
 #define P2P_KvStore_KvStorePlugin_INCLUDED
 
+#include "Coordinator.h"
+#include "Rebalancer.h"
 #include "Store.h"
+#include "p2p/Forwarder.h"
 #include "p2p/Plugin.h"
 #include "p2p/Router.h"
+#include <Poco/ThreadPool.h>
+#include <Poco/Timer.h>
+#include <atomic>
 #include <memory>
+
+namespace p2p {
+class Counter;
+}
 
 namespace p2p::kvstore {
 
 /// Key-value pairs with the seed's contract (POST /kv, GET /kv/{key}) plus
 /// PUT and DELETE, values being any JSON value, kept in a Store (SQLite by
-/// default, or memory). Every write is stamped (timestamp, node id) so that
-/// replicas can later agree on the newest. Handlers run on HTTP threads; the
-/// store locks itself.
+/// default, or memory).
+///
+/// Alone, a node keeps the keys written to it. With dht-router loaded, each
+/// key lives on the kvstore.replicas nodes the ring names: a node that is
+/// not among them forwards the request to them, one that is coordinates the
+/// quorum read or write (Coordinator) over the /internal/kv endpoints, and a
+/// background Rebalancer moves copies when the ring changes.
+///
+/// Handlers run on HTTP threads; the Store and Coordinator lock for
+/// themselves; the rebalancing timer runs on its own thread.
 class KvStorePlugin: public Plugin
 {
 public:
 	std::string name() const override;
 	std::string version() const override;
+	std::vector<std::string> optionalDependencies() const override;
 	void start(NodeContext& context) override;
 	void stop() override;
 
-	/// 1..1024 bytes of valid UTF-8; throws BadRequestException.
-	static void validateKey(const std::string& key);
-
 private:
+	void openStore();
+	void startReplication();
+	void addRoutes();
+
+	// Client endpoints (KvHandlers.cpp).
 	void post(Request& request, Response& response);
 	void get(Request& request, Response& response);
 	void put(Request& request, Response& response);
 	void remove(Request& request, Response& response);
-	void store(const std::string& key, const Poco::Dynamic::Var& value, Response& response);
+	void store(Request& request, Response& response, const std::string& key, const Poco::Dynamic::Var& value);
+	/// The key's candidates when this node owns key; otherwise forwards the
+	/// request to its owners and returns nothing.
+	std::optional<std::vector<Owner>> coordinateOrForward(Request& request, Response& response, const std::string& key);
 	Entry stamp(bool deleted, std::string value = "") const;
+
+	// Replica endpoints (KvHandlers.cpp), for other nodes only.
+	void getReplica(Request& request, Response& response);
+	void putReplica(Request& request, Response& response);
+	void pushReplicas(Request& request, Response& response);
+
+	/// Timer callback: runs a rebalancing pass when one is due.
+	void onTimer(Poco::Timer& timer);
 
 	NodeContext* _context = nullptr;
 	std::unique_ptr<Store> _store;
+	Poco::ThreadPool _pool{2, 64, 60};
+	std::unique_ptr<Replicas> _replicas;
+	std::unique_ptr<Coordinator> _coordinator;
+
+	// With dht-router only:
+	std::shared_ptr<Placement> _placement;
+	std::shared_ptr<Forwarder> _forwarder;
+	std::unique_ptr<Rebalancer> _rebalancer;
+	std::unique_ptr<Poco::Timer> _timer;
+	int _subscription = 0;
+	Poco::Timespan _antiEntropyInterval;
+	std::atomic<Poco::Int64> _viewChangedAt{0}; ///< epoch µs of the last membership change
+	Poco::Int64 _lastPassAt = 0;                ///< timer thread only
+	Counter* _forwarded = nullptr;
+	Counter* _passes = nullptr;
+	Counter* _handedOff = nullptr;
+	Counter* _copiesSent = nullptr;
 };
 
 } // namespace p2p::kvstore

@@ -31,4 +31,22 @@ std::size_t MemoryStore::size()
 	return _live;
 }
 
+std::vector<std::pair<std::string, Entry>> MemoryStore::scan(const std::string& after, std::size_t limit)
+{
+	Poco::FastMutex::ScopedLock lock(_mutex);
+	std::vector<std::pair<std::string, Entry>> page;
+	for (auto it = _entries.upper_bound(after); it != _entries.end() && page.size() < limit; ++it) page.push_back(*it);
+	return page;
+}
+
+bool MemoryStore::erase(const std::string& key, const Entry& version)
+{
+	Poco::FastMutex::ScopedLock lock(_mutex);
+	auto it = _entries.find(key);
+	if (it == _entries.end() || !it->second.sameVersion(version)) return false;
+	if (!it->second.deleted) --_live;
+	_entries.erase(it);
+	return true;
+}
+
 } // namespace p2p::kvstore

@@ -3,7 +3,7 @@
 
 #include "Store.h"
 #include <Poco/Mutex.h>
-#include <unordered_map>
+#include <map>
 
 namespace p2p::kvstore {
 
@@ -14,10 +14,12 @@ public:
 	std::optional<Entry> get(const std::string& key) override;
 	bool apply(const std::string& key, const Entry& entry) override;
 	std::size_t size() override;
+	std::vector<std::pair<std::string, Entry>> scan(const std::string& after, std::size_t limit) override;
+	bool erase(const std::string& key, const Entry& version) override;
 
 private:
 	Poco::FastMutex _mutex;
-	std::unordered_map<std::string, Entry> _entries;
+	std::map<std::string, Entry> _entries; ///< sorted, for scan()
 	std::size_t _live = 0;
 };
 

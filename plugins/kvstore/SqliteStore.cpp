@@ -61,4 +61,33 @@ std::size_t SqliteStore::size()
 	return count;
 }
 
+std::vector<std::pair<std::string, Entry>> SqliteStore::scan(const std::string& after, std::size_t limit)
+{
+	Poco::Data::Session session(_readers->get());
+	std::string from = after;
+	std::size_t count = limit;
+	std::vector<std::string> keys, values, nodes;
+	std::vector<Poco::Int64> stamps;
+	std::vector<int> deleted;
+	// The primary key's index serves the range; BINARY collation is bytewise, like std::string.
+	session << "SELECT key, value, ts, node, deleted FROM kv WHERE key > ? ORDER BY key LIMIT ?", use(from), use(count),
+		into(keys), into(values), into(stamps), into(nodes), into(deleted), now;
+	std::vector<std::pair<std::string, Entry>> page;
+	page.reserve(keys.size());
+	for (std::size_t i = 0; i < keys.size(); ++i)
+		page.emplace_back(std::move(keys[i]), Entry{std::move(values[i]), stamps[i], std::move(nodes[i]), deleted[i] != 0});
+	return page;
+}
+
+bool SqliteStore::erase(const std::string& key, const Entry& version)
+{
+	Poco::FastMutex::ScopedLock lock(_mutex);
+	std::string k = key;
+	Poco::Int64 ts = version.timestamp;
+	std::string node = version.node;
+	Poco::Data::Statement remove(*_session);
+	remove << "DELETE FROM kv WHERE key = ? AND ts = ? AND node = ?", use(k), use(ts), use(node);
+	return remove.execute() > 0;
+}
+
 } // namespace p2p::kvstore

@@ -4,6 +4,8 @@
 #include <Poco/Types.h>
 #include <optional>
 #include <string>
+#include <utility>
+#include <vector>
 
 namespace p2p::kvstore {
 
@@ -22,6 +24,9 @@ struct Entry
 	{
 		return timestamp != other.timestamp ? timestamp > other.timestamp : node > other.node;
 	}
+
+	/// The same version: same stamp (a version's value never changes).
+	bool sameVersion(const Entry& other) const { return timestamp == other.timestamp && node == other.node; }
 };
 
 /// Where a node keeps its keys. Implementations are thread-safe and apply
@@ -41,6 +46,16 @@ public:
 
 	/// Keys with a live (not deleted) value.
 	virtual std::size_t size() = 0;
+
+	/// Up to limit entries, tombstones included, whose keys sort after
+	/// `after` (bytewise), in key order: one page of a walk over every key
+	/// that does not hold a lock between pages (re-replication).
+	virtual std::vector<std::pair<std::string, Entry>> scan(const std::string& after, std::size_t limit) = 0;
+
+	/// Removes key if its stored version is still `version` (same timestamp
+	/// and node), so dropping a copy this node handed off can never drop a
+	/// newer write that arrived meanwhile. Returns whether it removed.
+	virtual bool erase(const std::string& key, const Entry& version) = 0;
 };
 
 } // namespace p2p::kvstore

@@ -8,6 +8,7 @@
 #include <map>
 #include <memory>
 #include <string>
+#include <utility>
 #include <vector>
 
 namespace p2p {
@@ -48,13 +49,17 @@ public:
 		std::streamsize maxResponseBytes = 16 * 1024 * 1024;
 	};
 
+	/// Extra request headers, e.g. the DHT's hop counter.
+	using Headers = std::vector<std::pair<std::string, std::string>>;
+
 	PeerClient();
 	explicit PeerClient(Settings settings);
 	~PeerClient();
 
 	/// baseUrl: "http://host:port" of the peer; path: "/register" etc.
 	PeerResponse send(const std::string& baseUrl, const std::string& method, const std::string& path,
-	                  const std::string& body = "", const std::string& contentType = "application/json");
+	                  const std::string& body = "", const std::string& contentType = "application/json",
+	                  const Headers& headers = {});
 
 	/// Sends value as JSON.
 	PeerResponse sendJson(const std::string& baseUrl, const std::string& method, const std::string& path,
@@ -69,7 +74,8 @@ private:
 	Session acquire(const std::string& key, const std::string& host, Poco::UInt16 port, bool& reused);
 	void release(const std::string& key, Session session);
 	PeerResponse exchange(Poco::Net::HTTPClientSession& session, const std::string& method, const std::string& path,
-	                      const std::string& body, const std::string& contentType, bool& keepAlive);
+	                      const std::string& body, const std::string& contentType, const Headers& headers,
+	                      bool& keepAlive);
 
 	Settings _settings;
 	mutable Poco::FastMutex _mutex;

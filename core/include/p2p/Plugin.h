@@ -37,6 +37,11 @@ public:
 	/// Names of plugins this one needs; they are started before it.
 	virtual std::vector<std::string> dependencies() const;
 
+	/// Names of plugins this one uses when plugins.load lists them too: those
+	/// are started before it, and it works without them (kvstore replicates
+	/// over dht-router's ring when there is one, and stays local otherwise).
+	virtual std::vector<std::string> optionalDependencies() const;
+
 	virtual void start(NodeContext& context) = 0;
 
 	/// Stops background work and releases resources. Must not throw.

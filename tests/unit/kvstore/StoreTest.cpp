@@ -1,5 +1,5 @@
 #include "CachedStore.h"
-#include "KvStorePlugin.h"
+#include "KeyRules.h"
 #include "MemoryStore.h"
 #include "SqliteStore.h"
 #include "TestSupport.h"
@@ -50,6 +50,39 @@ public:
 		CPPUNIT_ASSERT_EQUAL(std::size_t(1), store().size());
 	}
 
+	void testScanWalksEveryKeyInOrderInPages()
+	{
+		for (const char* key : {"c", "a", "e", "b", "d"}) store().apply(key, entry("1", 1, "n"));
+		Entry tombstone = entry("", 2, "n");
+		tombstone.deleted = true;
+		store().apply("d", tombstone);
+		std::string walked;
+		std::string after;
+		for (int pages = 0;; ++pages)
+		{
+			CPPUNIT_ASSERT(pages < 10);
+			const auto page = store().scan(after, 2);
+			if (page.empty()) break;
+			CPPUNIT_ASSERT(page.size() <= 2);
+			for (const auto& [key, e] : page) walked += key + (e.deleted ? "-" : "");
+			after = page.back().first;
+		}
+		CPPUNIT_ASSERT_EQUAL(std::string("abcd-e"), walked); // tombstones included
+	}
+
+	void testEraseOnlyTheGivenVersion()
+	{
+		store().apply("k", entry("1", 10, "a"));
+		store().apply("k", entry("2", 20, "a"));
+		CPPUNIT_ASSERT(!store().erase("k", entry("", 10, "a"))); // a newer write arrived meanwhile
+		CPPUNIT_ASSERT_EQUAL(std::string("2"), store().get("k")->value);
+		CPPUNIT_ASSERT(store().erase("k", entry("", 20, "a")));
+		CPPUNIT_ASSERT(!store().get("k"));
+		CPPUNIT_ASSERT_EQUAL(std::size_t(0), store().size());
+		CPPUNIT_ASSERT(!store().erase("k", entry("", 20, "a")));
+		CPPUNIT_ASSERT(store().apply("k", entry("3", 5, "a"))); // gone means any version is new again
+	}
+
 	void testKeysAreOpaqueBytes()
 	{
 		const std::string key = "a/b c\xc3\xa9'\";--";
@@ -77,7 +110,9 @@ protected:
 	CPPUNIT_TEST(testStoresAndReadsBack);        \
 	CPPUNIT_TEST(testLastWriterWins);            \
 	CPPUNIT_TEST(testTombstonesBeatOlderWrites); \
-	CPPUNIT_TEST(testKeysAreOpaqueBytes);
+	CPPUNIT_TEST(testKeysAreOpaqueBytes);        \
+	CPPUNIT_TEST(testScanWalksEveryKeyInOrderInPages); \
+	CPPUNIT_TEST(testEraseOnlyTheGivenVersion);
 
 class MemoryStoreTest: public StoreContract
 {
@@ -123,14 +158,14 @@ public:
 
 	void testKeyRules()
 	{
-		using p2p::kvstore::KvStorePlugin;
-		KvStorePlugin::validateKey("color");
-		KvStorePlugin::validateKey("caf\xc3\xa9 / menu");
-		KvStorePlugin::validateKey(std::string(1024, 'k'));
-		CPPUNIT_ASSERT_THROW(KvStorePlugin::validateKey(""), p2p::BadRequestException);
-		CPPUNIT_ASSERT_THROW(KvStorePlugin::validateKey(std::string(1025, 'k')), p2p::BadRequestException);
-		CPPUNIT_ASSERT_THROW(KvStorePlugin::validateKey("bad \xff utf8"), p2p::BadRequestException);
-		CPPUNIT_ASSERT_THROW(KvStorePlugin::validateKey("cut \xc3"), p2p::BadRequestException);
+		using p2p::kvstore::KeyRules;
+		KeyRules::validate("color");
+		KeyRules::validate("caf\xc3\xa9 / menu");
+		KeyRules::validate(std::string(1024, 'k'));
+		CPPUNIT_ASSERT_THROW(KeyRules::validate(""), p2p::BadRequestException);
+		CPPUNIT_ASSERT_THROW(KeyRules::validate(std::string(1025, 'k')), p2p::BadRequestException);
+		CPPUNIT_ASSERT_THROW(KeyRules::validate("bad \xff utf8"), p2p::BadRequestException);
+		CPPUNIT_ASSERT_THROW(KeyRules::validate("cut \xc3"), p2p::BadRequestException);
 	}
 
 protected:

@@ -1,0 +1,62 @@
+#include "RequestForwarder.h"
+#include "p2p/Errors.h"
+#include "p2p/Json.h"
+#include "p2p/Request.h"
+#include "p2p/Response.h"
+#include <Poco/NumberParser.h>
+
+namespace p2p::dht {
+
+RequestForwarder::RequestForwarder(PeerClient& peers, std::string selfId, int maxHops):
+	_peers(peers),
+	_selfId(std::move(selfId)),
+	_maxHops(maxHops)
+{
+}
+
+int RequestForwarder::hopsOf(Request& request)
+{
+	const std::string& header = request.http().get(kHopsHeader, "0");
+	unsigned hops = 0;
+	if (!Poco::NumberParser::tryParseUnsigned(header, hops) || hops > 1000)
+		throw BadRequestException(std::string("header ") + kHopsHeader + " must be a small whole number, not '" + header + "'");
+	return static_cast<int>(hops);
+}
+
+void RequestForwarder::forward(Request& request, Response& response, const std::vector<Placement::Owner>& targets)
+{
+	const int hops = hopsOf(request);
+	if (hops >= _maxHops)
+		throw LoopDetectedException("the request was forwarded " + std::to_string(hops) +
+		                            " times without reaching the node that owns it (dht.max_hops = " +
+		                            std::to_string(_maxHops) + "); the network's views of the ring disagree");
+
+	const std::string body = request.json().isEmpty() ? std::string() : json::stringify(request.json());
+	const std::string& uri = request.http().getURI(); // path and query as the client sent them
+	PeerClient::Headers headers{{kHopsHeader, std::to_string(hops + 1)}, {"X-Request-Id", request.requestId()},
+	                            {"X-P2P-Forwarded-By", _selfId}};
+	std::string tried;
+	for (const auto& target : targets)
+	{
+		if (target.id == _selfId) continue; // the caller serves itself
+		try
+		{
+			const PeerResponse answer = _peers.send(target.url, request.method(), uri, body, "application/json", headers);
+			response.http().set(kAnsweredByHeader, target.id);
+			response.send(answer.body, answer.contentType.empty() ? "application/json" : answer.contentType, answer.status);
+			return;
+		}
+		catch (const BadGatewayException& exc)
+		{
+			tried += (tried.empty() ? "" : "; ") + target.id + " (" + exc.message() + ")";
+		}
+		catch (const GatewayTimeoutException& exc)
+		{
+			tried += (tried.empty() ? "" : "; ") + target.id + " (" + exc.message() + ")";
+		}
+	}
+	if (tried.empty()) throw ServiceUnavailableException("no other node owns this key, and this node cannot serve it");
+	throw ServiceUnavailableException("no node that owns this key answered; tried " + tried);
+}
+
+} // namespace p2p::dht

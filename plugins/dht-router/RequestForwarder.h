@@ -1,0 +1,33 @@
+#ifndef P2P_Dht_RequestForwarder_INCLUDED
+#define P2P_Dht_RequestForwarder_INCLUDED
+
+#include "p2p/Forwarder.h"
+#include "p2p/PeerClient.h"
+#include <string>
+
+namespace p2p::dht {
+
+/// The Forwarder service: relays a request over the core's pooled
+/// keep-alive connections (NodeContext::peers()) to the first target that
+/// answers. Stateless apart from its settings; safe on any thread.
+class RequestForwarder: public Forwarder
+{
+public:
+	/// maxHops: dht.max_hops, the forwards a request may take.
+	RequestForwarder(PeerClient& peers, std::string selfId, int maxHops);
+
+	void forward(Request& request, Response& response, const std::vector<Placement::Owner>& targets) override;
+
+	/// The hop count a request arrived with (0 from a client); throws
+	/// BadRequestException when the header is not a small whole number.
+	static int hopsOf(Request& request);
+
+private:
+	PeerClient& _peers;
+	const std::string _selfId;
+	const int _maxHops;
+};
+
+} // namespace p2p::dht
+
+#endif

@@ -1,0 +1,26 @@
+#ifndef P2P_KvStore_EntryCodec_INCLUDED
+#define P2P_KvStore_EntryCodec_INCLUDED
+
+#include "Store.h"
+#include <Poco/JSON/Object.h>
+
+namespace p2p::kvstore {
+
+/// Entries as JSON between replicas (the /internal/kv endpoints):
+/// {"key": "color", "value": "\"blue\"", "timestamp": 1700000000000000,
+///  "node": "node3", "deleted": false}. The value travels as the JSON text it
+/// is stored as, so a replica stores exactly the coordinator's bytes.
+class EntryCodec
+{
+public:
+	static Poco::JSON::Object::Ptr toJson(const std::string& key, const Entry& entry);
+
+	/// Reads and checks one entry: a valid key, a positive timestamp, a
+	/// node id, and a value that is JSON text (empty for a tombstone).
+	/// Throws BadRequestException naming the bad field.
+	static std::pair<std::string, Entry> fromJson(const Poco::JSON::Object& object);
+};
+
+} // namespace p2p::kvstore
+
+#endif

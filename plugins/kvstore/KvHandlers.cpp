@@ -1,0 +1,171 @@
+// The HTTP endpoints of KvStorePlugin: the client API and the replica API.
+#include "EntryCodec.h"
+#include "HttpReplicas.h"
+#include "KeyRules.h"
+#include "KvStorePlugin.h"
+#include "p2p/Errors.h"
+#include "p2p/Json.h"
+#include "p2p/Metrics.h"
+#include "p2p/NodeContext.h"
+#include "p2p/Request.h"
+#include "p2p/Response.h"
+#include <Poco/Timestamp.h>
+#include <algorithm>
+
+namespace p2p::kvstore {
+
+namespace {
+
+Poco::JSON::Object::Ptr keyAnswer(const std::string& key)
+{
+	auto body = json::object();
+	body->set("key", key);
+	return body;
+}
+
+/// A batch of replica entries may be this large: 512 KiB of values per
+/// batch (Rebalancer), a value of up to http.max_body_bytes, JSON escaping.
+constexpr std::streamsize kMaxBatchBytes = 16 * 1024 * 1024;
+
+} // namespace
+
+void KvStorePlugin::addRoutes()
+{
+	auto& router = _context->router();
+	RouteOptions json;
+	json.body = Body::Json;
+	router.add("POST", "/kv", [this](Request& rq, Response& rs) { post(rq, rs); }, json);
+	router.add("GET", "/kv/{key}", [this](Request& rq, Response& rs) { get(rq, rs); });
+	router.add("PUT", "/kv/{key}", [this](Request& rq, Response& rs) { put(rq, rs); }, json);
+	router.add("DELETE", "/kv/{key}", [this](Request& rq, Response& rs) { remove(rq, rs); });
+	if (!_placement) return;
+
+	router.add("GET", "/internal/kv/{key}", [this](Request& rq, Response& rs) { getReplica(rq, rs); });
+	router.add("PUT", "/internal/kv/{key}", [this](Request& rq, Response& rs) { putReplica(rq, rs); }, json);
+	RouteOptions batch = json;
+	batch.maxBodyBytes = kMaxBatchBytes;
+	router.add("POST", "/internal/kv", [this](Request& rq, Response& rs) { pushReplicas(rq, rs); }, batch);
+}
+
+Entry KvStorePlugin::stamp(bool deleted, std::string value) const
+{
+	Entry entry;
+	entry.value = std::move(value);
+	entry.timestamp = Poco::Timestamp().epochMicroseconds();
+	entry.node = _context->node().id;
+	entry.deleted = deleted;
+	return entry;
+}
+
+std::optional<std::vector<Owner>> KvStorePlugin::coordinateOrForward(Request& request, Response& response,
+                                                                     const std::string& key)
+{
+	const NodeIdentity& self = _context->node();
+	if (!_placement) return std::vector<Owner>{{self.id, self.advertisedUrl}};
+
+	// Twice N: the owners, then as many stand-ins for owners that fail.
+	const std::size_t n = _coordinator->settings().replicas;
+	auto candidates = _placement->preferenceList(key, 2 * n);
+	const auto owners = std::min(n, candidates.size());
+	const auto end = candidates.begin() + static_cast<std::ptrdiff_t>(owners);
+	if (std::any_of(candidates.begin(), end, [&](const Owner& owner) { return owner.id == self.id; })) return candidates;
+
+	_forwarded->inc();
+	_forwarder->forward(request, response, std::vector<Owner>(candidates.begin(), end));
+	return std::nullopt;
+}
+
+void KvStorePlugin::store(Request& request, Response& response, const std::string& key, const Poco::Dynamic::Var& value)
+{
+	KeyRules::validate(key);
+	const auto candidates = coordinateOrForward(request, response, key);
+	if (!candidates) return;
+	_coordinator->write(key, stamp(false, json::stringify(value)), *candidates);
+	auto body = keyAnswer(key);
+	body->set("status", "stored");
+	body->set("value", value);
+	response.json(body);
+}
+
+void KvStorePlugin::post(Request& request, Response& response)
+{
+	auto body = request.jsonObject();
+	const std::string key = json::requireString(*body, "key");
+	if (!body->has("value")) throw BadRequestException("field 'value' is required");
+	store(request, response, key, body->get("value"));
+}
+
+void KvStorePlugin::put(Request& request, Response& response)
+{
+	store(request, response, request.param("key"), request.json());
+}
+
+void KvStorePlugin::get(Request& request, Response& response)
+{
+	const std::string& key = request.param("key");
+	KeyRules::validate(key);
+	const auto candidates = coordinateOrForward(request, response, key);
+	if (!candidates) return;
+	const auto entry = _coordinator->read(key, *candidates);
+	if (!entry || entry->deleted) throw Poco::NotFoundException("key not found");
+	auto body = keyAnswer(key);
+	body->set("value", json::parse(entry->value));
+	response.json(body);
+}
+
+void KvStorePlugin::remove(Request& request, Response& response)
+{
+	const std::string& key = request.param("key");
+	KeyRules::validate(key);
+	const auto candidates = coordinateOrForward(request, response, key);
+	if (!candidates) return;
+	const auto entry = _coordinator->read(key, *candidates);
+	if (!entry || entry->deleted) throw Poco::NotFoundException("key not found");
+	// A tombstone, not an erase: it must win over older copies that a
+	// replica which missed the delete would otherwise spread again.
+	_coordinator->write(key, stamp(true), *candidates);
+	auto body = keyAnswer(key);
+	body->set("status", "deleted");
+	response.json(body);
+}
+
+void KvStorePlugin::getReplica(Request& request, Response& response)
+{
+	const std::string& key = request.param("key");
+	KeyRules::validate(key);
+	const auto entry = _store->get(key);
+	if (!entry) throw Poco::NotFoundException("key not found");
+	response.json(EntryCodec::toJson(key, *entry));
+}
+
+void KvStorePlugin::putReplica(Request& request, Response& response)
+{
+	const auto [key, entry] = EntryCodec::fromJson(*request.jsonObject());
+	if (key != request.param("key")) throw BadRequestException("field 'key' differs from the key in the path");
+	auto body = json::object();
+	body->set("applied", _store->apply(key, entry));
+	response.json(body);
+}
+
+void KvStorePlugin::pushReplicas(Request& request, Response& response)
+{
+	const auto list = request.jsonObject()->getArray("entries");
+	if (!list) throw BadRequestException("field 'entries' must be a list of entries");
+	// Check them all before applying any: a bad batch writes nothing.
+	KeyedEntries entries;
+	entries.reserve(list->size());
+	for (std::size_t i = 0; i < list->size(); ++i)
+	{
+		const auto item = list->getObject(static_cast<unsigned>(i));
+		if (!item) throw BadRequestException("entry " + std::to_string(i) + " is not an object");
+		entries.push_back(EntryCodec::fromJson(*item));
+	}
+	std::size_t applied = 0;
+	for (const auto& [key, entry] : entries) applied += _store->apply(key, entry) ? 1 : 0;
+	auto body = json::object();
+	body->set("received", entries.size());
+	body->set("applied", applied);
+	response.json(body);
+}
+
+} // namespace p2p::kvstore

@@ -1,0 +1,126 @@
+#include "FakeReplicas.h"
+#include "Rebalancer.h"
+#include "RingPlacement.h"
+#include <cppunit/extensions/HelperMacros.h>
+
+using p2p::kvstore::Entry;
+using p2p::kvstore::Rebalancer;
+
+class RebalancerTest: public CppUnit::TestFixture
+{
+	CPPUNIT_TEST_SUITE(RebalancerTest);
+	CPPUNIT_TEST(testEveryKeyReachesEveryOwner);
+	CPPUNIT_TEST(testKeysThisNodeNoLongerOwnsAreHandedOff);
+	CPPUNIT_TEST(testNothingIsDroppedWhileAnOwnerIsDown);
+	CPPUNIT_TEST(testAloneThereIsNothingToDo);
+	CPPUNIT_TEST_SUITE_END();
+
+public:
+	void setUp() override
+	{
+		_view = std::make_unique<p2p::Membership>(p2p::NodeIdentity{"a", "http://a"});
+		_placement = std::make_shared<p2p::dht::RingPlacement>(*_view, 64);
+		_view->subscribe([this](const p2p::MembershipEvent&) { _placement->invalidate(); });
+		_replicas = std::make_unique<FakeReplicas>();
+		for (int i = 0; i < kKeys; ++i) local().apply(key(i), entry(i));
+	}
+
+	void testEveryKeyReachesEveryOwner()
+	{
+		join({"b", "c", "d"});
+		const auto pass = rebalancer(3).run();
+		CPPUNIT_ASSERT_EQUAL(std::size_t(kKeys), pass.entries);
+		for (int i = 0; i < kKeys; ++i)
+		{
+			int copies = 0;
+			for (const auto& owner : _placement->preferenceList(key(i), 3))
+			{
+				const auto got = owner.id == "a" ? local().get(key(i)) : _replicas->node(owner.id).get(key(i));
+				CPPUNIT_ASSERT_MESSAGE(key(i) + " missing on " + owner.id, got.has_value());
+				++copies;
+			}
+			CPPUNIT_ASSERT_EQUAL(3, copies);
+		}
+	}
+
+	void testKeysThisNodeNoLongerOwnsAreHandedOff()
+	{
+		join({"b", "c", "d", "e", "f"});
+		const auto pass = rebalancer(2).run();
+		std::size_t owned = 0;
+		for (int i = 0; i < kKeys; ++i)
+		{
+			const auto owners = _placement->preferenceList(key(i), 2);
+			const bool mine = owners[0].id == "a" || owners[1].id == "a";
+			owned += mine ? 1 : 0;
+			CPPUNIT_ASSERT_EQUAL(mine, local().get(key(i)).has_value());
+			for (const auto& owner : owners)
+				if (owner.id != "a") CPPUNIT_ASSERT(_replicas->node(owner.id).get(key(i)));
+		}
+		CPPUNIT_ASSERT(owned > 0 && owned < std::size_t(kKeys));
+		CPPUNIT_ASSERT_EQUAL(std::size_t(kKeys) - owned, pass.handedOff);
+	}
+
+	void testNothingIsDroppedWhileAnOwnerIsDown()
+	{
+		join({"b", "c", "d", "e", "f"});
+		_replicas->down("b");
+		const auto pass = rebalancer(2).run();
+		CPPUNIT_ASSERT_EQUAL(std::size_t(1), pass.failedNodes);
+		for (int i = 0; i < kKeys; ++i)
+		{
+			const auto owners = _placement->preferenceList(key(i), 2);
+			const bool bOwns = owners[0].id == "b" || owners[1].id == "b";
+			if (bOwns) CPPUNIT_ASSERT_MESSAGE(key(i) + " was dropped before b had it", local().get(key(i)).has_value());
+		}
+	}
+
+	void testAloneThereIsNothingToDo()
+	{
+		const auto pass = rebalancer(3).run();
+		CPPUNIT_ASSERT_EQUAL(std::size_t(0), pass.sent);
+		CPPUNIT_ASSERT_EQUAL(std::size_t(0), pass.handedOff);
+		CPPUNIT_ASSERT_EQUAL(std::size_t(kKeys), local().size());
+		CPPUNIT_ASSERT_EQUAL(0, _replicas->calls());
+	}
+
+private:
+	static constexpr int kKeys = 1200; // more than two pages
+
+	Rebalancer& rebalancer(std::size_t replicas)
+	{
+		_rebalancer = std::make_unique<Rebalancer>(local(), "a", *_replicas, _placement, replicas);
+		return *_rebalancer;
+	}
+
+	p2p::kvstore::MemoryStore& local() { return _replicas->node("a"); }
+
+	void join(std::initializer_list<const char*> ids)
+	{
+		for (const char* id : ids)
+		{
+			p2p::Member member;
+			member.id = id;
+			member.url = std::string("http://") + id;
+			_view->update(member);
+		}
+	}
+
+	static std::string key(int i) { return "key-" + std::to_string(i); }
+
+	static Entry entry(int i)
+	{
+		Entry e;
+		e.value = std::to_string(i);
+		e.timestamp = 1000 + i;
+		e.node = "a";
+		return e;
+	}
+
+	std::unique_ptr<p2p::Membership> _view;
+	std::shared_ptr<p2p::dht::RingPlacement> _placement;
+	std::unique_ptr<FakeReplicas> _replicas;
+	std::unique_ptr<Rebalancer> _rebalancer;
+};
+
+CPPUNIT_TEST_SUITE_REGISTRATION(RebalancerTest);
