@@ -121,7 +121,7 @@ bool HttpRouter::waitUntilIdle(Poco::Timespan timeout) const
 
 std::string HttpRouter::requestIdFor(const Poco::Net::HTTPServerRequest& request)
 {
-	const std::string& given = request.get("X-Request-Id", "");
+	const std::string given = request.get("X-Request-Id", ""); // a copy: get() may return its default, a temporary
 	if (isAcceptableRequestId(given)) return given;
 	return _requestIdPrefix + "-" + Poco::NumberFormatter::formatHex(++_requestSeq, 6);
 }

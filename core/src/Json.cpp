@@ -52,7 +52,14 @@ Poco::Int64 requireInt(const Poco::JSON::Object& object, const std::string& fiel
 	Poco::Dynamic::Var value = object.get(field);
 	if (!value.isInteger())
 		throw BadRequestException("field '" + field + "' must be an integer");
-	return value.convert<Poco::Int64>();
+	try
+	{
+		return value.convert<Poco::Int64>();
+	}
+	catch (const Poco::RangeException&)
+	{
+		throw BadRequestException("field '" + field + "' is out of range");
+	}
 }
 
 Poco::JSON::Object::Ptr object()

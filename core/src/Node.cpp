@@ -26,7 +26,8 @@ Node::Node(const Poco::Util::AbstractConfiguration& config, const std::string& a
 	_logger(Poco::Logger::get("node")),
 	_plugins(config, applicationDir),
 	_settings(readServerSettings(config)),
-	_router(new HttpRouter(readRouterSettings(config), _metrics))
+	_router(new HttpRouter(readRouterSettings(config), _metrics)),
+	_peers(readPeerSettings(config))
 {
 }
 
@@ -49,6 +50,17 @@ Node::ServerSettings Node::readServerSettings(const Poco::Util::AbstractConfigur
 	s.maxKeepAliveRequests = intSetting(config, "http.max_keep_alive_requests", 0, 0, 1 << 30);
 	s.timeoutMs = intSetting(config, "http.timeout_ms", 30000, 1, 3600 * 1000);
 	s.shutdownTimeoutMs = intSetting(config, "http.shutdown_timeout_ms", 10000, 0, 3600 * 1000);
+	return s;
+}
+
+PeerClient::Settings Node::readPeerSettings(const Poco::Util::AbstractConfiguration& config)
+{
+	PeerClient::Settings s;
+	s.connectTimeout = Poco::Timespan(intSetting(config, "peers.connect_timeout_ms", 2000, 1, 600000) * Poco::Timespan::MILLISECONDS);
+	s.requestTimeout = Poco::Timespan(intSetting(config, "peers.timeout_ms", 5000, 1, 3600 * 1000) * Poco::Timespan::MILLISECONDS);
+	// Each idle connection holds one of the peer's HTTP threads
+	// (http.max_threads), so the pool is kept to what a busy node reuses.
+	s.maxIdlePerPeer = static_cast<std::size_t>(intSetting(config, "peers.max_idle_per_peer", 4, 0, 1024));
 	return s;
 }
 
@@ -97,6 +109,9 @@ void Node::bind()
 		// connections; never SO_REUSEPORT, which would let two nodes share
 		// a port without a word.
 		_socket.bind(address, true, false);
+		// Accepted connections inherit it: an answer written in two parts
+		// must not wait for the client's delayed ACK (40 ms) between them.
+		_socket.setNoDelay(true);
 		_socket.listen(_settings.backlog);
 	}
 	catch (const Poco::Exception& exc)

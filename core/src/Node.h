@@ -73,6 +73,7 @@ private:
 
 	static ServerSettings readServerSettings(const Poco::Util::AbstractConfiguration& config);
 	static HttpRouter::Settings readRouterSettings(const Poco::Util::AbstractConfiguration& config);
+	static PeerClient::Settings readPeerSettings(const Poco::Util::AbstractConfiguration& config);
 	static Registrar::Settings readRegistrarSettings(const Poco::Util::AbstractConfiguration& config);
 	void bind();
 	static void checkAdvertisedUrl(const std::string& url);
@@ -87,7 +88,7 @@ private:
 	ServiceRegistry _services;
 	Poco::SharedPtr<HttpRouter> _router;
 	std::unique_ptr<CoreEndpoints> _endpoints;
-	PeerClient _peers;
+	PeerClient _peers; ///< after _config: built from the peers.* properties
 	std::unique_ptr<Membership> _membership;
 	std::unique_ptr<Registrar> _registrar;
 	NodeIdentity _identity;

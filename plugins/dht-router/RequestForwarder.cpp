@@ -16,7 +16,7 @@ RequestForwarder::RequestForwarder(PeerClient& peers, std::string selfId, int ma
 
 int RequestForwarder::hopsOf(Request& request)
 {
-	const std::string& header = request.http().get(kHopsHeader, "0");
+	const std::string header = request.http().get(kHopsHeader, "0"); // a copy: get() may return its temporary default
 	unsigned hops = 0;
 	if (!Poco::NumberParser::tryParseUnsigned(header, hops) || hops > 1000)
 		throw BadRequestException(std::string("header ") + kHopsHeader + " must be a small whole number, not '" + header + "'");
@@ -31,7 +31,12 @@ void RequestForwarder::forward(Request& request, Response& response, const std::
 		                            " times without reaching the node that owns it (dht.max_hops = " +
 		                            std::to_string(_maxHops) + "); the network's views of the ring disagree");
 
-	const std::string body = request.json().isEmpty() ? std::string() : json::stringify(request.json());
+	// A JSON route's body goes on re-encoded (it was parsed and checked
+	// here already); null parses to an empty value, so say so explicitly.
+	const std::string& method = request.method();
+	const bool idempotent = method == "GET" || method == "HEAD";
+	const bool hasBody = method == "POST" || method == "PUT" || method == "PATCH";
+	const std::string body = !hasBody ? std::string() : request.json().isEmpty() ? "null" : json::stringify(request.json());
 	const std::string& uri = request.http().getURI(); // path and query as the client sent them
 	PeerClient::Headers headers{{kHopsHeader, std::to_string(hops + 1)}, {"X-Request-Id", request.requestId()},
 	                            {"X-P2P-Forwarded-By", _selfId}};
@@ -41,7 +46,7 @@ void RequestForwarder::forward(Request& request, Response& response, const std::
 		if (target.id == _selfId) continue; // the caller serves itself
 		try
 		{
-			const PeerResponse answer = _peers.send(target.url, request.method(), uri, body, "application/json", headers);
+			const PeerResponse answer = _peers.send(target.url, method, uri, body, "application/json", headers);
 			response.http().set(kAnsweredByHeader, target.id);
 			response.send(answer.body, answer.contentType.empty() ? "application/json" : answer.contentType, answer.status);
 			return;
@@ -52,6 +57,9 @@ void RequestForwarder::forward(Request& request, Response& response, const std::
 		}
 		catch (const GatewayTimeoutException& exc)
 		{
+			// The owner may still apply a write it did not answer in time:
+			// sending it to the next one too could make a second version.
+			if (!idempotent) throw;
 			tried += (tried.empty() ? "" : "; ") + target.id + " (" + exc.message() + ")";
 		}
 	}

@@ -4,6 +4,11 @@ namespace p2p::dht {
 
 RingPlacement::RingPlacement(const Membership& membership, int vnodes): _membership(membership), _vnodes(vnodes)
 {
+	// Never without a ring: while one thread rebuilds, the others answer
+	// from the previous ring, so there must be one from the start.
+	_ring = build();
+	_generation = 1;
+	_stale = false;
 }
 
 std::shared_ptr<const HashRing> RingPlacement::build() const

@@ -36,7 +36,7 @@ private:
 
 	const Membership& _membership;
 	const int _vnodes;
-	mutable std::atomic<bool> _stale{true};
+	mutable std::atomic<bool> _stale{false};
 	mutable Poco::FastMutex _rebuildMutex; ///< one rebuild at a time
 	mutable Poco::FastMutex _mutex;        ///< guards the two below
 	mutable std::shared_ptr<const HashRing> _ring;

@@ -142,12 +142,19 @@ void Coordinator::attempt(const std::shared_ptr<Round>& round, Owner owner, cons
 		try
 		{
 			round->answered(owner, op(owner));
-			if (standIn) ++_standInWrites;
+			if (standIn) ++_standIns;
 			break;
 		}
 		catch (const Poco::Exception& exc)
 		{
 			auto next = round->failed(owner, exc.message());
+			if (!next) break;
+			owner = std::move(*next);
+		}
+		catch (const std::exception& exc)
+		{
+			// Not ours to understand, but the round must still end.
+			auto next = round->failed(owner, exc.what());
 			if (!next) break;
 			owner = std::move(*next);
 		}

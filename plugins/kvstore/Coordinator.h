@@ -54,8 +54,8 @@ public:
 
 	/// Owners given a newer version after a read found theirs stale.
 	Poco::UInt64 readRepairs() const { return _readRepairs.load(); }
-	/// Copies written to a stand-in because an owner failed.
-	Poco::UInt64 standInWrites() const { return _standInWrites.load(); }
+	/// Reads and writes a stand-in served because an owner failed.
+	Poco::UInt64 standIns() const { return _standIns.load(); }
 
 private:
 	class Round;
@@ -83,7 +83,7 @@ private:
 	Poco::ThreadPool& _pool;
 	const QuorumSettings _settings;
 	std::atomic<Poco::UInt64> _readRepairs{0};
-	std::atomic<Poco::UInt64> _standInWrites{0};
+	std::atomic<Poco::UInt64> _standIns{0};
 };
 
 } // namespace p2p::kvstore

@@ -15,8 +15,9 @@ class EntryCodec
 public:
 	static Poco::JSON::Object::Ptr toJson(const std::string& key, const Entry& entry);
 
-	/// Reads and checks one entry: a valid key, a positive timestamp, a
-	/// node id, and a value that is JSON text (empty for a tombstone).
+	/// Reads and checks one entry: a valid key, a positive timestamp at most
+	/// an hour ahead of this node's clock, a node id, and a value that is
+	/// JSON text (empty for a tombstone).
 	/// Throws BadRequestException naming the bad field.
 	static std::pair<std::string, Entry> fromJson(const Poco::JSON::Object& object);
 };

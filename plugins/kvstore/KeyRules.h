@@ -6,7 +6,7 @@
 
 namespace p2p::kvstore {
 
-/// What a key may be: 1..1024 bytes of valid UTF-8.
+/// What a key may be: 1..1024 bytes of valid UTF-8 without NUL.
 class KeyRules
 {
 public:

@@ -41,17 +41,27 @@ void KvStorePlugin::addRoutes()
 	if (!_placement) return;
 
 	router.add("GET", "/internal/kv/{key}", [this](Request& rq, Response& rs) { getReplica(rq, rs); });
-	router.add("PUT", "/internal/kv/{key}", [this](Request& rq, Response& rs) { putReplica(rq, rs); }, json);
+	// A value as large as /kv takes grows when it is escaped into an entry.
 	RouteOptions batch = json;
 	batch.maxBodyBytes = kMaxBatchBytes;
+	router.add("PUT", "/internal/kv/{key}", [this](Request& rq, Response& rs) { putReplica(rq, rs); }, batch);
 	router.add("POST", "/internal/kv", [this](Request& rq, Response& rs) { pushReplicas(rq, rs); }, batch);
 }
 
 Entry KvStorePlugin::stamp(bool deleted, std::string value) const
 {
+	// Strictly increasing on this node, so two writes in one microsecond, or
+	// across a step back of the clock, still order as they were made.
+	const Poco::Int64 now = Poco::Timestamp().epochMicroseconds();
+	Poco::Int64 last = _lastStamp.load();
+	Poco::Int64 next = 0;
+	do
+	{
+		next = std::max(now, last + 1);
+	} while (!_lastStamp.compare_exchange_weak(last, next));
 	Entry entry;
 	entry.value = std::move(value);
-	entry.timestamp = Poco::Timestamp().epochMicroseconds();
+	entry.timestamp = next;
 	entry.node = _context->node().id;
 	entry.deleted = deleted;
 	return entry;
@@ -123,7 +133,10 @@ void KvStorePlugin::remove(Request& request, Response& response)
 	if (!entry || entry->deleted) throw Poco::NotFoundException("key not found");
 	// A tombstone, not an erase: it must win over older copies that a
 	// replica which missed the delete would otherwise spread again.
-	_coordinator->write(key, stamp(true), *candidates);
+	Entry tombstone = stamp(true);
+	// Newer than what it deletes even when that came from a clock ahead of ours.
+	if (!tombstone.newerThan(*entry)) tombstone.timestamp = entry->timestamp + 1;
+	_coordinator->write(key, tombstone, *candidates);
 	auto body = keyAnswer(key);
 	body->set("status", "deleted");
 	response.json(body);

@@ -95,7 +95,7 @@ void KvStorePlugin::startReplication()
 		                                     ") and kvstore.read_quorum (" + std::to_string(quorum.readQuorum) +
 		                                     ") must not exceed kvstore.replicas (" + std::to_string(quorum.replicas) + ")");
 	quorum.timeout = Poco::Timespan(
-		settings::getInt(config, name(), "quorum_timeout_ms", 5000, 10, 600000) * Poco::Timespan::MILLISECONDS);
+		settings::getInt(config, name(), "quorum_timeout_ms", 3000, 10, 600000) * Poco::Timespan::MILLISECONDS);
 	_antiEntropyInterval = Poco::Timespan(
 		settings::getInt(config, name(), "anti_entropy_interval_ms", 60000, 100, 24 * 3600 * 1000) *
 		Poco::Timespan::MILLISECONDS);
@@ -110,8 +110,8 @@ void KvStorePlugin::startReplication()
 	_handedOff = &metrics.counter("p2p_kvstore_handoffs_total", "Keys dropped here after the owners they belong to took them.");
 	metrics.gauge("p2p_kvstore_read_repairs_total", "Owners sent a newer version after a read found theirs stale.", {},
 	              [c = _coordinator.get()] { return static_cast<double>(c->readRepairs()); });
-	metrics.gauge("p2p_kvstore_stand_in_writes_total", "Copies written to a stand-in node because an owner failed.", {},
-	              [c = _coordinator.get()] { return static_cast<double>(c->standInWrites()); });
+	metrics.gauge("p2p_kvstore_stand_ins_total", "Reads and writes a stand-in node served because an owner failed.", {},
+	              [c = _coordinator.get()] { return static_cast<double>(c->standIns()); });
 
 	_subscription = context.membership().subscribe(
 		[this](const MembershipEvent&) { _viewChangedAt = Poco::Timestamp().epochMicroseconds(); });

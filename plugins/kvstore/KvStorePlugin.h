@@ -78,6 +78,7 @@ private:
 	Poco::Timespan _antiEntropyInterval;
 	std::atomic<Poco::Int64> _viewChangedAt{0}; ///< epoch µs of the last membership change
 	Poco::Int64 _lastPassAt = 0;                ///< timer thread only
+	mutable std::atomic<Poco::Int64> _lastStamp{0}; ///< the last timestamp stamp() gave
 	Counter* _forwarded = nullptr;
 	Counter* _passes = nullptr;
 	Counter* _handedOff = nullptr;

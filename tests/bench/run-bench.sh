@@ -33,7 +33,7 @@ trap cleanup EXIT
 free_port() {
   local port
   for _ in $(seq 1 100); do
-    port=$((20000 + RANDOM % 40000))
+    port=$((10000 + RANDOM % 22000)) # below the ephemeral range, where TIME_WAIT sockets sit
     if ! (exec 3<>"/dev/tcp/127.0.0.1/$port") 2>/dev/null; then echo "$port"; return; fi
   done
   echo "run-bench: no free port found" >&2; exit 1
@@ -124,6 +124,75 @@ curl -fs -o /dev/null -X POST "http://127.0.0.1:$KV_PORT/kv" -H 'Content-Type: a
   -d '{"key": "color", "value": "blue"}'
 read -r KV_RPS KV_P99 <<<"$(run kv-get "http://127.0.0.1:$KV_PORT/kv/color")"
 
+# --- networks of nodes started by p2p-cluster (stopped by cleanup).
+CLUSTER=$BUILD_DIR/bin/p2p-cluster
+CLUSTER_DIRS=()
+stop_clusters() {
+  for dir in "${CLUSTER_DIRS[@]}"; do "$CLUSTER" down --dir "$dir" --grace 5 >/dev/null 2>&1 || true; done
+}
+trap 'stop_clusters; cleanup' EXIT
+
+# up_cluster NAME NODES [--define k=v ...] -> base port in CLUSTER_BASE
+up_cluster() {
+  local name=$1 nodes=$2; shift 2
+  local dir=$WORK/$name
+  CLUSTER_DIRS+=("$dir")
+  for _ in 1 2 3 4 5; do
+    CLUSTER_BASE=$((10000 + RANDOM % 22000))
+    if "$CLUSTER" up --nodes "$nodes" --base-port "$CLUSTER_BASE" --dir "$dir" --plugins dht-router,kvstore \
+         --define http.access_log=false --define logging.loggers.root.level=warning "$@" >"$WORK/$name.up" 2>&1; then
+      return 0
+    fi
+    grep -q "already in use" "$WORK/$name.up" || { cat "$WORK/$name.up" >&2; exit 1; }
+  done
+  echo "run-bench: no free ports for $name" >&2; exit 1
+}
+
+# --- kvstore GET through a node that must forward: two nodes, one copy of
+# each key, the key owned by node2 and read through node1.
+up_cluster fwd 2 --define kvstore.replicas=1 --define kvstore.write_quorum=1 --define kvstore.read_quorum=1
+FWD1=$((CLUSTER_BASE + 1))
+for i in $(seq 1 200); do
+  FWD_KEY="probe-$i"
+  curl -fs "http://127.0.0.1:$FWD1/dht/locate/$FWD_KEY" | grep -q '"responsible":{"id":"node2"' && break
+done
+curl -fs -o /dev/null -X PUT "http://127.0.0.1:$FWD1/kv/$FWD_KEY" -H 'Content-Type: application/json' -d '"blue"'
+read -r FWD_RPS FWD_P99 <<<"$(run kv-forwarded "http://127.0.0.1:$FWD1/kv/$FWD_KEY")"
+"$CLUSTER" down --dir "$WORK/fwd" >/dev/null
+
+# --- replicated writes and reads, N=3 W=2 R=2, on ten nodes, all through
+# node1 (so about 7 in 10 requests are forwarded), random keys.
+up_cluster ten 10
+TEN1=$((CLUSTER_BASE + 1))
+cat > "$WORK/put.lua" <<'LUA'
+counter = 0
+request = function()
+  counter = counter + 1
+  return wrk.format("PUT", "/kv/bench-" .. math.random(1, 1000), {["Content-Type"] = "application/json"},
+                    '{"n": ' .. counter .. '}')
+end
+LUA
+cat > "$WORK/get.lua" <<'LUA'
+request = function()
+  return wrk.format("GET", "/kv/bench-" .. math.random(1, 1000))
+end
+LUA
+for i in $(seq 1 1000); do
+  [ "$i" -gt 1 ] && echo next
+  printf 'url = "http://127.0.0.1:%s/kv/bench-%s"\nrequest = "PUT"\nheader = "Content-Type: application/json"\ndata = "0"\noutput = "/dev/null"\n' "$TEN1" "$i"
+done > "$WORK/preload.curl"
+curl -fs -K "$WORK/preload.curl"
+read -r PUT_RPS PUT_P99 <<<"$(run kv-put-replicated "http://127.0.0.1:$TEN1" -s "$WORK/put.lua")"
+read -r RGET_RPS RGET_P99 <<<"$(run kv-get-replicated "http://127.0.0.1:$TEN1" -s "$WORK/get.lua")"
+"$CLUSTER" down --dir "$WORK/ten" >/dev/null
+
+# --- no acknowledged write lost: 10,000 writes through random nodes of ten,
+# two of them SIGKILLed during the writes.
+up_cluster durable 10 --define bootstrap.lease_seconds=3 --define cluster.lease_renew_ms=500
+DURABILITY_OK=yes
+"$BUILD_DIR/bin/p2p-kv-durability" --dir "$WORK/durable" --keys 10000 --kill 2 > "$WORK/durability.out" 2>&1 || DURABILITY_OK=no
+"$CLUSTER" down --dir "$WORK/durable" >/dev/null
+
 ratio() { awk -v a="$1" -v b="$2" 'BEGIN { if (b > 0) printf "%.2f", a / b; else print "n/a" }'; }
 
 printf '\n%-28s %12s %10s %14s\n' "benchmark" "req/s" "p99" "ratio to nginx"
@@ -131,5 +200,11 @@ printf '%-28s %12s %10s %14s\n' "nginx static /health" "$NGINX_RPS" "$NGINX_P99"
 printf '%-28s %12s %10s %14s\n' "p2p-node GET /health" "$HEALTH_RPS" "$HEALTH_P99" "$(ratio "$HEALTH_RPS" "$NGINX_RPS")"
 printf '%-28s %12s %10s %14s\n' "p2p-node POST /message" "$MSG_RPS" "$MSG_P99" "$(ratio "$MSG_RPS" "$NGINX_RPS")"
 printf '%-28s %12s %10s %14s\n' "kvstore GET /kv (local)" "$KV_RPS" "$KV_P99" "$(ratio "$KV_RPS" "$NGINX_RPS")"
+printf '%-28s %12s %10s %14s   %s of local\n' "kvstore GET /kv (forwarded)" "$FWD_RPS" "$FWD_P99" "$(ratio "$FWD_RPS" "$NGINX_RPS")" "$(ratio "$FWD_RPS" "$KV_RPS")"
+printf '%-28s %12s %10s %14s\n' "kvstore PUT, 10 nodes N3 W2" "$PUT_RPS" "$PUT_P99" "$(ratio "$PUT_RPS" "$NGINX_RPS")"
+printf '%-28s %12s %10s %14s\n' "kvstore GET, 10 nodes N3 R2" "$RGET_RPS" "$RGET_P99" "$(ratio "$RGET_RPS" "$NGINX_RPS")"
 printf '\n%-28s %9.1f MB\n' "RSS idle node (messaging)" "$(awk -v k="$IDLE_RSS" 'BEGIN {print k / 1024}')"
 printf '%-28s %9.1f MB\n' "RSS after the load above" "$(awk -v k="$LOADED_RSS" 'BEGIN {print k / 1024}')"
+printf '\nDurability, 10 nodes, 2 SIGKILLed during 10,000 writes (p2p-kv-durability):\n'
+sed 's/^/  /' "$WORK/durability.out"
+[ "$DURABILITY_OK" = yes ] || { echo "run-bench: acknowledged writes were lost or unreadable" >&2; exit 1; }

@@ -129,6 +129,11 @@ public:
 		CPPUNIT_ASSERT(p2p::test::jsonObject(looped.body)->getValue<std::string>("error").find("dht.max_hops") != std::string::npos);
 		CPPUNIT_ASSERT_EQUAL(400, p2p::test::http(port(1), "GET", "/kv/" + notMine, "", "application/json", {{"X-P2P-Hops", "many"}}).status);
 
+		// Any JSON value, null included, survives the trip to the owner.
+		CPPUNIT_ASSERT_EQUAL(200, p2p::test::http(port(1), "PUT", "/kv/" + notMine, "null").status);
+		CPPUNIT_ASSERT_EQUAL(R"({"key":")" + notMine + R"(","value":null})", p2p::test::http(port(1), "GET", "/kv/" + notMine).body);
+		CPPUNIT_ASSERT_EQUAL(200, p2p::test::http(port(1), "DELETE", "/kv/" + notMine).status);
+
 		// Refused at the edge, never forwarded, nothing stored.
 		CPPUNIT_ASSERT_EQUAL(400, p2p::test::http(port(1), "POST", "/kv", R"({"key": ")" + notMine + R"("})").status);
 		CPPUNIT_ASSERT_EQUAL(400, p2p::test::http(port(1), "PUT", "/kv/" + notMine, "{oops").status);

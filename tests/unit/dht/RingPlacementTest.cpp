@@ -1,5 +1,7 @@
 #include "RingPlacement.h"
+#include <atomic>
 #include <cppunit/extensions/HelperMacros.h>
+#include <thread>
 
 using p2p::Member;
 using p2p::MemberState;
@@ -12,6 +14,7 @@ class RingPlacementTest: public CppUnit::TestFixture
 	CPPUNIT_TEST(testAloneThisNodeOwnsEverything);
 	CPPUNIT_TEST(testFollowsTheViewInBatches);
 	CPPUNIT_TEST(testDeadMembersLeaveTheRingSuspectsStay);
+	CPPUNIT_TEST(testLookupsDuringARebuildAlwaysFindARing);
 	CPPUNIT_TEST_SUITE_END();
 
 public:
@@ -50,6 +53,29 @@ public:
 		b.state = MemberState::Dead;
 		_view->update(b);
 		CPPUNIT_ASSERT_EQUAL(std::size_t(2), _placement->ring()->nodeCount());
+	}
+
+	void testLookupsDuringARebuildAlwaysFindARing()
+	{
+		// A fresh placement looked up from many threads at once, while the
+		// view changes: each lookup gets the old ring or the new, never none.
+		for (int round = 0; round < 20; ++round)
+		{
+			p2p::dht::RingPlacement fresh(*_view, 256);
+			std::atomic<int> answered{0};
+			std::vector<std::thread> threads;
+			for (int t = 0; t < 8; ++t)
+				threads.emplace_back([&] {
+					for (int i = 0; i < 50; ++i)
+					{
+						if (i % 10 == 0) fresh.invalidate();
+						answered += fresh.preferenceList("k" + std::to_string(i), 3).empty() ? 0 : 1;
+					}
+				});
+			for (int i = 0; i < 5; ++i) _view->update(member("r" + std::to_string(round) + "-" + std::to_string(i), MemberState::Alive));
+			for (auto& thread : threads) thread.join();
+			CPPUNIT_ASSERT_EQUAL(400, answered.load());
+		}
 	}
 
 private:

@@ -42,7 +42,7 @@ public:
 		_pool->joinAll();
 		for (const char* id : {"a", "b", "c"}) CPPUNIT_ASSERT_EQUAL(std::string("1"), _replicas->node(id).get("k")->value);
 		CPPUNIT_ASSERT(!_replicas->node("d").get("k")); // stand-ins only when needed
-		CPPUNIT_ASSERT_EQUAL(Poco::UInt64(0), coordinator->standInWrites());
+		CPPUNIT_ASSERT_EQUAL(Poco::UInt64(0), coordinator->standIns());
 	}
 
 	void testWriteUsesAStandInForAFailedOwner()
@@ -53,7 +53,7 @@ public:
 		_pool->joinAll();
 		CPPUNIT_ASSERT(_replicas->node("c").get("k"));
 		CPPUNIT_ASSERT(_replicas->node("d").get("k")); // keeps b's copy for it
-		CPPUNIT_ASSERT_EQUAL(Poco::UInt64(1), coordinator->standInWrites());
+		CPPUNIT_ASSERT_EQUAL(Poco::UInt64(1), coordinator->standIns());
 	}
 
 	void testWriteWithoutQuorumFailsNamingTheNodes()

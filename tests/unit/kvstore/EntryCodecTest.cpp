@@ -51,6 +51,8 @@ public:
 			R"({"key": "k", "value": "1", "timestamp": 5, "node": ""})",   // no node
 			R"({"key": "k", "value": "{oops", "timestamp": 5, "node": "n"})", // value not JSON
 			R"({"key": "k", "value": 1, "timestamp": 5, "node": "n"})",    // value not JSON text
+			R"({"key": "k", "value": "1", "timestamp": 9223372036854775807, "node": "n"})", // wins forever
+			R"({"key": "k", "value": "1", "timestamp": 18446744073709551615, "node": "n"})", // beyond Int64
 		};
 		for (const char* text : bad)
 			CPPUNIT_ASSERT_THROW_MESSAGE(text, EntryCodec::fromJson(*p2p::json::asObject(p2p::json::parse(text))),

@@ -166,6 +166,7 @@ public:
 		CPPUNIT_ASSERT_THROW(KeyRules::validate(std::string(1025, 'k')), p2p::BadRequestException);
 		CPPUNIT_ASSERT_THROW(KeyRules::validate("bad \xff utf8"), p2p::BadRequestException);
 		CPPUNIT_ASSERT_THROW(KeyRules::validate("cut \xc3"), p2p::BadRequestException);
+		CPPUNIT_ASSERT_THROW(KeyRules::validate(std::string("a\0b", 3)), p2p::BadRequestException);
 	}
 
 protected:
