@@ -59,6 +59,7 @@ void CoreEndpoints::registerOn(Router& router)
 		body->set("uptime_seconds", _started.elapsed() / 1000000);
 		body->set("peers", _membership.alive().size());
 		if (_registered) body->set("registered", _registered());
+		body->set("synced", _membership.synced()); // the view has been filled from the network
 		Poco::JSON::Array::Ptr plugins = new Poco::JSON::Array;
 		for (const auto& info : _plugins())
 		{

@@ -135,6 +135,8 @@ void Node::start()
 	Registrar::Settings registrarSettings = readRegistrarSettings(_config);
 	if (!registrarSettings.bootstrapUrls.empty())
 		_registrar = std::make_unique<Registrar>(registrarSettings, *_membership);
+	else
+		_membership->markSynced(); // on its own: the view is complete as it is
 
 	_plugins.load();
 	std::function<bool()> registered;

@@ -110,6 +110,7 @@ bool Registrar::refreshPeers(const std::string& bootstrap)
 		changed = _membership.remove(*it) || changed;
 		it = _learned.erase(it);
 	}
+	_membership.markSynced();
 	return changed;
 }
 

@@ -5,6 +5,7 @@
 #include <condition_variable>
 #include <deque>
 #include <mutex>
+#include <utility>
 
 namespace p2p::kvstore {
 
@@ -60,6 +61,13 @@ public:
 	}
 
 	std::size_t needed() const { return _needed; }
+
+	/// The stand-ins not tried, taken out of the round.
+	std::deque<Owner> takeStandIns()
+	{
+		std::lock_guard<std::mutex> lock(_mutex);
+		return std::exchange(_standIns, {});
+	}
 
 private:
 	std::mutex _mutex;
@@ -235,7 +243,26 @@ std::optional<Entry> Coordinator::read(const std::string& key, const std::vector
 	}
 	round->begin();
 	attempt(round, order[r - 1], op);
-	const std::vector<Answer> answers = await(*round, "read", "kvstore.read_quorum");
+	std::vector<Answer> answers = await(*round, "read", "kvstore.read_quorum");
+	if (std::none_of(answers.begin(), answers.end(), [](const Answer& a) { return a.entry.has_value(); }))
+	{
+		// None of the R has the key. Right after the ring changed, a write
+		// acknowledged moments ago may sit on the other owners or on stand-ins
+		// until rebalancing moves it, so a miss asks them all before it is a 404.
+		const auto rest = round->takeStandIns();
+		if (!rest.empty())
+		{
+			auto sweep = std::make_shared<Round>(rest.size(), std::deque<Owner>());
+			for (std::size_t i = 0; i + 1 < rest.size(); ++i) attemptInBackground(sweep, rest[i], op);
+			sweep->begin();
+			attempt(sweep, rest.back(), op);
+			std::vector<Answer> more;
+			std::string failures;
+			bool timedOut = false;
+			sweep->wait(_settings.timeout, more, failures, timedOut); // what answers in time; the quorum is met already
+			answers.insert(answers.end(), more.begin(), more.end());
+		}
+	}
 
 	std::optional<Entry> newest;
 	for (const auto& answer : answers)

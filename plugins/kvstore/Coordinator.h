@@ -31,7 +31,10 @@ struct QuorumSettings
 /// A write is sent to all N at once and returns after W acknowledgements;
 /// the rest complete in the background. A read asks R nodes (this one
 /// first when it is an owner), returns the newest version among the
-/// answers, and repairs the owners that answered with an older one.
+/// answers, and repairs the owners that answered with an older one. When
+/// none of the R has the key, the read asks the other candidates too
+/// before it says so: after a ring change a just-acknowledged write may
+/// still sit on the previous owners until rebalancing has moved it.
 ///
 /// Called on HTTP threads, many at once; the requests to other nodes run on
 /// the pool, which the owner joins (joinAll) before destroying this.

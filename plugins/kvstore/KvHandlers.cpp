@@ -5,6 +5,7 @@
 #include "KvStorePlugin.h"
 #include "p2p/Errors.h"
 #include "p2p/Json.h"
+#include "p2p/Membership.h"
 #include "p2p/Metrics.h"
 #include "p2p/NodeContext.h"
 #include "p2p/Request.h"
@@ -72,6 +73,11 @@ std::optional<std::vector<Owner>> KvStorePlugin::coordinateOrForward(Request& re
 {
 	const NodeIdentity& self = _context->node();
 	if (!_placement) return std::vector<Owner>{{self.id, self.advertisedUrl}};
+	// A node that has not heard from the network yet sees only itself and
+	// would take (and acknowledge) every key alone.
+	if (!_context->membership().synced())
+		throw ServiceUnavailableException("this node is still joining the network and does not know yet where keys live; "
+		                                  "retry in a moment or ask another node");
 
 	// Twice N: the owners, then as many stand-ins for owners that fail.
 	const std::size_t n = _coordinator->settings().replicas;

@@ -3,7 +3,10 @@
 #include <Poco/StringTokenizer.h>
 #include <cppunit/extensions/HelperMacros.h>
 #include <csignal>
+#include <atomic>
+#include <mutex>
 #include <set>
+#include <thread>
 
 using p2p::test::HttpResult;
 using p2p::test::NodeProcess;
@@ -20,6 +23,7 @@ class ReplicatedKvTest: public CppUnit::TestFixture
 	CPPUNIT_TEST(testAddedNodeTakesItsShare);
 	CPPUNIT_TEST(testWritesFailLoudlyWithoutAQuorum);
 	CPPUNIT_TEST(testHopLimitAndBadInput);
+	CPPUNIT_TEST(testRollingRestartLosesNoAcknowledgedWrite);
 	CPPUNIT_TEST_SUITE_END();
 
 public:
@@ -150,6 +154,73 @@ public:
 		                                         R"({"entries": [{"key": "good", "value": "1", "timestamp": 5, "node": "n"}, {"key": ""}]})");
 		CPPUNIT_ASSERT_EQUAL(400, batch.status);
 		CPPUNIT_ASSERT_EQUAL(404, p2p::test::http(port(1), "GET", "/internal/kv/good").status); // not half applied
+	}
+
+	void testRollingRestartLosesNoAcknowledgedWrite()
+	{
+		// A client writes through whichever nodes are up while every node in
+		// turn is stopped (SIGTERM) and started again on its data directory.
+		std::mutex portsMutex;
+		std::vector<Poco::UInt16> ports;
+		for (int k = 1; k <= 5; ++k) ports.push_back(port(k));
+		std::atomic<bool> writing{true};
+		std::mutex ackedMutex;
+		std::vector<int> acknowledged;
+		std::atomic<std::size_t> acked{0};
+		std::thread writer([&] {
+			for (int i = 0; writing && i < 100000; ++i)
+			{
+				Poco::UInt16 to;
+				{
+					std::lock_guard<std::mutex> lock(portsMutex);
+					to = ports[static_cast<std::size_t>(i) % ports.size()];
+				}
+				try
+				{
+					const std::string body = R"({"key": ")" + key(i) + R"(", "value": )" + std::to_string(i) + "}";
+					if (p2p::test::http(to, "POST", "/kv", body).status == 200)
+					{
+						std::lock_guard<std::mutex> lock(ackedMutex);
+						acknowledged.push_back(i);
+						++acked;
+					}
+				}
+				catch (const Poco::Exception&)
+				{
+					// that node is restarting: not acknowledged
+				}
+			}
+		});
+		try
+		{
+			for (int k = 1; k <= 5; ++k)
+			{
+				const std::size_t before = acked;
+				CPPUNIT_ASSERT(p2p::test::eventually([&] { return acked >= before + 50; }));
+				_nodes[static_cast<std::size_t>(k - 1)]->terminate();
+				CPPUNIT_ASSERT_EQUAL(0, _nodes[static_cast<std::size_t>(k - 1)]->waitForExit());
+				startNode(k);
+				{
+					std::lock_guard<std::mutex> lock(portsMutex);
+					ports[static_cast<std::size_t>(k - 1)] = port(k);
+				}
+				waitForRing(5);
+			}
+		}
+		catch (...)
+		{
+			writing = false;
+			writer.join();
+			throw;
+		}
+		writing = false;
+		writer.join();
+		CPPUNIT_ASSERT(acknowledged.size() > 250);
+		for (int i : acknowledged)
+		{
+			const HttpResult read = p2p::test::http(port(1 + i % 5), "GET", "/kv/" + key(i));
+			CPPUNIT_ASSERT_EQUAL_MESSAGE(key(i) + " was acknowledged and then lost: " + read.body, expectedBody(i), read.body);
+		}
 	}
 
 private:

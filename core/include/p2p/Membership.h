@@ -5,6 +5,7 @@
 #include <Poco/Mutex.h>
 #include <Poco/Timestamp.h>
 #include <Poco/Types.h>
+#include <atomic>
 #include <functional>
 #include <map>
 #include <string>
@@ -81,6 +82,14 @@ public:
 	bool find(const std::string& id, Member& member) const;
 	std::size_t size() const;
 
+	/// Whether the view has been filled from the network at least once (the
+	/// first peer list from a bootstrap node), or there is no network to
+	/// ask. Until then the node knows too little to say where data lives:
+	/// alone in its view, it would take every key for its own.
+	bool synced() const { return _synced.load(); }
+	/// Called by whatever fills the view (registration, gossip) once it has.
+	void markSynced() { _synced = true; }
+
 	/// Returns an id for unsubscribe().
 	int subscribe(Listener listener);
 	void unsubscribe(int id);
@@ -89,6 +98,7 @@ private:
 	void notify(const MembershipEvent& event);
 
 	const NodeIdentity _self;
+	std::atomic<bool> _synced{false};
 	mutable Poco::FastMutex _mutex;
 	std::map<std::string, Member> _members;
 	/// Recursive: a listener may change the view, which notifies again.

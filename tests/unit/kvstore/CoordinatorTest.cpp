@@ -18,6 +18,7 @@ class CoordinatorTest: public CppUnit::TestFixture
 	CPPUNIT_TEST(testReadReturnsNewestAndRepairsStaleOwners);
 	CPPUNIT_TEST(testReadAsksAnotherNodeWhenOneFails);
 	CPPUNIT_TEST(testReadWithoutQuorumFails);
+	CPPUNIT_TEST(testAMissAsksEveryCandidateBeforeItIsFinal);
 	CPPUNIT_TEST(testQuorumsAreClampedToTheNetwork);
 	CPPUNIT_TEST_SUITE_END();
 
@@ -126,6 +127,20 @@ public:
 		_replicas->down("c");
 		auto coordinator = make();
 		CPPUNIT_ASSERT_THROW(coordinator->read("k", candidates("a", "b", "c")), p2p::ServiceUnavailableException);
+	}
+
+	void testAMissAsksEveryCandidateBeforeItIsFinal()
+	{
+		// Written while the ring was different: only a stand-in has it.
+		_replicas->node("e").apply("k", entry("moved", 10));
+		auto coordinator = make();
+		const auto got = coordinator->read("k", candidates("a", "b", "c", "d", "e"));
+		CPPUNIT_ASSERT(got);
+		CPPUNIT_ASSERT_EQUAL(std::string("moved"), got->value);
+		_pool->joinAll();
+		CPPUNIT_ASSERT(_replicas->node("a").get("k")); // the owners that answered are repaired
+		CPPUNIT_ASSERT(_replicas->node("b").get("k"));
+		CPPUNIT_ASSERT(!coordinator->read("absent", candidates("a", "b", "c", "d", "e")));
 	}
 
 	void testQuorumsAreClampedToTheNetwork()
