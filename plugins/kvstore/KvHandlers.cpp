@@ -116,33 +116,37 @@ void KvStorePlugin::put(Request& request, Response& response)
 	store(request, response, request.param("key"), request.json());
 }
 
+std::optional<KvStorePlugin::Found> KvStorePlugin::readLive(Request& request, Response& response, const std::string& key)
+{
+	KeyRules::validate(key);
+	auto candidates = coordinateOrForward(request, response, key);
+	if (!candidates) return std::nullopt;
+	auto entry = _coordinator->read(key, *candidates);
+	if (!entry || entry->deleted) throw Poco::NotFoundException("key not found");
+	return Found{std::move(*entry), std::move(*candidates)};
+}
+
 void KvStorePlugin::get(Request& request, Response& response)
 {
 	const std::string& key = request.param("key");
-	KeyRules::validate(key);
-	const auto candidates = coordinateOrForward(request, response, key);
-	if (!candidates) return;
-	const auto entry = _coordinator->read(key, *candidates);
-	if (!entry || entry->deleted) throw Poco::NotFoundException("key not found");
+	const auto found = readLive(request, response, key);
+	if (!found) return;
 	auto body = keyAnswer(key);
-	body->set("value", json::parse(entry->value));
+	body->set("value", json::parse(found->entry.value));
 	response.json(body);
 }
 
 void KvStorePlugin::remove(Request& request, Response& response)
 {
 	const std::string& key = request.param("key");
-	KeyRules::validate(key);
-	const auto candidates = coordinateOrForward(request, response, key);
-	if (!candidates) return;
-	const auto entry = _coordinator->read(key, *candidates);
-	if (!entry || entry->deleted) throw Poco::NotFoundException("key not found");
+	const auto found = readLive(request, response, key);
+	if (!found) return;
 	// A tombstone, not an erase: it must win over older copies that a
 	// replica which missed the delete would otherwise spread again.
 	Entry tombstone = stamp(true);
 	// Newer than what it deletes even when that came from a clock ahead of ours.
-	if (!tombstone.newerThan(*entry)) tombstone.timestamp = entry->timestamp + 1;
-	_coordinator->write(key, tombstone, *candidates);
+	if (!tombstone.newerThan(found->entry)) tombstone.timestamp = found->entry.timestamp + 1;
+	_coordinator->write(key, tombstone, found->candidates);
 	auto body = keyAnswer(key);
 	body->set("status", "deleted");
 	response.json(body);

@@ -53,6 +53,14 @@ private:
 	/// The key's candidates when this node owns key; otherwise forwards the
 	/// request to its owners and returns nothing.
 	std::optional<std::vector<Owner>> coordinateOrForward(Request& request, Response& response, const std::string& key);
+	struct Found
+	{
+		Entry entry;
+		std::vector<Owner> candidates;
+	};
+	/// The key's live version by quorum read (throws NotFoundException for
+	/// none or a tombstone); nothing when the request was forwarded instead.
+	std::optional<Found> readLive(Request& request, Response& response, const std::string& key);
 	Entry stamp(bool deleted, std::string value = "") const;
 
 	// Replica endpoints (KvHandlers.cpp), for other nodes only.

@@ -57,22 +57,24 @@ public:
 
 	void testLookupsDuringARebuildAlwaysFindARing()
 	{
-		// A fresh placement looked up from many threads at once, while the
-		// view changes: each lookup gets the old ring or the new, never none.
-		for (int round = 0; round < 20; ++round)
+		// A fresh placement looked up from many threads at once while its
+		// first ring is built (200 nodes: long enough to overlap) and while
+		// the view changes: each lookup gets the old ring or the new, never none.
+		for (int i = 0; i < 200; ++i) _view->update(member("m" + std::to_string(i), MemberState::Alive));
+		for (int round = 0; round < 3; ++round)
 		{
-			p2p::dht::RingPlacement fresh(*_view, 256);
+			std::atomic<bool> go{false};
 			std::atomic<int> answered{0};
+			auto fresh = std::make_unique<p2p::dht::RingPlacement>(*_view, 256);
 			std::vector<std::thread> threads;
 			for (int t = 0; t < 8; ++t)
 				threads.emplace_back([&] {
-					for (int i = 0; i < 50; ++i)
-					{
-						if (i % 10 == 0) fresh.invalidate();
-						answered += fresh.preferenceList("k" + std::to_string(i), 3).empty() ? 0 : 1;
-					}
+					while (!go) std::this_thread::yield();
+					for (int i = 0; i < 50; ++i) answered += fresh->preferenceList("k" + std::to_string(i), 3).empty() ? 0 : 1;
 				});
-			for (int i = 0; i < 5; ++i) _view->update(member("r" + std::to_string(round) + "-" + std::to_string(i), MemberState::Alive));
+			go = true;
+			_view->update(member("r" + std::to_string(round), MemberState::Alive));
+			fresh->invalidate();
 			for (auto& thread : threads) thread.join();
 			CPPUNIT_ASSERT_EQUAL(400, answered.load());
 		}
