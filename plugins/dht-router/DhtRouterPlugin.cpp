@@ -29,7 +29,7 @@ std::string DhtRouterPlugin::name() const
 
 std::string DhtRouterPlugin::version() const
 {
-	return "0.1.0";
+	return "0.2.0";
 }
 
 std::string DhtRouterPlugin::configSection() const

@@ -20,6 +20,7 @@ class PluginLoadingTest: public CppUnit::TestFixture
 	CPPUNIT_TEST(testRequirementsStartFirstAndShareServices);
 	CPPUNIT_TEST(testDocumentedExamplePluginLoads);
 	CPPUNIT_TEST(testSwappedLibraryIsReportedInStatus);
+	CPPUNIT_TEST(testUpgradedPluginReportsItsNewVersion);
 	CPPUNIT_TEST_SUITE_END();
 
 public:
@@ -105,7 +106,37 @@ public:
 		CPPUNIT_ASSERT_EQUAL(std::string("1.0.0"), plugins->getObject(0)->getValue<std::string>("version"));
 	}
 
+	void testUpgradedPluginReportsItsNewVersion()
+	{
+		// Deploy-time upgrade: replace the .so in the plugin directory and restart.
+		p2p::test::TempDir plugins, data;
+		const std::string installed = plugins.file("libp2p-testkit.so");
+		Poco::File(p2p::test::testPluginDir() + "/libp2p-testkit.so").copyTo(installed);
+		const std::vector<std::string> args{"-Dplugins.load=testkit", "-Dplugins.path=" + plugins.path(),
+		                                    "-Dnode.data_dir=" + data.path()};
+		CPPUNIT_ASSERT_EQUAL(std::string("0.1.0"), runningVersion(args, "testkit"));
+		Poco::File(installed).remove(); // a new inode: a running node would keep the old mapping
+		Poco::File(p2p::test::testPluginDir() + "/libp2p-testkit-v2.so").copyTo(installed);
+		CPPUNIT_ASSERT_EQUAL(std::string("0.2.0"), runningVersion(args, "testkit"));
+	}
+
 private:
+	/// Starts a node, reads the plugin's version from /status, stops the node cleanly.
+	static std::string runningVersion(const std::vector<std::string>& args, const std::string& plugin)
+	{
+		NodeProcess node(args);
+		auto plugins = p2p::test::jsonObject(p2p::test::http(node.waitUntilListening(), "GET", "/status").body)->getArray("plugins");
+		std::string version;
+		for (std::size_t i = 0; i < plugins->size(); ++i)
+		{
+			auto entry = plugins->getObject(static_cast<unsigned>(i));
+			if (entry->getValue<std::string>("name") == plugin) version = entry->getValue<std::string>("version");
+		}
+		node.terminate();
+		CPPUNIT_ASSERT_EQUAL(0, node.waitForExit());
+		return version;
+	}
+
 	/// The output must be exactly one line; returns it.
 	static std::string onlyLine(const std::string& output)
 	{

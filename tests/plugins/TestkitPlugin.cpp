@@ -11,6 +11,11 @@
 #include <Poco/Thread.h>
 #include <stdexcept>
 
+// The same plugin built twice, as 0.1.0 and 0.2.0 (libp2p-testkit-v2.so), for the upgrade test.
+#ifndef TESTKIT_VERSION
+#define TESTKIT_VERSION "0.1.0"
+#endif
+
 namespace {
 
 class Greeter: public p2p::test::TestkitService
@@ -23,7 +28,7 @@ class TestkitPlugin: public p2p::Plugin
 {
 public:
 	std::string name() const override { return "testkit"; }
-	std::string version() const override { return "0.1.0"; }
+	std::string version() const override { return TESTKIT_VERSION; }
 
 	void start(p2p::NodeContext& context) override
 	{
