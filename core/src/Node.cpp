@@ -53,6 +53,19 @@ Node::ServerSettings Node::readServerSettings(const Poco::Util::AbstractConfigur
 	return s;
 }
 
+std::vector<std::string> Node::readSeeds(const Poco::Util::AbstractConfiguration& config)
+{
+	std::vector<std::string> seeds;
+	Poco::StringTokenizer urls(config.getString("cluster.seeds", ""), ",",
+	                           Poco::StringTokenizer::TOK_TRIM | Poco::StringTokenizer::TOK_IGNORE_EMPTY);
+	for (const auto& url : urls)
+	{
+		if (!isNodeUrl(url)) throw StartupException("cluster.seeds must list http(s)://host:port URLs, not '" + url + "'");
+		seeds.push_back(url);
+	}
+	return seeds;
+}
+
 PeerClient::Settings Node::readPeerSettings(const Poco::Util::AbstractConfiguration& config)
 {
 	PeerClient::Settings s;
@@ -133,9 +146,10 @@ void Node::start()
 
 	_membership = std::make_unique<Membership>(_identity);
 	Registrar::Settings registrarSettings = readRegistrarSettings(_config);
+	_membership->setSeeds(readSeeds(_config));
 	if (!registrarSettings.bootstrapUrls.empty())
 		_registrar = std::make_unique<Registrar>(registrarSettings, *_membership);
-	else
+	else if (_membership->seeds().empty())
 		_membership->markSynced(); // on its own: the view is complete as it is
 
 	_plugins.load();

@@ -74,6 +74,7 @@ private:
 	static ServerSettings readServerSettings(const Poco::Util::AbstractConfiguration& config);
 	static HttpRouter::Settings readRouterSettings(const Poco::Util::AbstractConfiguration& config);
 	static PeerClient::Settings readPeerSettings(const Poco::Util::AbstractConfiguration& config);
+	static std::vector<std::string> readSeeds(const Poco::Util::AbstractConfiguration& config);
 	static Registrar::Settings readRegistrarSettings(const Poco::Util::AbstractConfiguration& config);
 	void bind();
 	static void checkAdvertisedUrl(const std::string& url);

@@ -90,6 +90,11 @@ public:
 	/// Called by whatever fills the view (registration, gossip) once it has.
 	void markSynced() { _synced = true; }
 
+	/// URLs of nodes to join through without a bootstrap node (cluster.seeds),
+	/// for the plugin that gossips. Set once by the core before plugins start.
+	const std::vector<std::string>& seeds() const { return _seeds; }
+	void setSeeds(std::vector<std::string> seeds) { _seeds = std::move(seeds); }
+
 	/// Returns an id for unsubscribe().
 	int subscribe(Listener listener);
 	void unsubscribe(int id);
@@ -99,6 +104,7 @@ private:
 
 	const NodeIdentity _self;
 	std::atomic<bool> _synced{false};
+	std::vector<std::string> _seeds;
 	mutable Poco::FastMutex _mutex;
 	std::map<std::string, Member> _members;
 	/// Recursive: a listener may change the view, which notifies again.

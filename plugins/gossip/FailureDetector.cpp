@@ -1,0 +1,102 @@
+#include "FailureDetector.h"
+#include <algorithm>
+
+namespace p2p::gossip {
+
+FailureDetector::FailureDetector(Membership& view, Poco::Timespan suspectTimeout):
+	_view(view),
+	_suspectTimeout(suspectTimeout)
+{
+}
+
+std::optional<Member> FailureDetector::nextTarget()
+{
+	Poco::FastMutex::ScopedLock lock(_mutex);
+	for (int pass = 0; pass < 2; ++pass)
+	{
+		while (!_order.empty())
+		{
+			const std::string id = _order.back();
+			_order.pop_back();
+			Member member;
+			if (_view.find(id, member) && member.state != MemberState::Dead) return member;
+		}
+		for (const auto& member : _view.members())
+			if (member.state != MemberState::Dead) _order.push_back(member.id);
+		std::shuffle(_order.begin(), _order.end(), _random);
+	}
+	return std::nullopt;
+}
+
+std::vector<Member> FailureDetector::helpers(const Member& target, std::size_t k)
+{
+	std::vector<Member> candidates;
+	for (auto& member : _view.alive())
+		if (member.id != target.id) candidates.push_back(std::move(member));
+	Poco::FastMutex::ScopedLock lock(_mutex);
+	std::shuffle(candidates.begin(), candidates.end(), _random);
+	if (candidates.size() > k) candidates.resize(k);
+	return candidates;
+}
+
+bool FailureDetector::suspect(const Member& target)
+{
+	Member news = target;
+	news.state = MemberState::Suspect;
+	news.lastSeen = Poco::Timestamp(0); // a rumour, not a sighting
+	return _view.update(news);
+}
+
+void FailureDetector::observe(const MembershipEvent& event)
+{
+	Poco::FastMutex::ScopedLock lock(_mutex);
+	const Member& member = event.member;
+	if (event.kind != MembershipEvent::Kind::Left && member.state == MemberState::Suspect)
+	{
+		// A new suspicion, or one at a newer incarnation, starts the clock;
+		// hearing the same rumour again does not restart it.
+		auto it = _suspected.find(member.id);
+		if (it == _suspected.end() || it->second.second != member.incarnation)
+			_suspected[member.id] = {Poco::Timestamp(), member.incarnation};
+	}
+	else
+	{
+		_suspected.erase(member.id); // refuted, dead or gone
+	}
+}
+
+std::vector<Member> FailureDetector::expire(const Poco::Timestamp& now)
+{
+	std::vector<Member> due;
+	{
+		Poco::FastMutex::ScopedLock lock(_mutex);
+		for (auto it = _suspected.begin(); it != _suspected.end();)
+		{
+			if (now - it->second.first < _suspectTimeout.totalMicroseconds())
+			{
+				++it;
+				continue;
+			}
+			Member member;
+			if (_view.find(it->first, member) && member.state == MemberState::Suspect &&
+			    member.incarnation == it->second.second)
+				due.push_back(member);
+			it = _suspected.erase(it);
+		}
+	}
+	// Outside our lock: the view's listeners call observe().
+	for (auto& member : due)
+	{
+		member.state = MemberState::Dead;
+		_view.update(member);
+	}
+	return due;
+}
+
+std::size_t FailureDetector::suspects()
+{
+	Poco::FastMutex::ScopedLock lock(_mutex);
+	return _suspected.size();
+}
+
+} // namespace p2p::gossip

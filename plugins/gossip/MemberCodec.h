@@ -1,0 +1,29 @@
+#ifndef P2P_Gossip_MemberCodec_INCLUDED
+#define P2P_Gossip_MemberCodec_INCLUDED
+
+#include "p2p/Membership.h"
+#include <Poco/JSON/Array.h>
+#include <Poco/JSON/Object.h>
+
+namespace p2p::gossip {
+
+/// Members as gossip carries them:
+/// {"id": "node7", "url": "http://127.0.0.1:5007", "state": "alive", "incarnation": 3}.
+class MemberCodec
+{
+public:
+	static Poco::JSON::Object::Ptr toJson(const Member& member);
+
+	/// Reads and checks one entry: an id of 1..128 printable characters, an
+	/// http(s)://host:port URL, a known state, an incarnation >= 0. Throws
+	/// BadRequestException naming the field.
+	static Member fromJson(const Poco::JSON::Object& object);
+
+	/// A list of entries, at most maxEntries of them; all checked before
+	/// any is returned. An absent field is an empty list.
+	static std::vector<Member> listFrom(const Poco::JSON::Object& body, const std::string& field, std::size_t maxEntries);
+};
+
+} // namespace p2p::gossip
+
+#endif
