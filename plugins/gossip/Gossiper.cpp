@@ -11,6 +11,8 @@ constexpr std::size_t kMaxOutbox = 1024;
 constexpr std::size_t kMaxIntroductions = 256;
 /// New peer URLs contacted per period, so a flood of them costs little.
 constexpr std::size_t kIntroductionsPerRound = 3;
+/// Periods between two exchanges with a seed once one has answered.
+constexpr Poco::UInt64 kSeedRounds = 30;
 
 } // namespace
 
@@ -243,21 +245,30 @@ void Gossiper::round()
 	}
 	for (const auto& peer : others) exchangeWith(peer.url, _settings.probeTimeout);
 
-	// Joining: through a seed while this node knows no one, and each URL
-	// a client or a rumour named that is not a member yet.
+	// Joining: through a seed until one answered (knowing some other node
+	// is not enough: two nodes that started together may know only each
+	// other), again every kSeedRounds periods to heal a partition, and each
+	// URL a client or a rumour named that is not a member yet.
 	std::vector<std::string> contacts;
+	std::vector<std::string> seeds;
+	for (const auto& url : _settings.seeds)
+		if (url != _view.self().advertisedUrl) seeds.push_back(url);
+	bool seedTurn = false;
 	{
 		Poco::FastMutex::ScopedLock lock(_mutex);
-		if (_view.alive().empty() && !_settings.seeds.empty())
-			contacts.push_back(_settings.seeds[std::uniform_int_distribution<std::size_t>(0, _settings.seeds.size() - 1)(_random)]);
+		seedTurn = !seeds.empty() && (!_seedAnswered || _rounds % kSeedRounds == 0);
+		if (seedTurn) contacts.push_back(seeds[std::uniform_int_distribution<std::size_t>(0, seeds.size() - 1)(_random)]);
 		while (!_introductions.empty() && contacts.size() < kIntroductionsPerRound)
 		{
 			contacts.push_back(*_introductions.begin());
 			_introductions.erase(_introductions.begin());
 		}
 	}
-	for (const auto& url : contacts)
-		if (url != _view.self().advertisedUrl) exchangeWith(url, _settings.probeTimeout);
+	for (std::size_t i = 0; i < contacts.size(); ++i)
+	{
+		const bool answered = exchangeWith(contacts[i], _settings.probeTimeout);
+		if (i == 0 && seedTurn && answered) _seedAnswered = true;
+	}
 }
 
 void Gossiper::leave()

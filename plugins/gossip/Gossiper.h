@@ -98,6 +98,7 @@ private:
 	mutable Poco::FastMutex _mutex; ///< guards the outbox, the introductions and _random
 	std::deque<std::pair<std::string, GossipMessage>> _outbox;
 	std::set<std::string> _introductions; ///< URLs heard of, not yet known as members
+	std::atomic<bool> _seedAnswered{false};
 	std::mt19937 _random{std::random_device{}()};
 	Poco::FastMutex _deadMutex;
 	std::map<std::string, Poco::Timestamp> _deadSince; ///< when this node learned each death

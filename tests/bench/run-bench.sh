@@ -208,3 +208,7 @@ printf '%-28s %9.1f MB\n' "RSS after the load above" "$(awk -v k="$LOADED_RSS" '
 printf '\nDurability, 10 nodes, 2 SIGKILLed during 10,000 writes (p2p-kv-durability):\n'
 sed 's/^/  /' "$WORK/durability.out"
 [ "$DURABILITY_OK" = yes ] || { echo "run-bench: acknowledged writes were lost or unreadable" >&2; exit 1; }
+
+# --- gossip: 100 nodes from 3 seeds, 5 SIGKILLed, 60 s watched for false alarms.
+printf '\nGossip (gossip-bench.py):\n'
+python3 tests/bench/gossip-bench.py --build "$BUILD_DIR" --nodes 100 --kill 5 --watch 60 | sed 's/^/  /'

@@ -82,6 +82,7 @@ class GossiperTest: public CppUnit::TestFixture
 {
 	CPPUNIT_TEST_SUITE(GossiperTest);
 	CPPUNIT_TEST(testNodesJoiningThroughOneSeedConverge);
+	CPPUNIT_TEST(testNodesThatFoundEachOtherFirstStillReachTheSeed);
 	CPPUNIT_TEST(testAKilledNodeIsSuspectedThenDeclaredDeadByAll);
 	CPPUNIT_TEST(testASuspectedNodeRefutesAndStaysAlive);
 	CPPUNIT_TEST(testRumoursAreForwardedOnceWhileTheirTtlLasts);
@@ -101,6 +102,23 @@ public:
 		}
 		CPPUNIT_ASSERT_MESSAGE("rounds: " + std::to_string(rounds), converged(network, 20));
 		for (auto& [url, node] : network.nodes()) CPPUNIT_ASSERT(node->view->synced());
+	}
+
+	void testNodesThatFoundEachOtherFirstStillReachTheSeed()
+	{
+		// b and c start while their seed a is down and meet each other first.
+		LocalNetwork network;
+		startNetwork(network, 1); // n0, the seed
+		Gossiper::Settings s = settings();
+		network.add("b", s);
+		network.add("c", s);
+		network.down("n0");
+		network.node("b").gossiper->probe(memberFor("c"));
+		runRounds(network, 3, "n0");
+		CPPUNIT_ASSERT_EQUAL(std::size_t(1), network.node("b").view->alive().size());
+		network.up("n0");
+		runRounds(network, 5);
+		CPPUNIT_ASSERT(converged(network, 3));
 	}
 
 	void testAKilledNodeIsSuspectedThenDeclaredDeadByAll()
