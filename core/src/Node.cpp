@@ -9,6 +9,7 @@
 #include <Poco/Path.h>
 #include <Poco/String.h>
 #include <Poco/StringTokenizer.h>
+#include <algorithm>
 
 namespace p2p {
 
@@ -146,7 +147,9 @@ void Node::start()
 
 	_membership = std::make_unique<Membership>(_identity);
 	Registrar::Settings registrarSettings = readRegistrarSettings(_config);
-	_membership->setSeeds(readSeeds(_config));
+	auto seeds = readSeeds(_config);
+	seeds.erase(std::remove(seeds.begin(), seeds.end(), _identity.advertisedUrl), seeds.end()); // a seed itself
+	_membership->setSeeds(std::move(seeds));
 	if (!registrarSettings.bootstrapUrls.empty())
 		_registrar = std::make_unique<Registrar>(registrarSettings, *_membership);
 	else if (_membership->seeds().empty())

@@ -49,9 +49,12 @@ bool FailureDetector::suspect(const Member& target)
 
 void FailureDetector::observe(const MembershipEvent& event)
 {
+	// Events of changes made on two threads may arrive swapped: the view
+	// says what is current.
+	Member member;
+	const bool present = _view.find(event.member.id, member);
 	Poco::FastMutex::ScopedLock lock(_mutex);
-	const Member& member = event.member;
-	if (event.kind != MembershipEvent::Kind::Left && member.state == MemberState::Suspect)
+	if (present && member.state == MemberState::Suspect)
 	{
 		// A new suspicion, or one at a newer incarnation, starts the clock;
 		// hearing the same rumour again does not restart it.

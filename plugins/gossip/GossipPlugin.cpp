@@ -87,7 +87,11 @@ void GossipPlugin::run()
 		if (_stopping) break;
 		try
 		{
-			if (_gossiper->hasOutbox()) _gossiper->flush();
+			if (_gossiper->hasOutbox())
+			{
+				_gossiper->flush();
+				if (_gossiper->hasOutbox()) _wake.set(); // the rest right after
+			}
 			if (next.elapsed() >= 0)
 			{
 				_gossiper->round();
@@ -99,6 +103,11 @@ void GossipPlugin::run()
 			_context->logger().error("gossip round failed: %s", exc.displayText());
 			next = Poco::Timestamp() + _interval.totalMicroseconds();
 		}
+		catch (const std::exception& exc)
+		{
+			_context->logger().error("gossip round failed: %s", std::string(exc.what()));
+			next = Poco::Timestamp() + _interval.totalMicroseconds();
+		}
 	}
 }
 
@@ -106,7 +115,7 @@ void GossipPlugin::rumour(Request& request, Response& response)
 {
 	GossipMessage message = GossipMessage::fromJson(*request.jsonObject(), _settings.maxEntries);
 	const std::vector<std::string> named = message.peers;
-	_gossiper->receive(std::move(message));
+	_gossiper->receive(std::move(message), false);
 	if (_gossiper->hasOutbox()) _wake.set();
 
 	// The seed's answer: every peer this node knows now, the ones just named included.
@@ -135,6 +144,7 @@ void GossipPlugin::probe(Request& request, Response& response)
 {
 	const auto target = request.jsonObject()->getObject("target");
 	if (!target) throw BadRequestException("field 'target' must be a member");
+	// Probed at the URL this node knows for that id, never at the one given.
 	auto body = json::object();
 	body->set("reachable", _gossiper->probe(MemberCodec::fromJson(*target)));
 	response.json(body);

@@ -1,4 +1,5 @@
 #include "Gossiper.h"
+#include "MemberCodec.h"
 #include <Poco/UUIDGenerator.h>
 #include <algorithm>
 #include <future>
@@ -8,6 +9,7 @@ namespace p2p::gossip {
 namespace {
 
 constexpr std::size_t kMaxOutbox = 1024;
+constexpr std::size_t kFlushBatch = 32;
 constexpr std::size_t kMaxIntroductions = 256;
 /// New peer URLs contacted per period, so a flood of them costs little.
 constexpr std::size_t kIntroductionsPerRound = 3;
@@ -24,6 +26,9 @@ Gossiper::Gossiper(Membership& view, GossipTransport& transport, Settings settin
 	_settings(std::move(settings)),
 	_detector(view, _settings.suspectTimeout)
 {
+	// Starting from the clock rather than 0 makes a restarted node newer
+	// than every rumour of its earlier life, so it is accepted back at once.
+	_incarnation = static_cast<Poco::UInt64>(Poco::Timestamp().epochTime());
 }
 
 Member Gossiper::self() const
@@ -86,7 +91,8 @@ void Gossiper::merge(const GossipMessage& message, bool direct)
 			// A rumour that we are suspect or dead: refute it with a higher
 			// incarnation, which only we may raise (SWIM section 4.2).
 			Poco::UInt64 mine = _incarnation.load();
-			if (member.state != MemberState::Alive && member.incarnation >= mine)
+			if (member.state != MemberState::Alive && member.incarnation >= mine &&
+			    member.incarnation < MemberCodec::kMaxIncarnation)
 			{
 				while (!_incarnation.compare_exchange_weak(mine, std::max(mine, member.incarnation + 1)))
 				{
@@ -95,6 +101,10 @@ void Gossiper::merge(const GossipMessage& message, bool direct)
 			}
 			return;
 		}
+		// News of the death of a member we do not know (any more) is not
+		// taken: it would bring back members forgotten after their retention.
+		Member known;
+		if (member.state == MemberState::Dead && !_view.find(member.id, known)) return;
 		member.lastSeen = sighting ? now : Poco::Timestamp(0);
 		_view.update(member);
 	};
@@ -102,7 +112,7 @@ void Gossiper::merge(const GossipMessage& message, bool direct)
 	for (const auto& member : message.members) take(member, false);
 }
 
-GossipMessage Gossiper::receive(GossipMessage message)
+GossipMessage Gossiper::receive(GossipMessage message, bool wantAnswer)
 {
 	++_received;
 	merge(message, message.from.has_value());
@@ -124,24 +134,39 @@ GossipMessage Gossiper::receive(GossipMessage message)
 	{
 		if (!_seen.firstSight(message.id))
 			++_droppedDuplicate;
-		else if (message.ttl <= 0)
+		else if (std::min(message.ttl, _settings.maxTtl) <= 0)
 			++_droppedTtl;
 		else
 		{
-			GossipMessage onward = outgoing(std::min(message.ttl, _settings.maxTtl) - 1);
-			onward.id = message.id;
-			onward.peers = message.peers;
 			const std::string sender = message.from ? message.from->id : std::string();
-			Poco::FastMutex::ScopedLock lock(_mutex);
-			for (const auto& peer : randomAlive(_settings.fanout, sender))
+			std::vector<Member> targets;
 			{
-				if (_outbox.size() >= kMaxOutbox) break;
-				_outbox.emplace_back(peer.url, onward);
+				Poco::FastMutex::ScopedLock lock(_mutex);
+				targets = randomAlive(_settings.fanout, sender);
+			}
+			if (!targets.empty())
+			{
+				GossipMessage onward = outgoing(std::min(message.ttl, _settings.maxTtl) - 1);
+				onward.id = message.id;
+				// Only the peers that are members go on: an unverified URL is
+				// contacted by this node alone, not by every node the rumour reaches.
+				std::set<std::string> members;
+				for (const auto& member : _view.members()) members.insert(member.url);
+				for (const auto& url : message.peers)
+					if (members.count(url) || url == selfUrl) onward.peers.push_back(url);
+				if (onward.peers.empty()) onward.peers.push_back(selfUrl); // still a rumour to its receivers
+				Poco::FastMutex::ScopedLock lock(_mutex);
+				for (const auto& peer : targets)
+				{
+					if (_outbox.size() >= kMaxOutbox) break;
+					_outbox.emplace_back(peer.url, onward);
+				}
 			}
 		}
 	}
 
 	GossipMessage answer;
+	if (!wantAnswer) return answer;
 	answer.from = self();
 	answer.members = _rumors.select(viewWithSelf(), _settings.maxEntries);
 	if (message.from)
@@ -169,14 +194,19 @@ std::vector<Member> Gossiper::randomAlive(std::size_t k, const std::string& exce
 	return alive;
 }
 
-bool Gossiper::exchangeWith(const std::string& url, Poco::Timespan timeout)
+bool Gossiper::exchangeWith(const std::string& url, Poco::Timespan timeout, const std::string& expectedId)
 {
 	try
 	{
-		const GossipMessage answer = _transport.exchange(url, outgoing(0), timeout);
+		GossipMessage message = outgoing(0);
+		Member known;
+		if (!expectedId.empty() && _view.find(expectedId, known) && known.state != MemberState::Alive)
+			message.members.push_back(known); // so it can refute
+		const GossipMessage answer = _transport.exchange(url, message, timeout);
 		++_sent;
+		// Whoever answers at a member's old URL is not that member.
+		if (!expectedId.empty() && (!answer.from || answer.from->id != expectedId)) return false;
 		merge(answer, true);
-		_view.markSynced();
 		return true;
 	}
 	catch (const Poco::Exception&)
@@ -189,7 +219,11 @@ bool Gossiper::exchangeWith(const std::string& url, Poco::Timespan timeout)
 
 bool Gossiper::probe(const Member& target)
 {
-	return exchangeWith(target.url, _settings.probeTimeout);
+	// Only a member, at the URL this node knows for it: a request cannot
+	// make this node contact an address of its choosing.
+	Member known;
+	if (!_view.find(target.id, known)) return false;
+	return exchangeWith(known.url, _settings.probeTimeout, known.id);
 }
 
 void Gossiper::round()
@@ -205,14 +239,25 @@ void Gossiper::round()
 		for (const auto& [id, since] : _deadSince)
 			if (since.elapsed() > _settings.deadRetention.totalMicroseconds()) forgotten.push_back(id);
 	}
-	for (const auto& id : forgotten) _view.remove(id); // the listener clears _deadSince
+	for (const auto& id : forgotten)
+	{
+		// Events of two threads may reach listeners swapped: trust the view.
+		Member member;
+		if (_view.find(id, member) && member.state == MemberState::Dead)
+			_view.remove(id); // the listener clears _deadSince
+		else
+		{
+			Poco::FastMutex::ScopedLock lock(_deadMutex);
+			_deadSince.erase(id);
+		}
+	}
 
 	// The probe: this period's first exchange (SWIM section 3.1).
 	std::string probed;
 	if (auto target = _detector.nextTarget())
 	{
 		probed = target->id;
-		if (!exchangeWith(target->url, _settings.probeTimeout))
+		if (!exchangeWith(target->url, _settings.probeTimeout, target->id))
 		{
 			std::vector<std::future<bool>> answers;
 			for (const auto& helper : _detector.helpers(*target, _settings.indirectProbes))
@@ -243,21 +288,26 @@ void Gossiper::round()
 		Poco::FastMutex::ScopedLock lock(_mutex);
 		others = randomAlive(_settings.fanout > 0 ? _settings.fanout - 1 : 0, probed);
 	}
-	for (const auto& peer : others) exchangeWith(peer.url, _settings.probeTimeout);
+	for (const auto& peer : others) exchangeWith(peer.url, _settings.probeTimeout, peer.id);
 
-	// Joining: through a seed until one answered (knowing some other node
-	// is not enough: two nodes that started together may know only each
-	// other), again every kSeedRounds periods to heal a partition, and each
-	// URL a client or a rumour named that is not a member yet.
+	// Joining: through every seed until one answered (knowing some other
+	// node is not enough: nodes that started together may know only each
+	// other, and seeds that were not up yet must still hear of the
+	// joiners), then through a random seed every kSeedRounds periods to heal
+	// a partition; and each URL a client or a rumour named that is not a
+	// member yet.
 	std::vector<std::string> contacts;
 	std::vector<std::string> seeds;
 	for (const auto& url : _settings.seeds)
 		if (url != _view.self().advertisedUrl) seeds.push_back(url);
-	bool seedTurn = false;
+	std::size_t seedContacts = 0;
 	{
 		Poco::FastMutex::ScopedLock lock(_mutex);
-		seedTurn = !seeds.empty() && (!_seedAnswered || _rounds % kSeedRounds == 0);
-		if (seedTurn) contacts.push_back(seeds[std::uniform_int_distribution<std::size_t>(0, seeds.size() - 1)(_random)]);
+		if (!seeds.empty() && !_seedAnswered)
+			contacts = seeds;
+		else if (!seeds.empty() && _rounds % kSeedRounds == 0)
+			contacts.push_back(seeds[std::uniform_int_distribution<std::size_t>(0, seeds.size() - 1)(_random)]);
+		seedContacts = contacts.size();
 		while (!_introductions.empty() && contacts.size() < kIntroductionsPerRound)
 		{
 			contacts.push_back(*_introductions.begin());
@@ -267,7 +317,11 @@ void Gossiper::round()
 	for (std::size_t i = 0; i < contacts.size(); ++i)
 	{
 		const bool answered = exchangeWith(contacts[i], _settings.probeTimeout);
-		if (i == 0 && seedTurn && answered) _seedAnswered = true;
+		if (i < seedContacts && answered)
+		{
+			_seedAnswered = true;
+			_view.markSynced(); // a seed's view is the network's
+		}
 	}
 }
 
@@ -303,10 +357,16 @@ bool Gossiper::hasOutbox()
 
 void Gossiper::flush()
 {
+	// A bounded batch per call, so that a burst of rumours cannot hold up
+	// the periods; the loop calls again while there are more.
 	std::deque<std::pair<std::string, GossipMessage>> batch;
 	{
 		Poco::FastMutex::ScopedLock lock(_mutex);
-		batch.swap(_outbox);
+		while (!_outbox.empty() && batch.size() < kFlushBatch)
+		{
+			batch.push_back(std::move(_outbox.front()));
+			_outbox.pop_front();
+		}
 	}
 	for (const auto& [url, message] : batch)
 	{

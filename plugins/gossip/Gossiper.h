@@ -52,8 +52,9 @@ public:
 
 	Gossiper(Membership& view, GossipTransport& transport, Settings settings);
 
-	/// A message from another node or a client; returns the answer.
-	GossipMessage receive(GossipMessage message);
+	/// A message from another node or a client; returns the answer, which
+	/// takes a selection of rumours only when wantAnswer (an exchange).
+	GossipMessage receive(GossipMessage message, bool wantAnswer = true);
 
 	/// Probes target for another node's indirect probe.
 	bool probe(const Member& target);
@@ -82,8 +83,9 @@ private:
 	GossipMessage outgoing(int ttl);
 	/// Merges what a message says; entries about this node may make it refute.
 	void merge(const GossipMessage& message, bool direct);
-	/// One exchange with url; merges the answer. Returns whether it answered.
-	bool exchangeWith(const std::string& url, Poco::Timespan timeout);
+	/// One exchange with url; merges the answer. Returns whether it answered,
+	/// and was expectedId when one is given (a probe of a member).
+	bool exchangeWith(const std::string& url, Poco::Timespan timeout, const std::string& expectedId = "");
 	std::vector<Member> viewWithSelf() const;
 	std::vector<Member> randomAlive(std::size_t k, const std::string& except);
 

@@ -38,7 +38,8 @@ Member MemberCodec::fromJson(const Poco::JSON::Object& object)
 	if (!isNodeUrl(member.url)) throw BadRequestException("field 'url' must be an http(s)://host:port URL, not '" + member.url + "'");
 	member.state = stateFrom(object.has("state") ? json::requireString(object, "state") : "alive");
 	const Poco::Int64 incarnation = object.has("incarnation") ? json::requireInt(object, "incarnation") : 0;
-	if (incarnation < 0) throw BadRequestException("field 'incarnation' must not be negative");
+	if (incarnation < 0 || static_cast<Poco::UInt64>(incarnation) > kMaxIncarnation)
+		throw BadRequestException("field 'incarnation' must be from 0 to " + std::to_string(kMaxIncarnation));
 	member.incarnation = static_cast<Poco::UInt64>(incarnation);
 	return member;
 }

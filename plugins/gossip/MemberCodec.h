@@ -12,6 +12,11 @@ namespace p2p::gossip {
 class MemberCodec
 {
 public:
+	/// Far above any real incarnation (they start at the Unix time in
+	/// seconds and rise by one per refutation), far below what JSON
+	/// integers carry: a rumour cannot push a node where peers refuse it.
+	static constexpr Poco::UInt64 kMaxIncarnation = Poco::UInt64(1) << 48;
+
 	static Poco::JSON::Object::Ptr toJson(const Member& member);
 
 	/// Reads and checks one entry: an id of 1..128 printable characters, an

@@ -205,6 +205,7 @@ public:
 					ports[static_cast<std::size_t>(k - 1)] = port(k);
 				}
 				waitForRing(5);
+				waitForUrlEverywhere(k); // it came back on another port
 			}
 		}
 		catch (...)
@@ -251,6 +252,21 @@ private:
 			                       p2p::test::eventually([&] {
 				                       const HttpResult ring = p2p::test::http(port(k), "GET", "/dht/ring");
 				                       return ring.status == 200 && p2p::test::jsonObject(ring.body)->getValue<int>("nodes") == size;
+			                       }, Poco::Timespan(20, 0)));
+		}
+	}
+
+	/// Every running node's ring has node k at its current URL.
+	void waitForUrlEverywhere(int k)
+	{
+		const std::string url = "\"http://127.0.0.1:" + std::to_string(port(k)) + "\"";
+		for (std::size_t i = 0; i < _nodes.size(); ++i)
+		{
+			if (!_nodes[i]) continue;
+			const int other = static_cast<int>(i + 1);
+			CPPUNIT_ASSERT_MESSAGE("node" + std::to_string(other) + " never learned node" + std::to_string(k) + "'s new URL",
+			                       p2p::test::eventually([&] {
+				                       return p2p::test::http(port(other), "GET", "/dht/ring").body.find(url) != std::string::npos;
 			                       }, Poco::Timespan(20, 0)));
 		}
 	}

@@ -66,6 +66,7 @@ public:
 			R"({"members": [{"id": "a", "url": "http://a:1", "state": "zombie"}]})",
 			R"({"members": [{"id": "a b", "url": "http://a:1"}]})",
 			R"({"members": [{"id": "a", "url": "http://a:1", "incarnation": -3}]})",
+			R"({"members": [{"id": "a", "url": "http://a:1", "incarnation": 9223372036854775807}]})", // refuting it would overflow
 			R"({"from": "me"})",
 			many,                                           // more than 4 entries
 		};
