@@ -1,0 +1,192 @@
+#include "FileCatalog.h"
+#include "p2p/Errors.h"
+#include "p2p/Json.h"
+#include <Poco/DirectoryIterator.h>
+#include <Poco/File.h>
+#include <Poco/FileStream.h>
+#include <Poco/Path.h>
+#include <Poco/UUIDGenerator.h>
+#include <algorithm>
+#include <cerrno>
+#include <cstring>
+#include <fcntl.h>
+#include <unistd.h>
+
+namespace p2p::filestore {
+
+namespace {
+
+std::string folder(const std::string& dataDir, const std::string& name)
+{
+	Poco::Path path(dataDir);
+	path.makeDirectory().pushDirectory(name);
+	Poco::File(path).createDirectories();
+	return path.toString();
+}
+
+void fail(const std::string& what)
+{
+	if (errno == ENOSPC || errno == EDQUOT)
+		throw InsufficientStorageException("the node's disk is full while " + what);
+	throw Poco::IOException(what + ": " + std::strerror(errno));
+}
+
+} // namespace
+
+FileCatalog::Upload::Upload(FileCatalog& catalog, std::string tempPath):
+	_catalog(catalog),
+	_path(std::move(tempPath)),
+	_sha256(Poco::SHA2Engine::SHA_256)
+{
+	_fd = ::open(_path.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0644);
+	if (_fd < 0) fail("creating a temporary file for an upload");
+}
+
+FileCatalog::Upload::~Upload()
+{
+	if (_fd >= 0) ::close(_fd);
+	if (!_committed) ::unlink(_path.c_str());
+}
+
+void FileCatalog::Upload::write(const char* data, std::size_t length)
+{
+	_sha256.update(data, length);
+	while (length > 0)
+	{
+		const ssize_t written = ::write(_fd, data, length);
+		if (written < 0)
+		{
+			if (errno == EINTR) continue;
+			fail("writing an upload");
+		}
+		data += written;
+		length -= static_cast<std::size_t>(written);
+		_size += static_cast<Poco::UInt64>(written);
+	}
+}
+
+FileInfo FileCatalog::Upload::commit(const std::string& name)
+{
+	// On disk before it has a name: a crash then leaves the old file or the
+	// complete new one.
+	if (::fsync(_fd) != 0) fail("saving an upload");
+	::close(_fd);
+	_fd = -1;
+	FileInfo info;
+	info.name = name;
+	info.size = _size;
+	info.sha256 = Poco::DigestEngine::digestToHex(_sha256.digest());
+
+	auto meta = json::object();
+	meta->set("size", info.size);
+	meta->set("sha256", info.sha256);
+	meta->set("modified", info.modified.epochMicroseconds());
+	const std::string metaTemp = _path + ".meta";
+	{
+		Poco::FileOutputStream out(metaTemp);
+		out << json::stringify(meta);
+		out.close();
+		if (!out.good()) fail("saving an upload's metadata");
+	}
+	Poco::FastMutex::ScopedLock lock(_catalog._mutex);
+	if (::rename(_path.c_str(), _catalog.filePath(name).c_str()) != 0 ||
+	    ::rename(metaTemp.c_str(), _catalog.metaPath(name).c_str()) != 0)
+	{
+		::unlink(metaTemp.c_str());
+		fail("storing an upload");
+	}
+	_committed = true;
+	return info;
+}
+
+FileCatalog::FileCatalog(const std::string& dataDir):
+	_files(folder(dataDir, "files")),
+	_meta(folder(dataDir, "meta")),
+	_tmp(folder(dataDir, "tmp"))
+{
+	for (Poco::DirectoryIterator it(_tmp), end; it != end; ++it) it->remove(true);
+}
+
+std::string FileCatalog::filePath(const std::string& name) const
+{
+	return _files + name;
+}
+
+std::string FileCatalog::metaPath(const std::string& name) const
+{
+	return _meta + name + ".json";
+}
+
+std::unique_ptr<FileCatalog::Upload> FileCatalog::begin()
+{
+	return std::make_unique<Upload>(*this, _tmp + Poco::UUIDGenerator::defaultGenerator().createRandom().toString() + ".part");
+}
+
+std::optional<FileInfo> FileCatalog::readInfo(const std::string& name)
+{
+	Poco::File file(filePath(name));
+	if (!file.exists() || !file.isFile()) return std::nullopt;
+	FileInfo info;
+	info.name = name;
+	info.size = file.getSize();
+	info.modified = file.getLastModified();
+	try
+	{
+		Poco::FileInputStream in(metaPath(name));
+		std::string text((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+		auto meta = json::asObject(json::parse(text));
+		info.sha256 = meta->optValue<std::string>("sha256", "");
+		info.modified = Poco::Timestamp(meta->optValue<Poco::Int64>("modified", info.modified.epochMicroseconds()));
+	}
+	catch (const Poco::Exception&)
+	{
+		// A file without metadata (put there by hand): served without an ETag.
+	}
+	return info;
+}
+
+std::optional<FileCatalog::OpenFile> FileCatalog::open(const std::string& name)
+{
+	Poco::FastMutex::ScopedLock lock(_mutex); // the bytes and the metadata of the same version
+	auto info = readInfo(name);
+	if (!info) return std::nullopt;
+	auto stream = std::make_unique<std::ifstream>(filePath(name), std::ios::binary);
+	if (!*stream) return std::nullopt;
+	return OpenFile{std::move(*info), std::move(stream)};
+}
+
+std::optional<FileInfo> FileCatalog::info(const std::string& name)
+{
+	Poco::FastMutex::ScopedLock lock(_mutex);
+	return readInfo(name);
+}
+
+std::vector<FileInfo> FileCatalog::list()
+{
+	std::vector<std::string> names;
+	for (Poco::DirectoryIterator it(_files), end; it != end; ++it)
+		if (it->isFile()) names.push_back(it.name());
+	std::sort(names.begin(), names.end());
+	std::vector<FileInfo> files;
+	Poco::FastMutex::ScopedLock lock(_mutex);
+	for (const auto& name : names)
+		if (auto info = readInfo(name)) files.push_back(std::move(*info));
+	return files;
+}
+
+bool FileCatalog::remove(const std::string& name)
+{
+	Poco::FastMutex::ScopedLock lock(_mutex);
+	const bool removed = ::unlink(filePath(name).c_str()) == 0;
+	::unlink(metaPath(name).c_str());
+	return removed;
+}
+
+std::size_t FileCatalog::pendingUploads()
+{
+	std::size_t count = 0;
+	for (Poco::DirectoryIterator it(_tmp), end; it != end; ++it) ++count;
+	return count;
+}
+
+} // namespace p2p::filestore

@@ -1,0 +1,98 @@
+#ifndef P2P_FileStore_FileCatalog_INCLUDED
+#define P2P_FileStore_FileCatalog_INCLUDED
+
+#include <Poco/Mutex.h>
+#include <Poco/SHA2Engine.h>
+#include <Poco/Timestamp.h>
+#include <fstream>
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
+
+namespace p2p::filestore {
+
+struct FileInfo
+{
+	std::string name;
+	Poco::UInt64 size = 0;
+	std::string sha256; ///< hex
+	Poco::Timestamp modified;
+};
+
+/// The files of one node, all under its data directory: files/<name>
+/// holds the bytes, meta/<name>.json the size, SHA-256 and time, tmp/
+/// the uploads in progress. Names are FileName-checked by the caller, so a
+/// name is one path component and cannot leave these folders.
+///
+/// An upload is written to a temporary file as it arrives and renamed
+/// into place only when complete (after an fsync), so a reader sees the
+/// old file or the new one, never part of one, and a failed or abandoned
+/// upload leaves nothing (the Upload's destructor removes its file; tmp/
+/// is emptied at start-up after a crash). Thread-safe: renames and the
+/// pairing of a file with its metadata happen under one mutex; the bytes
+/// are written and read outside it.
+class FileCatalog
+{
+public:
+	/// A file being received: a temporary file and a running SHA-256.
+	/// Used by one thread; removed on destruction unless committed.
+	class Upload
+	{
+	public:
+		Upload(FileCatalog& catalog, std::string tempPath);
+		~Upload();
+		Upload(const Upload&) = delete;
+		Upload& operator=(const Upload&) = delete;
+
+		/// Throws InsufficientStorageException (507) when the disk is
+		/// full, Poco::IOException for other write errors.
+		void write(const char* data, std::size_t length);
+		Poco::UInt64 size() const { return _size; }
+
+		/// Makes it the file called name, replacing any earlier one atomically.
+		FileInfo commit(const std::string& name);
+
+	private:
+		FileCatalog& _catalog;
+		std::string _path;
+		int _fd = -1;
+		Poco::UInt64 _size = 0;
+		Poco::SHA2Engine _sha256;
+		bool _committed = false;
+	};
+
+	/// A stored file opened for reading, with its metadata.
+	struct OpenFile
+	{
+		FileInfo info;
+		std::unique_ptr<std::ifstream> stream;
+	};
+
+	/// Creates the folders; removes uploads a crash left in tmp/.
+	explicit FileCatalog(const std::string& dataDir);
+
+	std::unique_ptr<Upload> begin();
+	std::optional<OpenFile> open(const std::string& name);
+	std::optional<FileInfo> info(const std::string& name);
+	/// Every stored file, sorted by name.
+	std::vector<FileInfo> list();
+	bool remove(const std::string& name);
+
+	/// Uploads in progress (files in tmp/), for tests and metrics.
+	std::size_t pendingUploads();
+
+private:
+	std::optional<FileInfo> readInfo(const std::string& name);
+	std::string filePath(const std::string& name) const;
+	std::string metaPath(const std::string& name) const;
+
+	const std::string _files;
+	const std::string _meta;
+	const std::string _tmp;
+	Poco::FastMutex _mutex;
+};
+
+} // namespace p2p::filestore
+
+#endif
