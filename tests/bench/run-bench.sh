@@ -102,7 +102,7 @@ LUA
 # run NAME URL [wrk args...] -> "req/s p99"
 run() {
   local name=$1 url=$2; shift 2
-  wrk -t"$THREADS" -c"$CONNECTIONS" -d"$DURATION" --latency "$@" "$url" > "$WORK/$name.wrk" 2>&1
+  wrk -t"${THREADS}" -c"${CONNECTIONS}" -d"$DURATION" --latency "$@" "$url" > "$WORK/$name.wrk" 2>&1
   local rps p99 errors
   rps=$(awk '/^Requests\/sec:/ {print $2}' "$WORK/$name.wrk")
   p99=$(awk '$1 == "99%" {print $2}' "$WORK/$name.wrk")
@@ -123,6 +123,14 @@ start_node kv "$KV_PORT" kvstore
 curl -fs -o /dev/null -X POST "http://127.0.0.1:$KV_PORT/kv" -H 'Content-Type: application/json' \
   -d '{"key": "color", "value": "blue"}'
 read -r KV_RPS KV_P99 <<<"$(run kv-get "http://127.0.0.1:$KV_PORT/kv/color")"
+
+# --- filestore: a 1 MiB file, wrk -t1 -c8, beside nginx serving the same bytes.
+head -c 1048576 /dev/urandom > "$WORK/big.bin"
+FILE_PORT=$(free_port)
+start_node files "$FILE_PORT" filestore
+curl -fs -o /dev/null -T "$WORK/big.bin" "http://127.0.0.1:$FILE_PORT/files/big.bin"
+read -r NGINX_FILE_RPS NGINX_FILE_P99 <<<"$(THREADS=1 CONNECTIONS=8 run nginx-file "http://127.0.0.1:$NGINX_PORT/big.bin")"
+read -r FILE_RPS FILE_P99 <<<"$(THREADS=1 CONNECTIONS=8 run file "http://127.0.0.1:$FILE_PORT/files/big.bin")"
 
 # --- networks of nodes started by p2p-cluster (stopped by cleanup).
 CLUSTER=$BUILD_DIR/bin/p2p-cluster
@@ -199,6 +207,8 @@ printf '\n%-28s %12s %10s %14s\n' "benchmark" "req/s" "p99" "ratio to nginx"
 printf '%-28s %12s %10s %14s\n' "nginx static /health" "$NGINX_RPS" "$NGINX_P99" "1.00"
 printf '%-28s %12s %10s %14s\n' "p2p-node GET /health" "$HEALTH_RPS" "$HEALTH_P99" "$(ratio "$HEALTH_RPS" "$NGINX_RPS")"
 printf '%-28s %12s %10s %14s\n' "p2p-node POST /message" "$MSG_RPS" "$MSG_P99" "$(ratio "$MSG_RPS" "$NGINX_RPS")"
+printf '%-28s %12s %10s %14s\n' "nginx 1 MiB file (-t1 -c8)" "$NGINX_FILE_RPS" "$NGINX_FILE_P99" "1.00"
+printf '%-28s %12s %10s %14s\n' "filestore 1 MiB (-t1 -c8)" "$FILE_RPS" "$FILE_P99" "$(ratio "$FILE_RPS" "$NGINX_FILE_RPS")"
 printf '%-28s %12s %10s %14s\n' "kvstore GET /kv (local)" "$KV_RPS" "$KV_P99" "$(ratio "$KV_RPS" "$NGINX_RPS")"
 printf '%-28s %12s %10s %14s   %s of local\n' "kvstore GET /kv (forwarded)" "$FWD_RPS" "$FWD_P99" "$(ratio "$FWD_RPS" "$NGINX_RPS")" "$(ratio "$FWD_RPS" "$KV_RPS")"
 printf '%-28s %12s %10s %14s\n' "kvstore PUT, 10 nodes N3 W2" "$PUT_RPS" "$PUT_P99" "$(ratio "$PUT_RPS" "$NGINX_RPS")"
