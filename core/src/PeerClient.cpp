@@ -127,6 +127,83 @@ PeerResponse PeerClient::send(const std::string& baseUrl, const std::string& met
 	}
 }
 
+void PeerClient::stream(const std::string& baseUrl, const std::string& method, const std::string& path,
+                        const Headers& headers, std::istream* body, std::streamsize length,
+                        const std::string& contentType, const AnswerReader& onAnswer, bool* nothingSent)
+{
+	if (nothingSent) *nothingSent = true;
+	Poco::URI uri;
+	try
+	{
+		uri = Poco::URI(baseUrl);
+	}
+	catch (const Poco::SyntaxException&)
+	{
+		throw BadGatewayException("peer URL '" + baseUrl + "' is malformed");
+	}
+	if (uri.getScheme() != "http" || uri.getHost().empty())
+		throw BadGatewayException("peer URL '" + baseUrl + "' is not an http://host:port URL");
+	Poco::Net::HTTPClientSession session(uri.getHost(), uri.getPort());
+	session.setKeepAlive(false);
+	session.setTimeout(_settings.connectTimeout, _settings.requestTimeout, _settings.requestTimeout);
+	Poco::Net::HTTPRequest request(method, path, Poco::Net::HTTPMessage::HTTP_1_1);
+	request.setKeepAlive(false);
+	for (const auto& [name, value] : headers) request.set(name, value);
+	if (body)
+	{
+		request.setContentType(contentType);
+		if (length >= 0)
+			request.setContentLength64(length);
+		else
+			request.setChunkedTransferEncoding(true);
+	}
+	std::ostream* out = nullptr;
+	try
+	{
+		out = &session.sendRequest(request);
+	}
+	catch (const Poco::TimeoutException&)
+	{
+		throw GatewayTimeoutException("node " + baseUrl + " did not take " + method + " " + path + " in time");
+	}
+	catch (const Poco::Exception& exc)
+	{
+		throw BadGatewayException("cannot reach node " + baseUrl + " for " + method + " " + path + ": " + exc.displayText());
+	}
+	if (nothingSent) *nothingSent = false;
+	try
+	{
+		if (body)
+		{
+			char buffer[64 * 1024];
+			while (body->read(buffer, sizeof(buffer)) || body->gcount() > 0)
+			{
+				out->write(buffer, body->gcount());
+				if (!*out) throw Poco::IOException("the connection broke while sending");
+			}
+		}
+		out->flush();
+		Poco::Net::HTTPResponse response;
+		std::istream& in = session.receiveResponse(response);
+		onAnswer(response, in);
+	}
+	catch (const Poco::TimeoutException&)
+	{
+		throw GatewayTimeoutException("node " + baseUrl + " did not answer " + method + " " + path + " in time");
+	}
+	catch (const Poco::Net::NetException& exc)
+	{
+		throw BadGatewayException("node " + baseUrl + " broke off " + method + " " + path + ": " + exc.displayText());
+	}
+	catch (const Poco::IOException& exc)
+	{
+		if (dynamic_cast<const BadGatewayException*>(&exc) || dynamic_cast<const InsufficientStorageException*>(&exc) ||
+		    dynamic_cast<const ServiceUnavailableException*>(&exc))
+			throw;
+		throw BadGatewayException("node " + baseUrl + " broke off " + method + " " + path + ": " + exc.displayText());
+	}
+}
+
 PeerResponse PeerClient::sendJson(const std::string& baseUrl, const std::string& method, const std::string& path,
                                   const Poco::Dynamic::Var& value)
 {

@@ -75,7 +75,7 @@ FileInfo FileCatalog::Upload::commit(const std::string& name)
 	FileInfo info;
 	info.name = name;
 	info.size = _size;
-	info.sha256 = Poco::DigestEngine::digestToHex(_sha256.digest());
+	info.sha256 = sha256();
 
 	auto meta = json::object();
 	meta->set("size", info.size);
@@ -97,6 +97,18 @@ FileInfo FileCatalog::Upload::commit(const std::string& name)
 	}
 	_committed = true;
 	return info;
+}
+
+std::unique_ptr<std::ifstream> FileCatalog::Upload::reread()
+{
+	if (_fd >= 0)
+	{
+		::close(_fd);
+		_fd = -1;
+	}
+	auto in = std::make_unique<std::ifstream>(_path, std::ios::binary);
+	if (!*in) throw Poco::IOException("cannot read back an upload");
+	return in;
 }
 
 FileCatalog::FileCatalog(const std::string& dataDir):

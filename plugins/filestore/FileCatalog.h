@@ -53,12 +53,18 @@ public:
 		/// Makes it the file called name, replacing any earlier one atomically.
 		FileInfo commit(const std::string& name);
 
+		/// Ends writing and opens what was received for reading, to send it
+		/// on to the nodes that own the file; still removed on destruction.
+		std::unique_ptr<std::ifstream> reread();
+		std::string sha256() { return _digest.empty() ? (_digest = Poco::DigestEngine::digestToHex(_sha256.digest())) : _digest; }
+
 	private:
 		FileCatalog& _catalog;
 		std::string _path;
 		int _fd = -1;
 		Poco::UInt64 _size = 0;
 		Poco::SHA2Engine _sha256;
+		std::string _digest;
 		bool _committed = false;
 	};
 

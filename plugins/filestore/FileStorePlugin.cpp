@@ -5,7 +5,10 @@
 #include "p2p/Errors.h"
 #include "p2p/Json.h"
 #include "p2p/Metrics.h"
+#include "p2p/Membership.h"
 #include "p2p/NodeContext.h"
+#include "p2p/PeerClient.h"
+#include "p2p/ServiceRegistry.h"
 #include "p2p/Request.h"
 #include "p2p/Response.h"
 #include "p2p/Settings.h"
@@ -20,6 +23,7 @@
 #include <Poco/NullStream.h>
 #include <Poco/StreamCopier.h>
 #include <Poco/URI.h>
+#include <map>
 
 namespace p2p::filestore {
 
@@ -60,7 +64,12 @@ std::string FileStorePlugin::name() const
 
 std::string FileStorePlugin::version() const
 {
-	return "0.1.0";
+	return "0.2.0";
+}
+
+std::vector<std::string> FileStorePlugin::optionalDependencies() const
+{
+	return {"dht-router"};
 }
 
 void FileStorePlugin::start(NodeContext& context)
@@ -85,6 +94,19 @@ void FileStorePlugin::start(NodeContext& context)
 	router.add("GET", "/files/{name}", [this](Request& rq, Response& rs) { download(rq, rs, false); });
 	router.add("DELETE", "/files/{name}", [this](Request& rq, Response& rs) { remove(rq, rs); });
 	router.add("GET", "/files", [this](Request& rq, Response& rs) { list(rq, rs); });
+
+	_placement = context.services().find<Placement>(Placement::kServiceName);
+	if (_placement)
+	{
+		_replicas = static_cast<std::size_t>(settings::getInt(context.config(), name(), "replicas", 2, 1, 16));
+		router.add("PUT", "/internal/files/{name}", [this](Request& rq, Response& rs) { putReplica(rq, rs); }, stream);
+		router.add("GET", "/internal/files/{name}", [this](Request& rq, Response& rs) {
+			if (!serveLocal(rq, rs, rq.param("name"), false)) throw Poco::NotFoundException("file not found");
+		});
+		router.add("DELETE", "/internal/files/{name}", [this](Request& rq, Response& rs) { removeReplica(rq, rs); });
+		router.add("GET", "/internal/files", [this](Request& rq, Response& rs) { listReplicas(rq, rs); });
+		context.logger().information("files are placed on the ring, %z copies of each", _replicas);
+	}
 	context.logger().information("files are kept in %s, uploads up to %Lu bytes", context.dataDir(), _maxUploadBytes);
 }
 
@@ -134,7 +156,6 @@ void FileStorePlugin::upload(Request& request, Response& response)
 		                          "(curl -F 'file=@name')");
 	// Counted, to tell a body the client cut short from one that ended.
 	Poco::CountingInputStream counted(request.body());
-	std::optional<FileInfo> stored;
 	try
 	{
 		Poco::Net::MultipartReader reader(counted, type.getParameter("boundary"));
@@ -169,13 +190,12 @@ void FileStorePlugin::upload(Request& request, Response& response)
 		Poco::StreamCopier::copyStream(counted, epilogue);
 		if (http.hasContentLength() && counted.chars() < http.getContentLength64())
 			throw BadRequestException("the upload ended before its Content-Length");
-		stored = upload->commit(filename);
+		finish(response, filename, *upload);
 	}
 	catch (const Poco::Net::MultipartException& exc)
 	{
 		throw BadRequestException("the upload is not well-formed multipart: " + exc.message());
 	}
-	answerStored(response, *stored);
 }
 
 void FileStorePlugin::put(Request& request, Response& response)
@@ -190,15 +210,199 @@ void FileStorePlugin::put(Request& request, Response& response)
 	receive(request.body(), *upload);
 	if (http.hasContentLength() && upload->size() < static_cast<Poco::UInt64>(http.getContentLength64()))
 		throw BadRequestException("the upload ended before its Content-Length");
+	finish(response, name, *upload);
+}
+
+std::vector<Placement::Owner> FileStorePlugin::ownersOf(const std::string& name) const
+{
+	if (!_placement) return {};
+	// The ring hashes the name with SHA-1, as for keys.
+	return _placement->preferenceList(name, _replicas);
+}
+
+bool FileStorePlugin::ownedHere(const std::vector<Placement::Owner>& owners) const
+{
+	if (owners.empty()) return true;
+	for (const auto& owner : owners)
+		if (owner.id == _context->node().id) return true;
+	return false;
+}
+
+void FileStorePlugin::finish(Response& response, const std::string& name, FileCatalog::Upload& upload)
+{
+	const auto owners = ownersOf(name);
+	if (ownedHere(owners))
+	{
+		const FileInfo info = upload.commit(name);
+		const auto holders = replicate(info, owners);
+		auto body = json::object();
+		body->set("filename", info.name);
+		body->set("status", "uploaded");
+		body->set("size", info.size);
+		body->set("sha256", info.sha256);
+		if (!owners.empty())
+		{
+			Poco::JSON::Array::Ptr nodes = new Poco::JSON::Array;
+			for (const auto& id : holders) nodes->add(id);
+			body->set("nodes", nodes);
+		}
+		response.json(body);
+		return;
+	}
+	// Not ours: the whole upload is here on disk, so it can go to each
+	// owner in turn until one takes it.
+	std::string encoded;
+	Poco::URI::encode(name, "/?#%+&= ", encoded);
+	std::string tried;
+	for (const auto& owner : owners)
+	{
+		auto in = upload.reread();
+		try
+		{
+			_context->peers().stream(owner.url, "PUT", "/files/" + encoded, {{"X-P2P-Forwarded-By", _context->node().id}},
+			                         in.get(), static_cast<std::streamsize>(upload.size()), "application/octet-stream",
+			                         [&](const Poco::Net::HTTPResponse& answer, std::istream& body) {
+				                         std::string text;
+				                         Poco::StreamCopier::copyToString(body, text);
+				                         response.http().set("X-P2P-Answered-By", owner.id);
+				                         response.send(text, answer.getContentType(), static_cast<int>(answer.getStatus()));
+			                         });
+			return;
+		}
+		catch (const BadGatewayException& exc)
+		{
+			tried += (tried.empty() ? "" : "; ") + owner.id + " (" + exc.message() + ")";
+		}
+		catch (const GatewayTimeoutException& exc)
+		{
+			tried += (tried.empty() ? "" : "; ") + owner.id + " (" + exc.message() + ")";
+		}
+	}
+	throw ServiceUnavailableException("no node that owns this file took it; tried " + tried);
+}
+
+std::vector<std::string> FileStorePlugin::replicate(const FileInfo& info, const std::vector<Placement::Owner>& owners)
+{
+	std::vector<std::string> holders{_context->node().id};
+	std::string encoded;
+	Poco::URI::encode(info.name, "/?#%+&= ", encoded);
+	for (const auto& owner : owners)
+	{
+		if (owner.id == _context->node().id) continue;
+		auto file = _catalog->open(info.name);
+		if (!file) break; // replaced or deleted meanwhile: the newer request copies it
+		try
+		{
+			bool ok = false;
+			_context->peers().stream(owner.url, "PUT", "/internal/files/" + encoded, {}, file->stream.get(),
+			                         static_cast<std::streamsize>(file->info.size), "application/octet-stream",
+			                         [&](const Poco::Net::HTTPResponse& answer, std::istream& body) {
+				                         Poco::NullOutputStream discard;
+				                         Poco::StreamCopier::copyStream(body, discard);
+				                         ok = answer.getStatus() == Poco::Net::HTTPResponse::HTTP_OK;
+			                         });
+			if (ok) holders.push_back(owner.id);
+		}
+		catch (const Poco::Exception& exc)
+		{
+			_context->logger().warning("could not copy %s to %s: %s", info.name, owner.id, exc.message());
+		}
+	}
+	return holders;
+}
+
+void FileStorePlugin::putReplica(Request& request, Response& response)
+{
+	const std::string& name = request.param("name");
+	FileName::validate(name);
+	checkDeclaredLength(request);
+	auto upload = _catalog->begin();
+	receive(request.body(), *upload);
+	auto& http = request.http();
+	if (http.hasContentLength() && upload->size() < static_cast<Poco::UInt64>(http.getContentLength64()))
+		throw BadRequestException("the copy ended before its Content-Length");
 	answerStored(response, upload->commit(name));
+}
+
+void FileStorePlugin::removeReplica(Request& request, Response& response)
+{
+	const std::string& name = request.param("name");
+	FileName::validate(name);
+	if (!_catalog->remove(name)) throw Poco::NotFoundException("file not found");
+	auto body = json::object();
+	body->set("filename", name);
+	body->set("status", "deleted");
+	response.json(body);
+}
+
+void FileStorePlugin::listReplicas(Request&, Response& response)
+{
+	Poco::JSON::Array::Ptr files = new Poco::JSON::Array;
+	for (const auto& info : _catalog->list()) files->add(describe(info));
+	auto body = json::object();
+	body->set("files", files);
+	response.json(body);
 }
 
 void FileStorePlugin::download(Request& request, Response& response, bool attachment)
 {
 	const std::string& name = request.param("name");
 	FileName::validate(name);
+	if (serveLocal(request, response, name, attachment)) return;
+	if (!_placement) throw Poco::NotFoundException("file not found");
+	relay(request, response, name, attachment);
+}
+
+void FileStorePlugin::relay(Request& request, Response& response, const std::string& name, bool attachment)
+{
+	std::string encoded;
+	Poco::URI::encode(name, "/?#%+&= ", encoded);
+	PeerClient::Headers headers{{"X-P2P-Forwarded-By", _context->node().id}};
+	for (const char* header : {"Range", "If-None-Match"})
+		if (request.http().has(header)) headers.emplace_back(header, request.http().get(header));
+	std::string tried;
+	bool anyAnswered = false;
+	for (const auto& owner : ownersOf(name))
+	{
+		if (owner.id == _context->node().id) continue;
+		bool missing = false;
+		try
+		{
+			_context->peers().stream(owner.url, request.method(), "/internal/files/" + encoded, headers, nullptr, 0, "",
+			                         [&](const Poco::Net::HTTPResponse& answer, std::istream& body) {
+				                         if (answer.getStatus() == Poco::Net::HTTPResponse::HTTP_NOT_FOUND)
+				                         {
+					                         missing = true;
+					                         return;
+				                         }
+				                         auto& http = response.http();
+				                         http.setStatusAndReason(answer.getStatus());
+				                         for (const char* copied : {"Content-Type", "ETag", "Last-Modified", "Accept-Ranges", "Content-Range"})
+					                         if (answer.has(copied)) http.set(copied, answer.get(copied));
+				                         if (attachment) http.set("Content-Disposition", "attachment; filename*=UTF-8''" + encoded);
+				                         http.set("X-P2P-Answered-By", owner.id);
+				                         if (answer.hasContentLength()) http.setContentLength64(answer.getContentLength64());
+				                         std::ostream& out = http.send();
+				                         if (request.method() != "HEAD") Poco::StreamCopier::copyStream(body, out, kBufferBytes);
+			                         });
+			anyAnswered = true;
+			if (!missing) return;
+		}
+		catch (const Poco::Exception& exc)
+		{
+			if (response.sent()) throw; // the answer had begun: nothing else to do
+			tried += (tried.empty() ? "" : "; ") + owner.id + " (" + exc.message() + ")";
+		}
+	}
+	if (anyAnswered || tried.empty()) throw Poco::NotFoundException("file not found");
+	throw ServiceUnavailableException("no node that owns this file answered; tried " + tried);
+}
+
+bool FileStorePlugin::serveLocal(Request& request, Response& response, const std::string& name, bool attachment)
+{
+	FileName::validate(name);
 	auto file = _catalog->open(name);
-	if (!file) throw Poco::NotFoundException("file not found");
+	if (!file) return false;
 	const FileInfo& info = file->info;
 	auto& http = response.http();
 	const std::string etag = etagOf(info);
@@ -210,7 +414,7 @@ void FileStorePlugin::download(Request& request, Response& response, bool attach
 		http.setStatusAndReason(Poco::Net::HTTPResponse::HTTP_NOT_MODIFIED);
 		http.setContentLength(0);
 		http.send();
-		return;
+		return true;
 	}
 
 	Poco::UInt64 first = 0, length = info.size;
@@ -244,7 +448,7 @@ void FileStorePlugin::download(Request& request, Response& response, bool attach
 	}
 	http.setContentLength64(static_cast<Poco::Int64>(length));
 	std::ostream& out = http.send();
-	if (request.method() == "HEAD") return;
+	if (request.method() == "HEAD") return true;
 
 	std::istream& in = *file->stream;
 	in.seekg(static_cast<std::streamoff>(first));
@@ -259,18 +463,53 @@ void FileStorePlugin::download(Request& request, Response& response, bool attach
 		out.write(buffer.data(), got);
 		left -= static_cast<Poco::UInt64>(got);
 	}
+	return true;
 }
 
 void FileStorePlugin::list(Request&, Response& response)
 {
-	Poco::JSON::Array::Ptr files = new Poco::JSON::Array;
+	// name -> (newest description, nodes holding a copy)
+	std::map<std::string, std::pair<Poco::JSON::Object::Ptr, std::vector<std::string>>> seen;
 	for (const auto& info : _catalog->list())
 	{
-		auto item = describe(info);
+		auto& entry = seen[info.name];
+		entry.first = describe(info);
+		entry.second.push_back(_context->node().id);
+	}
+	if (_placement)
+	{
+		// Every other alive node's own copies: an operator's question, asked
+		// of the whole network, so this costs a request per node.
+		for (const auto& member : _context->membership().alive())
+		{
+			try
+			{
+				const PeerResponse answer = _context->peers().send(member.url, "GET", "/internal/files");
+				if (answer.status != 200) continue;
+				const auto list = json::asObject(json::parse(answer.body))->getArray("files");
+				for (std::size_t i = 0; list && i < list->size(); ++i)
+				{
+					auto item = list->getObject(static_cast<unsigned>(i));
+					if (!item) continue;
+					auto& entry = seen[item->optValue<std::string>("filename", "")];
+					if (!entry.first) entry.first = item;
+					entry.second.push_back(member.id);
+				}
+			}
+			catch (const Poco::Exception& exc)
+			{
+				_context->logger().debug("listing %s's files failed: %s", member.id, exc.message());
+			}
+		}
+	}
+	Poco::JSON::Array::Ptr files = new Poco::JSON::Array;
+	for (auto& [name, entry] : seen)
+	{
+		if (name.empty()) continue;
 		Poco::JSON::Array::Ptr nodes = new Poco::JSON::Array;
-		nodes->add(_context->node().id);
-		item->set("nodes", nodes);
-		files->add(item);
+		for (const auto& id : entry.second) nodes->add(id);
+		entry.first->set("nodes", nodes);
+		files->add(entry.first);
 	}
 	auto body = json::object();
 	body->set("files", files);
@@ -281,7 +520,22 @@ void FileStorePlugin::remove(Request& request, Response& response)
 {
 	const std::string& name = request.param("name");
 	FileName::validate(name);
-	if (!_catalog->remove(name)) throw Poco::NotFoundException("file not found");
+	bool found = _catalog->remove(name);
+	std::string encoded;
+	Poco::URI::encode(name, "/?#%+&= ", encoded);
+	for (const auto& owner : ownersOf(name))
+	{
+		if (owner.id == _context->node().id) continue;
+		try
+		{
+			found = _context->peers().send(owner.url, "DELETE", "/internal/files/" + encoded).status == 200 || found;
+		}
+		catch (const Poco::Exception& exc)
+		{
+			_context->logger().warning("could not delete %s on %s: %s", name, owner.id, exc.message());
+		}
+	}
+	if (!found) throw Poco::NotFoundException("file not found");
 	auto body = json::object();
 	body->set("filename", name);
 	body->set("status", "deleted");

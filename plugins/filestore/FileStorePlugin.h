@@ -2,6 +2,7 @@
 #define P2P_FileStore_FileStorePlugin_INCLUDED
 
 #include "FileCatalog.h"
+#include "p2p/Placement.h"
 #include "p2p/Plugin.h"
 #include "p2p/Router.h"
 #include <memory>
@@ -14,12 +15,20 @@ namespace p2p::filestore {
 /// computed on the way and are renamed into place when complete; downloads
 /// stream from disk with Content-Length, Content-Type, ETag (the SHA-256),
 /// Last-Modified, Range and If-None-Match. No file is held in memory.
+///
+/// With dht-router loaded, a file lives on the filestore.replicas nodes
+/// the ring names for its name: a node that is not among them receives an
+/// upload into a temporary file (on disk, never whole in memory) and sends
+/// it on to the first owner that takes it, which stores it and copies it to
+/// the other owners; a download from any node is streamed from its own copy
+/// or, failing that, from the first owner that has one.
 /// Handlers run on HTTP threads; the FileCatalog locks for itself.
 class FileStorePlugin: public Plugin
 {
 public:
 	std::string name() const override;
 	std::string version() const override;
+	std::vector<std::string> optionalDependencies() const override;
 	void start(NodeContext& context) override;
 	void stop() override;
 
@@ -30,6 +39,23 @@ private:
 	void list(Request& request, Response& response);
 	void remove(Request& request, Response& response);
 
+	// Replica endpoints (with dht-router), for other nodes: this node's own copies only.
+	void putReplica(Request& request, Response& response);
+	void removeReplica(Request& request, Response& response);
+	void listReplicas(Request& request, Response& response);
+
+	/// The owners of name on the ring, in preference order; empty without a ring.
+	std::vector<Placement::Owner> ownersOf(const std::string& name) const;
+	bool ownedHere(const std::vector<Placement::Owner>& owners) const;
+	/// A complete upload: stored here and copied to the other owners, or
+	/// sent on to the owners when this node is not one of them.
+	void finish(Response& response, const std::string& name, FileCatalog::Upload& upload);
+	/// Copies the stored file to the other owners; returns the ids holding it.
+	std::vector<std::string> replicate(const FileInfo& info, const std::vector<Placement::Owner>& owners);
+	/// Streams the file from its own copy here, or returns false.
+	bool serveLocal(Request& request, Response& response, const std::string& name, bool attachment);
+	/// Streams the file from the first owner that has it.
+	void relay(Request& request, Response& response, const std::string& name, bool attachment);
 	/// Copies body into upload, at most _maxUploadBytes (413 beyond).
 	void receive(std::istream& body, FileCatalog::Upload& upload);
 	/// Refuses a declared length over the limit before reading anything.
@@ -39,6 +65,8 @@ private:
 	NodeContext* _context = nullptr;
 	std::unique_ptr<FileCatalog> _catalog;
 	Poco::UInt64 _maxUploadBytes = 0;
+	std::shared_ptr<Placement> _placement; ///< null without dht-router
+	std::size_t _replicas = 2;
 };
 
 } // namespace p2p::filestore

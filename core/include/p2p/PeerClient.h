@@ -2,6 +2,9 @@
 #define P2P_PeerClient_INCLUDED
 
 #include <Poco/Dynamic/Var.h>
+#include <Poco/Net/HTTPResponse.h>
+#include <functional>
+#include <istream>
 #include <Poco/Mutex.h>
 #include <Poco/Net/HTTPClientSession.h>
 #include <Poco/Timespan.h>
@@ -64,6 +67,21 @@ public:
 	/// Sends value as JSON.
 	PeerResponse sendJson(const std::string& baseUrl, const std::string& method, const std::string& path,
 	                      const Poco::Dynamic::Var& value);
+
+	/// Called with the head and the body stream of a streamed answer.
+	using AnswerReader = std::function<void(const Poco::Net::HTTPResponse&, std::istream&)>;
+
+	/// Streams a request to the peer, its body read from `body` (length
+	/// bytes; -1 for chunked; nullptr for none), and hands the answer's
+	/// head and body stream to onAnswer, which may copy it anywhere. For
+	/// bodies too large to hold: nothing is buffered whole, and the request
+	/// goes on a connection of its own (never pooled, never retried, since a
+	/// body cannot be sent twice). Throws BadGatewayException, with
+	/// nothingSent set when the peer could not even be reached (so the
+	/// caller may try another), or GatewayTimeoutException.
+	void stream(const std::string& baseUrl, const std::string& method, const std::string& path, const Headers& headers,
+	            std::istream* body, std::streamsize length, const std::string& contentType, const AnswerReader& onAnswer,
+	            bool* nothingSent = nullptr);
 
 	/// Idle connections held, over all peers (for metrics and tests).
 	std::size_t idleConnections() const;

@@ -1,0 +1,123 @@
+#include "NodeProcess.h"
+#include <Poco/NumberParser.h>
+#include <algorithm>
+#include <cppunit/extensions/HelperMacros.h>
+#include <csignal>
+
+using p2p::test::HttpResult;
+using p2p::test::NodeProcess;
+using p2p::test::TempDir;
+
+/// filestore over dht-router on five real nodes: each file on the two nodes
+/// the ring names for it, reachable through any node.
+class FileRingTest: public CppUnit::TestFixture
+{
+	CPPUNIT_TEST_SUITE(FileRingTest);
+	CPPUNIT_TEST(testUploadThroughOneNodeDownloadThroughAnother);
+	CPPUNIT_TEST(testAKilledReplicaLeavesTheFileReadable);
+	CPPUNIT_TEST_SUITE_END();
+
+public:
+	void setUp() override
+	{
+		_bootstrap = std::make_unique<NodeProcess>(std::vector<std::string>{"-Dplugins.load=bootstrap"});
+		const auto registry = _bootstrap->waitUntilListening();
+		for (int k = 1; k <= 5; ++k)
+		{
+			_nodes.push_back(std::make_unique<NodeProcess>(std::vector<std::string>{
+				"-Dplugins.load=dht-router, filestore", "-Dnode.id=node" + std::to_string(k),
+				"-Dcluster.bootstrap=http://127.0.0.1:" + std::to_string(registry), "-Dcluster.lease_renew_ms=300",
+				"-Dhttp.access_log=false"}));
+			_nodes.back()->waitUntilListening();
+		}
+		for (int k = 1; k <= 5; ++k)
+			CPPUNIT_ASSERT(p2p::test::eventually([&] {
+				return p2p::test::jsonObject(p2p::test::http(port(k), "GET", "/dht/ring").body)->getValue<int>("nodes") == 5;
+			}, Poco::Timespan(20, 0)));
+	}
+
+	void tearDown() override
+	{
+		_nodes.clear();
+		_bootstrap.reset();
+	}
+
+	void testUploadThroughOneNodeDownloadThroughAnother()
+	{
+		const std::string name = "report.txt";
+		const auto owners = ownersOf(name);
+		const int sender = notIn(owners, 0), reader = notIn(owners, sender);
+		std::string content;
+		for (int i = 0; i < 200000; ++i) content += static_cast<char>('A' + i % 23);
+		const HttpResult stored = upload(sender, name, content);
+		CPPUNIT_ASSERT_EQUAL_MESSAGE(stored.body, 200, stored.status);
+		CPPUNIT_ASSERT_EQUAL(std::size_t(2), p2p::test::jsonObject(stored.body)->getArray("nodes")->size());
+
+		const HttpResult got = p2p::test::http(port(reader), "GET", "/download/" + name);
+		CPPUNIT_ASSERT_EQUAL(200, got.status);
+		CPPUNIT_ASSERT(got.body == content);
+		CPPUNIT_ASSERT(got.headers.has("ETag"));
+		const HttpResult part = p2p::test::http(port(reader), "GET", "/files/" + name, "", "", {{"Range", "bytes=5-9"}});
+		CPPUNIT_ASSERT_EQUAL(206, part.status);
+		CPPUNIT_ASSERT_EQUAL(content.substr(5, 5), part.body);
+
+		// On the two owners' disks, nowhere else; the listing says so.
+		auto files = p2p::test::jsonObject(p2p::test::http(port(reader), "GET", "/files").body)->getArray("files");
+		CPPUNIT_ASSERT_EQUAL(std::size_t(1), files->size());
+		CPPUNIT_ASSERT_EQUAL(std::size_t(2), files->getObject(0)->getArray("nodes")->size());
+		for (int k = 1; k <= 5; ++k)
+		{
+			const bool owner = k == owners[0] || k == owners[1];
+			CPPUNIT_ASSERT_EQUAL_MESSAGE("node" + std::to_string(k), owner ? 200 : 404,
+			                             p2p::test::http(port(k), "GET", "/internal/files/" + name).status);
+		}
+		CPPUNIT_ASSERT_EQUAL(200, p2p::test::http(port(reader), "DELETE", "/files/" + name).status);
+		CPPUNIT_ASSERT_EQUAL(404, p2p::test::http(port(sender), "GET", "/files/" + name).status);
+	}
+
+	void testAKilledReplicaLeavesTheFileReadable()
+	{
+		const std::string name = "photo.png";
+		const auto owners = ownersOf(name);
+		const int sender = notIn(owners, 0);
+		CPPUNIT_ASSERT_EQUAL(200, upload(sender, name, std::string(50000, 'p')).status);
+		::kill(_nodes[static_cast<std::size_t>(owners[0] - 1)]->pid(), SIGKILL);
+		// At once, while the ring still names the dead owner: the other copy answers.
+		const int reader = notIn({owners[0], owners[1]}, sender);
+		const HttpResult got = p2p::test::http(port(reader), "GET", "/download/" + name);
+		CPPUNIT_ASSERT_EQUAL(200, got.status);
+		CPPUNIT_ASSERT_EQUAL(std::size_t(50000), got.body.size());
+	}
+
+private:
+	Poco::UInt16 port(int k) const { return _nodes.at(static_cast<std::size_t>(k - 1))->port(); }
+
+	/// The two owners of name (node numbers), in preference order.
+	std::vector<int> ownersOf(const std::string& name)
+	{
+		auto replicas = p2p::test::jsonObject(p2p::test::http(port(1), "GET", "/dht/locate/" + name + "?n=2").body)->getArray("replicas");
+		std::vector<int> owners;
+		for (std::size_t i = 0; i < replicas->size(); ++i)
+			owners.push_back(Poco::NumberParser::parse(replicas->getObject(static_cast<unsigned>(i))->getValue<std::string>("id").substr(4)));
+		return owners;
+	}
+
+	static int notIn(const std::vector<int>& owners, int besides)
+	{
+		for (int k = 1; k <= 5; ++k)
+			if (k != besides && std::find(owners.begin(), owners.end(), k) == owners.end()) return k;
+		return 0;
+	}
+
+	HttpResult upload(int k, const std::string& filename, const std::string& content)
+	{
+		const std::string body = "--B0und\r\nContent-Disposition: form-data; name=\"file\"; filename=\"" + filename +
+		                         "\"\r\n\r\n" + content + "\r\n--B0und--\r\n";
+		return p2p::test::http(port(k), "POST", "/upload", body, "multipart/form-data; boundary=B0und");
+	}
+
+	std::unique_ptr<NodeProcess> _bootstrap;
+	std::vector<std::unique_ptr<NodeProcess>> _nodes;
+};
+
+CPPUNIT_TEST_SUITE_REGISTRATION(FileRingTest);
