@@ -99,6 +99,13 @@ void FileStorePlugin::start(NodeContext& context)
 	if (_placement)
 	{
 		_replicas = static_cast<std::size_t>(settings::getInt(context.config(), name(), "replicas", 2, 1, 16));
+		PeerClient::Settings patient;
+		patient.maxIdlePerPeer = 0;
+		// Per socket operation: how long a peer may stay silent, not how
+		// long a transfer may take.
+		patient.requestTimeout = Poco::Timespan(
+			settings::getInt(context.config(), name(), "transfer_timeout_ms", 120000, 100, 3600000) * Poco::Timespan::MILLISECONDS);
+		_transfers = std::make_unique<PeerClient>(patient);
 		router.add("PUT", "/internal/files/{name}", [this](Request& rq, Response& rs) { putReplica(rq, rs); }, stream);
 		router.add("GET", "/internal/files/{name}", [this](Request& rq, Response& rs) {
 			if (!serveLocal(rq, rs, rq.param("name"), false)) throw Poco::NotFoundException("file not found");
@@ -259,7 +266,7 @@ void FileStorePlugin::finish(Response& response, const std::string& name, FileCa
 		auto in = upload.reread();
 		try
 		{
-			_context->peers().stream(owner.url, "PUT", "/files/" + encoded, {{"X-P2P-Forwarded-By", _context->node().id}},
+			_transfers->stream(owner.url, "PUT", "/files/" + encoded, {{"X-P2P-Forwarded-By", _context->node().id}},
 			                         in.get(), static_cast<std::streamsize>(upload.size()), "application/octet-stream",
 			                         [&](const Poco::Net::HTTPResponse& answer, std::istream& body) {
 				                         std::string text;
@@ -294,7 +301,7 @@ std::vector<std::string> FileStorePlugin::replicate(const FileInfo& info, const 
 		try
 		{
 			bool ok = false;
-			_context->peers().stream(owner.url, "PUT", "/internal/files/" + encoded, {}, file->stream.get(),
+			_transfers->stream(owner.url, "PUT", "/internal/files/" + encoded, {}, file->stream.get(),
 			                         static_cast<std::streamsize>(file->info.size), "application/octet-stream",
 			                         [&](const Poco::Net::HTTPResponse& answer, std::istream& body) {
 				                         Poco::NullOutputStream discard;
@@ -368,7 +375,7 @@ void FileStorePlugin::relay(Request& request, Response& response, const std::str
 		bool missing = false;
 		try
 		{
-			_context->peers().stream(owner.url, request.method(), "/internal/files/" + encoded, headers, nullptr, 0, "",
+			_transfers->stream(owner.url, request.method(), "/internal/files/" + encoded, headers, nullptr, 0, "",
 			                         [&](const Poco::Net::HTTPResponse& answer, std::istream& body) {
 				                         if (answer.getStatus() == Poco::Net::HTTPResponse::HTTP_NOT_FOUND)
 				                         {

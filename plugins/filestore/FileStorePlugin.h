@@ -2,6 +2,7 @@
 #define P2P_FileStore_FileStorePlugin_INCLUDED
 
 #include "FileCatalog.h"
+#include "p2p/PeerClient.h"
 #include "p2p/Placement.h"
 #include "p2p/Plugin.h"
 #include "p2p/Router.h"
@@ -66,6 +67,9 @@ private:
 	std::unique_ptr<FileCatalog> _catalog;
 	Poco::UInt64 _maxUploadBytes = 0;
 	std::shared_ptr<Placement> _placement; ///< null without dht-router
+	/// For transfers between nodes: patient, since an owner answers a large
+	/// upload only after it is on its disk and copied to the other owners.
+	std::unique_ptr<PeerClient> _transfers;
 	std::size_t _replicas = 2;
 };
 

@@ -219,6 +219,10 @@ printf '\nDurability, 10 nodes, 2 SIGKILLed during 10,000 writes (p2p-kv-durabil
 sed 's/^/  /' "$WORK/durability.out"
 [ "$DURABILITY_OK" = yes ] || { echo "run-bench: acknowledged writes were lost or unreadable" >&2; exit 1; }
 
+# --- a 1 GiB file up through a node that does not own it, down through a third.
+printf '\nFiles through the ring (file-transfer-bench.sh):\n'
+bash tests/bench/file-transfer-bench.sh "$BUILD_DIR" 1024 | sed 's/^/  /'
+
 # --- gossip: 100 nodes from 3 seeds, 5 SIGKILLed, 60 s watched for false alarms.
 printf '\nGossip (gossip-bench.py):\n'
 python3 tests/bench/gossip-bench.py --build "$BUILD_DIR" --nodes 100 --kill 5 --watch 60 | sed 's/^/  /'
