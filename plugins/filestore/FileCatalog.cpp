@@ -5,6 +5,7 @@
 #include <Poco/File.h>
 #include <Poco/FileStream.h>
 #include <Poco/Path.h>
+#include <Poco/SHA1Engine.h>
 #include <Poco/UUIDGenerator.h>
 #include <algorithm>
 #include <cerrno>
@@ -78,24 +79,35 @@ FileInfo FileCatalog::Upload::commit(const std::string& name)
 	info.sha256 = sha256();
 
 	auto meta = json::object();
+	meta->set("name", name);
 	meta->set("size", info.size);
 	meta->set("sha256", info.sha256);
 	meta->set("modified", info.modified.epochMicroseconds());
 	const std::string metaTemp = _path + ".meta";
+	// Whatever fails below, the temporary metadata goes (the upload's own
+	// file goes with the Upload unless committed).
+	struct RemoveOnExit
+	{
+		const std::string& path;
+		~RemoveOnExit() { ::unlink(path.c_str()); }
+	} removeMeta{metaTemp};
+	try
 	{
 		Poco::FileOutputStream out(metaTemp);
 		out << json::stringify(meta);
 		out.close();
 		if (!out.good()) fail("saving an upload's metadata");
 	}
-	Poco::FastMutex::ScopedLock lock(_catalog._mutex);
-	if (::rename(_path.c_str(), _catalog.filePath(name).c_str()) != 0 ||
-	    ::rename(metaTemp.c_str(), _catalog.metaPath(name).c_str()) != 0)
+	catch (const Poco::FileException&)
 	{
-		::unlink(metaTemp.c_str());
-		fail("storing an upload");
+		fail("saving an upload's metadata");
 	}
+	Poco::FastMutex::ScopedLock lock(_catalog._mutex);
+	if (::rename(_path.c_str(), _catalog.filePath(name).c_str()) != 0) fail("storing an upload");
 	_committed = true;
+	// After the bytes: a reader in between finds metadata that does not
+	// match the file's size, and serves it without an ETag.
+	if (::rename(metaTemp.c_str(), _catalog.metaPath(name).c_str()) != 0) fail("storing an upload's metadata");
 	return info;
 }
 
@@ -126,7 +138,11 @@ std::string FileCatalog::filePath(const std::string& name) const
 
 std::string FileCatalog::metaPath(const std::string& name) const
 {
-	return _meta + name + ".json";
+	// By a digest of the name: "<name>.json" would be longer than a file
+	// name may be for names near 255 bytes.
+	Poco::SHA1Engine sha1;
+	sha1.update(name);
+	return _meta + Poco::DigestEngine::digestToHex(sha1.digest()) + ".json";
 }
 
 std::unique_ptr<FileCatalog::Upload> FileCatalog::begin()
@@ -147,8 +163,12 @@ std::optional<FileInfo> FileCatalog::readInfo(const std::string& name)
 		Poco::FileInputStream in(metaPath(name));
 		std::string text((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
 		auto meta = json::asObject(json::parse(text));
-		info.sha256 = meta->optValue<std::string>("sha256", "");
-		info.modified = Poco::Timestamp(meta->optValue<Poco::Int64>("modified", info.modified.epochMicroseconds()));
+		// Only metadata written for these very bytes (same name and size).
+		if (meta->optValue<std::string>("name", "") == name && meta->optValue<Poco::UInt64>("size", 0) == info.size)
+		{
+			info.sha256 = meta->optValue<std::string>("sha256", "");
+			info.modified = Poco::Timestamp(meta->optValue<Poco::Int64>("modified", info.modified.epochMicroseconds()));
+		}
 	}
 	catch (const Poco::Exception&)
 	{

@@ -31,6 +31,8 @@ namespace {
 
 constexpr std::size_t kBufferBytes = 64 * 1024;
 constexpr int kMaxParts = 64;
+/// Multipart framing and small fields around the file.
+constexpr Poco::UInt64 kMultipartAllowance = 64 * 1024;
 
 std::string etagOf(const FileInfo& info)
 {
@@ -76,9 +78,9 @@ void FileStorePlugin::start(NodeContext& context)
 {
 	_context = &context;
 	const Poco::Int64 oneGiB = 1024LL * 1024 * 1024;
-	_maxUploadBytes = static_cast<Poco::UInt64>(
-		context.config().getInt64("max_upload_bytes", oneGiB));
-	if (_maxUploadBytes == 0) throw Poco::InvalidArgumentException("property filestore.max_upload_bytes must be positive");
+	const Poco::Int64 limit = context.config().getInt64("max_upload_bytes", oneGiB);
+	if (limit <= 0) throw Poco::InvalidArgumentException("property filestore.max_upload_bytes must be positive");
+	_maxUploadBytes = static_cast<Poco::UInt64>(limit);
 	_catalog = std::make_unique<FileCatalog>(context.dataDir());
 	context.metrics().gauge("p2p_filestore_files", "Files stored on this node.", {},
 	                        [catalog = _catalog.get()] { return static_cast<double>(catalog->list().size()); });
@@ -143,6 +145,19 @@ void FileStorePlugin::receive(std::istream& body, FileCatalog::Upload& upload)
 	}
 }
 
+void FileStorePlugin::discard(std::istream& part, Poco::CountingInputStream& body) const
+{
+	// Within the upload limit too: fields other than the file, preambles and
+	// epilogues must not make a body of any size acceptable.
+	std::vector<char> buffer(kBufferBytes);
+	while (part.read(buffer.data(), static_cast<std::streamsize>(buffer.size())) || part.gcount() > 0)
+	{
+		if (static_cast<Poco::UInt64>(body.chars()) > _maxUploadBytes + kMultipartAllowance)
+			throw PayloadTooLargeException("the upload is larger than filestore.max_upload_bytes (" +
+			                               std::to_string(_maxUploadBytes) + " bytes)");
+	}
+}
+
 void FileStorePlugin::answerStored(Response& response, const FileInfo& info) const
 {
 	auto body = json::object();
@@ -161,11 +176,13 @@ void FileStorePlugin::upload(Request& request, Response& response)
 	if (!type.matches("multipart", "form-data") || !type.hasParameter("boundary"))
 		throw BadRequestException("an upload is multipart/form-data with a boundary and a field 'file' "
 		                          "(curl -F 'file=@name')");
+	const std::string boundary = type.getParameter("boundary");
+	if (boundary.empty() || boundary.size() > 70) throw BadRequestException("a multipart boundary is 1 to 70 characters (RFC 2046)");
 	// Counted, to tell a body the client cut short from one that ended.
 	Poco::CountingInputStream counted(request.body());
 	try
 	{
-		Poco::Net::MultipartReader reader(counted, type.getParameter("boundary"));
+		Poco::Net::MultipartReader reader(counted, boundary);
 		std::unique_ptr<FileCatalog::Upload> upload;
 		std::string filename;
 		for (int parts = 0; reader.hasNextPart(); ++parts)
@@ -188,16 +205,19 @@ void FileStorePlugin::upload(Request& request, Response& response)
 			}
 			else
 			{
-				Poco::NullOutputStream discard;
-				Poco::StreamCopier::copyStream(reader.stream(), discard);
+				discard(reader.stream(), counted);
 			}
 		}
 		if (!upload) throw BadRequestException("the upload has no field 'file' with a filename");
-		Poco::NullOutputStream epilogue; // what follows the closing boundary, if anything
-		Poco::StreamCopier::copyStream(counted, epilogue);
+		// POCO's reader also stops at the end of a body cut short (chunked,
+		// or as long as declared but without its end): only the closing
+		// boundary says the upload is complete.
+		if (!static_cast<Poco::Net::MultipartInputStream&>(reader.stream()).lastPart())
+			throw BadRequestException("the upload ended before its closing boundary");
+		discard(counted, counted); // the epilogue, if any
 		if (http.hasContentLength() && counted.chars() < http.getContentLength64())
 			throw BadRequestException("the upload ended before its Content-Length");
-		finish(response, filename, *upload);
+		finish(request, response, filename, *upload);
 	}
 	catch (const Poco::Net::MultipartException& exc)
 	{
@@ -211,13 +231,14 @@ void FileStorePlugin::put(Request& request, Response& response)
 	FileName::validate(name);
 	checkDeclaredLength(request);
 	auto& http = request.http();
-	if (!http.hasContentLength() && !http.getChunkedTransferEncoding())
-		throw LengthRequiredException("PUT /files/{name} needs a Content-Length or chunked transfer encoding");
+	// A chunked body cut short reads like one that ended: only a declared
+	// length tells a complete upload from a truncated one.
+	if (!http.hasContentLength()) throw LengthRequiredException("PUT /files/{name} needs a Content-Length");
 	auto upload = _catalog->begin();
 	receive(request.body(), *upload);
 	if (http.hasContentLength() && upload->size() < static_cast<Poco::UInt64>(http.getContentLength64()))
 		throw BadRequestException("the upload ended before its Content-Length");
-	finish(response, name, *upload);
+	finish(request, response, name, *upload);
 }
 
 std::vector<Placement::Owner> FileStorePlugin::ownersOf(const std::string& name) const
@@ -235,10 +256,13 @@ bool FileStorePlugin::ownedHere(const std::vector<Placement::Owner>& owners) con
 	return false;
 }
 
-void FileStorePlugin::finish(Response& response, const std::string& name, FileCatalog::Upload& upload)
+void FileStorePlugin::finish(Request& request, Response& response, const std::string& name, FileCatalog::Upload& upload)
 {
 	const auto owners = ownersOf(name);
-	if (ownedHere(owners))
+	// An upload another node sent on is kept here, whatever this node's view
+	// of the ring: two nodes whose views differ must not pass it back and forth.
+	const bool forwarded = request.http().has("X-P2P-Forwarded-By");
+	if (forwarded || ownedHere(owners))
 	{
 		const FileInfo info = upload.commit(name);
 		const auto holders = replicate(info, owners);
@@ -264,26 +288,39 @@ void FileStorePlugin::finish(Response& response, const std::string& name, FileCa
 	for (const auto& owner : owners)
 	{
 		auto in = upload.reread();
+		std::string answerText, answerType;
+		int status = 0;
 		try
 		{
 			_transfers->stream(owner.url, "PUT", "/files/" + encoded, {{"X-P2P-Forwarded-By", _context->node().id}},
-			                         in.get(), static_cast<std::streamsize>(upload.size()), "application/octet-stream",
-			                         [&](const Poco::Net::HTTPResponse& answer, std::istream& body) {
-				                         std::string text;
-				                         Poco::StreamCopier::copyToString(body, text);
-				                         response.http().set("X-P2P-Answered-By", owner.id);
-				                         response.send(text, answer.getContentType(), static_cast<int>(answer.getStatus()));
-			                         });
-			return;
+			                   in.get(), static_cast<std::streamsize>(upload.size()), "application/octet-stream",
+			                   [&](const Poco::Net::HTTPResponse& answer, std::istream& body) {
+				                   status = static_cast<int>(answer.getStatus());
+				                   answerType = answer.getContentType();
+				                   // An answer is a short JSON document; read no more than that.
+				                   char buffer[16 * 1024];
+				                   body.read(buffer, sizeof(buffer));
+				                   answerText.assign(buffer, static_cast<std::size_t>(body.gcount()));
+			                   });
 		}
 		catch (const BadGatewayException& exc)
 		{
 			tried += (tried.empty() ? "" : "; ") + owner.id + " (" + exc.message() + ")";
+			continue;
 		}
 		catch (const GatewayTimeoutException& exc)
 		{
 			tried += (tried.empty() ? "" : "; ") + owner.id + " (" + exc.message() + ")";
+			continue;
 		}
+		if (status >= 500) // that owner could not store it (a full disk ...): the next may
+		{
+			tried += (tried.empty() ? "" : "; ") + owner.id + " (answered " + std::to_string(status) + ")";
+			continue;
+		}
+		response.http().set("X-P2P-Answered-By", owner.id);
+		response.send(answerText, answerType.empty() ? "application/json" : answerType, status);
+		return;
 	}
 	throw ServiceUnavailableException("no node that owns this file took it; tried " + tried);
 }
@@ -377,12 +414,17 @@ void FileStorePlugin::relay(Request& request, Response& response, const std::str
 		{
 			_transfers->stream(owner.url, request.method(), "/internal/files/" + encoded, headers, nullptr, 0, "",
 			                         [&](const Poco::Net::HTTPResponse& answer, std::istream& body) {
-				                         if (answer.getStatus() == Poco::Net::HTTPResponse::HTTP_NOT_FOUND)
+				                         if (answer.getStatus() == Poco::Net::HTTPResponse::HTTP_NOT_FOUND ||
+				                             answer.getStatus() >= 500)
 				                         {
-					                         missing = true;
+					                         missing = answer.getStatus() == Poco::Net::HTTPResponse::HTTP_NOT_FOUND;
+					                         if (!missing) throw BadGatewayException("answered " + std::to_string(answer.getStatus()));
 					                         return;
 				                         }
 				                         auto& http = response.http();
+				                         // Should the owner break off mid-body, closing is the only
+				                         // way left to tell the client its body is short.
+				                         http.setKeepAlive(false);
 				                         http.setStatusAndReason(answer.getStatus());
 				                         for (const char* copied : {"Content-Type", "ETag", "Last-Modified", "Accept-Ranges", "Content-Range"})
 					                         if (answer.has(copied)) http.set(copied, answer.get(copied));
@@ -419,7 +461,6 @@ bool FileStorePlugin::serveLocal(Request& request, Response& response, const std
 	if (!info.sha256.empty() && matches(request.http().get("If-None-Match", ""), etag))
 	{
 		http.setStatusAndReason(Poco::Net::HTTPResponse::HTTP_NOT_MODIFIED);
-		http.setContentLength(0);
 		http.send();
 		return true;
 	}

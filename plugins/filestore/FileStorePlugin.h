@@ -6,6 +6,7 @@
 #include "p2p/Placement.h"
 #include "p2p/Plugin.h"
 #include "p2p/Router.h"
+#include <Poco/CountingStream.h>
 #include <memory>
 
 namespace p2p::filestore {
@@ -50,7 +51,9 @@ private:
 	bool ownedHere(const std::vector<Placement::Owner>& owners) const;
 	/// A complete upload: stored here and copied to the other owners, or
 	/// sent on to the owners when this node is not one of them.
-	void finish(Response& response, const std::string& name, FileCatalog::Upload& upload);
+	void finish(Request& request, Response& response, const std::string& name, FileCatalog::Upload& upload);
+	/// Reads a part (or the epilogue) to its end, within the upload limit.
+	void discard(std::istream& part, Poco::CountingInputStream& body) const;
 	/// Copies the stored file to the other owners; returns the ids holding it.
 	std::vector<std::string> replicate(const FileInfo& info, const std::vector<Placement::Owner>& owners);
 	/// Streams the file from its own copy here, or returns false.

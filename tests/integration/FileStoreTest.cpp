@@ -92,6 +92,11 @@ public:
 		CPPUNIT_ASSERT_EQUAL(sha256("second, longer"), notes->getValue<std::string>("sha256"));
 		CPPUNIT_ASSERT_EQUAL(std::size_t(1), notes->getArray("nodes")->size());
 		CPPUNIT_ASSERT_EQUAL(std::string("second, longer"), p2p::test::http(_port, "GET", "/files/notes.md").body);
+		// The longest name there may be, metadata and all.
+		const std::string longest(255, 'n');
+		CPPUNIT_ASSERT_EQUAL(200, p2p::test::http(_port, "PUT", "/files/" + longest, "long", "text/plain").status);
+		CPPUNIT_ASSERT_EQUAL("\"" + sha256("long") + "\"", p2p::test::http(_port, "GET", "/files/" + longest).headers.get("ETag"));
+		CPPUNIT_ASSERT_EQUAL(200, p2p::test::http(_port, "DELETE", "/files/" + longest).status);
 		CPPUNIT_ASSERT_EQUAL(200, p2p::test::http(_port, "DELETE", "/files/notes.md").status);
 		CPPUNIT_ASSERT_EQUAL(404, p2p::test::http(_port, "GET", "/files/notes.md").status);
 		CPPUNIT_ASSERT_EQUAL(404, p2p::test::http(_port, "DELETE", "/files/notes.md").status);
@@ -135,7 +140,14 @@ public:
 		CPPUNIT_ASSERT_EQUAL(400, p2p::test::http(_port, "POST", "/upload", noFile, "multipart/form-data; boundary=b").status);
 		const std::string truncated = "--b\r\nContent-Disposition: form-data; name=\"file\"; filename=\"t.txt\"\r\n\r\npartial";
 		CPPUNIT_ASSERT_EQUAL(400, p2p::test::http(_port, "POST", "/upload", truncated, "multipart/form-data; boundary=b").status);
+		const std::string noEnd = "--b\r\nContent-Disposition: form-data; name=\"file\"; filename=\"t.txt\"\r\n\r\nall of it\r\n";
+		CPPUNIT_ASSERT_EQUAL(400, p2p::test::http(_port, "POST", "/upload", noEnd, "multipart/form-data; boundary=b").status);
+		CPPUNIT_ASSERT_EQUAL(400, p2p::test::http(_port, "POST", "/upload", noFile, "multipart/form-data; boundary=" + std::string(71, 'b')).status);
 		CPPUNIT_ASSERT_EQUAL(413, upload("big.bin", std::string(1048577, 'x')).status);
+		// A field beside the file counts towards the limit too.
+		const std::string padded = "--b\r\nContent-Disposition: form-data; name=\"pad\"\r\n\r\n" + std::string(1200000, 'p') +
+		                           "\r\n--b\r\nContent-Disposition: form-data; name=\"file\"; filename=\"f\"\r\n\r\nx\r\n--b--\r\n";
+		CPPUNIT_ASSERT_EQUAL(413, p2p::test::http(_port, "POST", "/upload", padded, "multipart/form-data; boundary=b").status);
 		CPPUNIT_ASSERT_EQUAL(413, p2p::test::http(_port, "PUT", "/files/big.bin", std::string(1048577, 'x'), "application/octet-stream").status);
 		auto files = p2p::test::jsonObject(p2p::test::http(_port, "GET", "/files").body)->getArray("files");
 		CPPUNIT_ASSERT_EQUAL(std::size_t(0), files->size());
@@ -144,6 +156,16 @@ public:
 
 	void testClientCutOffMidUploadLeavesNothing()
 	{
+		// A chunked PUT cannot be told from a cut-off one: a length is required.
+		{
+			Poco::Net::StreamSocket socket(Poco::Net::SocketAddress("127.0.0.1", _port));
+			const std::string request = "PUT /files/c.bin HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\nConnection: close\r\n\r\n"
+			                            "5\r\nhello\r\n0\r\n\r\n";
+			socket.sendBytes(request.data(), static_cast<int>(request.size()));
+			char answer[64] = {};
+			socket.receiveBytes(answer, sizeof(answer) - 1);
+			CPPUNIT_ASSERT_MESSAGE(answer, std::string(answer).find("411") != std::string::npos);
+		}
 		{
 			Poco::Net::StreamSocket socket(Poco::Net::SocketAddress("127.0.0.1", _port));
 			const std::string head = "--b\r\nContent-Disposition: form-data; name=\"file\"; filename=\"cut.bin\"\r\n\r\n";
