@@ -177,14 +177,22 @@ std::optional<FileInfo> FileCatalog::readInfo(const std::string& name)
 	return info;
 }
 
+FileCatalog::OpenFile::~OpenFile()
+{
+	if (fd >= 0) ::close(fd);
+}
+
 std::optional<FileCatalog::OpenFile> FileCatalog::open(const std::string& name)
 {
 	Poco::FastMutex::ScopedLock lock(_mutex); // the bytes and the metadata of the same version
 	auto info = readInfo(name);
 	if (!info) return std::nullopt;
-	auto stream = std::make_unique<std::ifstream>(filePath(name), std::ios::binary);
-	if (!*stream) return std::nullopt;
-	return OpenFile{std::move(*info), std::move(stream)};
+	OpenFile file;
+	file.stream = std::make_unique<std::ifstream>(filePath(name), std::ios::binary);
+	file.fd = ::open(filePath(name).c_str(), O_RDONLY | O_CLOEXEC);
+	if (!*file.stream || file.fd < 0) return std::nullopt;
+	file.info = std::move(*info);
+	return std::optional<OpenFile>(std::move(file));
 }
 
 std::optional<FileInfo> FileCatalog::info(const std::string& name)

@@ -68,11 +68,18 @@ public:
 		bool _committed = false;
 	};
 
-	/// A stored file opened for reading, with its metadata.
+	/// A stored file opened for reading, with its metadata: as a stream,
+	/// and as a descriptor of the same file for sendfile(2).
 	struct OpenFile
 	{
 		FileInfo info;
 		std::unique_ptr<std::ifstream> stream;
+		int fd = -1;
+
+		OpenFile() = default;
+		OpenFile(OpenFile&& other) noexcept: info(std::move(other.info)), stream(std::move(other.stream)), fd(other.fd) { other.fd = -1; }
+		OpenFile& operator=(OpenFile&&) = delete;
+		~OpenFile();
 	};
 
 	/// Creates the folders; removes uploads a crash left in tmp/.
