@@ -176,11 +176,19 @@ void PeerClient::stream(const std::string& baseUrl, const std::string& method, c
 		if (body)
 		{
 			char buffer[64 * 1024];
+			std::streamsize copied = 0;
 			while (body->read(buffer, sizeof(buffer)) || body->gcount() > 0)
 			{
 				out->write(buffer, body->gcount());
+				copied += body->gcount();
 				if (!*out) throw Poco::IOException("the connection broke while sending");
 			}
+			// A source that ends short (its own client went away) must not
+			// leave the peer waiting for the rest: dropping the connection
+			// tells it the body is incomplete.
+			if (length >= 0 && copied < length)
+				throw BadRequestException("the body ended after " + std::to_string(copied) + " of its " +
+				                          std::to_string(length) + " bytes");
 		}
 		out->flush();
 		Poco::Net::HTTPResponse response;

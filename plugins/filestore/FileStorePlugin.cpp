@@ -237,11 +237,64 @@ void FileStorePlugin::put(Request& request, Response& response)
 	// A chunked body cut short reads like one that ended: only a declared
 	// length tells a complete upload from a truncated one.
 	if (!http.hasContentLength()) throw LengthRequiredException("PUT /files/{name} needs a Content-Length");
+	const auto owners = ownersOf(name);
+	if (!http.has("X-P2P-Forwarded-By") && !ownedHere(owners))
+	{
+		streamThrough(request, response, name, owners);
+		return;
+	}
 	auto upload = _catalog->begin();
 	receive(request.body(), *upload);
 	if (http.hasContentLength() && upload->size() < static_cast<Poco::UInt64>(http.getContentLength64()))
 		throw BadRequestException("the upload ended before its Content-Length");
 	finish(request, response, name, *upload);
+}
+
+void FileStorePlugin::streamThrough(Request& request, Response& response, const std::string& name,
+                                    const std::vector<Placement::Owner>& owners)
+{
+	// Its length is known, so the body goes on to an owner as it arrives,
+	// touching neither memory nor this node's disk. Another owner can be
+	// tried only while no byte has gone yet.
+	std::string encoded;
+	Poco::URI::encode(name, "/?#%+&= ", encoded);
+	std::string tried;
+	for (const auto& owner : owners)
+	{
+		std::string answerText, answerType;
+		int status = 0;
+		bool nothingSent = true;
+		try
+		{
+			_transfers->stream(owner.url, "PUT", "/files/" + encoded, {{"X-P2P-Forwarded-By", _context->node().id}},
+			                   &request.body(), static_cast<std::streamsize>(request.http().getContentLength64()),
+			                   "application/octet-stream",
+			                   [&](const Poco::Net::HTTPResponse& answer, std::istream& body) {
+				                   status = static_cast<int>(answer.getStatus());
+				                   answerType = answer.getContentType();
+				                   char buffer[16 * 1024];
+				                   body.read(buffer, sizeof(buffer));
+				                   answerText.assign(buffer, static_cast<std::size_t>(body.gcount()));
+			                   },
+			                   &nothingSent);
+		}
+		catch (const Poco::IOException& exc) // BadGateway, and GatewayTimeout's base is not IO: below
+		{
+			if (!nothingSent) throw;
+			tried += (tried.empty() ? "" : "; ") + owner.id + " (" + exc.message() + ")";
+			continue;
+		}
+		catch (const GatewayTimeoutException& exc)
+		{
+			if (!nothingSent) throw;
+			tried += (tried.empty() ? "" : "; ") + owner.id + " (" + exc.message() + ")";
+			continue;
+		}
+		response.http().set("X-P2P-Answered-By", owner.id);
+		response.send(answerText, answerType.empty() ? "application/json" : answerType, status);
+		return;
+	}
+	throw ServiceUnavailableException("no node that owns this file could be reached; tried " + tried);
 }
 
 std::vector<Placement::Owner> FileStorePlugin::ownersOf(const std::string& name) const

@@ -54,6 +54,9 @@ private:
 	void finish(Request& request, Response& response, const std::string& name, FileCatalog::Upload& upload);
 	/// Reads a part (or the epilogue) to its end, within the upload limit.
 	void discard(std::istream& part, Poco::CountingInputStream& body) const;
+	/// PUT at a node that does not own the file: the body straight on to an owner.
+	void streamThrough(Request& request, Response& response, const std::string& name,
+	                   const std::vector<Placement::Owner>& owners);
 	/// Copies the stored file to the other owners; returns the ids holding it.
 	std::vector<std::string> replicate(const FileInfo& info, const std::vector<Placement::Owner>& owners);
 	/// Streams the file from its own copy here, or returns false.

@@ -1,4 +1,7 @@
 #include "NodeProcess.h"
+#include <Poco/File.h>
+#include <Poco/Net/SocketAddress.h>
+#include <Poco/Net/StreamSocket.h>
 #include <Poco/NumberParser.h>
 #include <algorithm>
 #include <cppunit/extensions/HelperMacros.h>
@@ -15,6 +18,7 @@ class FileRingTest: public CppUnit::TestFixture
 	CPPUNIT_TEST_SUITE(FileRingTest);
 	CPPUNIT_TEST(testUploadThroughOneNodeDownloadThroughAnother);
 	CPPUNIT_TEST(testAKilledReplicaLeavesTheFileReadable);
+	CPPUNIT_TEST(testPutStreamsThroughAndACutOffStoresNothing);
 	CPPUNIT_TEST_SUITE_END();
 
 public:
@@ -89,7 +93,40 @@ public:
 		CPPUNIT_ASSERT_EQUAL(std::size_t(50000), got.body.size());
 	}
 
+	void testPutStreamsThroughAndACutOffStoresNothing()
+	{
+		const std::string name = "stream.bin";
+		const auto owners = ownersOf(name);
+		const int sender = notIn(owners, 0);
+		const std::string content(300000, 's');
+		const HttpResult stored = p2p::test::http(port(sender), "PUT", "/files/" + name, content, "application/octet-stream");
+		CPPUNIT_ASSERT_EQUAL_MESSAGE(stored.body, 200, stored.status);
+		CPPUNIT_ASSERT_EQUAL(std::string("node") + std::to_string(owners[0]), stored.headers.get("X-P2P-Answered-By"));
+		CPPUNIT_ASSERT_EQUAL(std::size_t(0), entries(sender, "files") + entries(sender, "tmp")); // passed through, not kept
+		for (int owner : owners) CPPUNIT_ASSERT_EQUAL(200, p2p::test::http(port(owner), "GET", "/internal/files/" + name).status);
+
+		// A client that stops half-way: nothing anywhere, and no upload left in progress.
+		{
+			Poco::Net::StreamSocket socket(Poco::Net::SocketAddress("127.0.0.1", port(sender)));
+			const std::string request = "PUT /files/cut.bin HTTP/1.1\r\nHost: x\r\nContent-Length: 500000\r\n\r\n" + std::string(100000, 'c');
+			socket.sendBytes(request.data(), static_cast<int>(request.size()));
+		}
+		for (int k = 1; k <= 5; ++k)
+			CPPUNIT_ASSERT_MESSAGE("node" + std::to_string(k), p2p::test::eventually([&] {
+				return entries(k, "tmp") == 0 && p2p::test::http(port(k), "GET", "/internal/files/cut.bin").status == 404;
+			}));
+	}
+
 private:
+	/// Entries in node k's filestore folder (files, tmp).
+	std::size_t entries(int k, const std::string& folder)
+	{
+		std::vector<std::string> names;
+		Poco::File dir(_nodes.at(static_cast<std::size_t>(k - 1))->dataDir() + "node/filestore/" + folder);
+		if (dir.exists()) dir.list(names);
+		return names.size();
+	}
+
 	Poco::UInt16 port(int k) const { return _nodes.at(static_cast<std::size_t>(k - 1))->port(); }
 
 	/// The two owners of name (node numbers), in preference order.

@@ -78,7 +78,9 @@ public:
 	/// goes on a connection of its own (never pooled, never retried, since a
 	/// body cannot be sent twice). Throws BadGatewayException, with
 	/// nothingSent set when the peer could not even be reached (so the
-	/// caller may try another), or GatewayTimeoutException.
+	/// caller may try another), or GatewayTimeoutException; a body that
+	/// ends before `length` bytes throws BadRequestException after dropping
+	/// the connection, so the peer discards what it received.
 	void stream(const std::string& baseUrl, const std::string& method, const std::string& path, const Headers& headers,
 	            std::istream* body, std::streamsize length, const std::string& contentType, const AnswerReader& onAnswer,
 	            bool* nothingSent = nullptr);
