@@ -38,7 +38,7 @@ SENT=$(sha256sum < "$WORK/file.bin" | cut -d' ' -f1)
 BACK=$(sha256sum < "$WORK/back.bin" | cut -d' ' -f1)
 echo "$SIZE_MIB MiB, owners node${OWNERS// /, node}; up through node$SENDER, down through node$READER"
 awk -v a="$T0" -v b="$T1" -v c="$T2" -v m="$SIZE_MIB" \
-  'BEGIN { printf "upload %.0f MB/s (%.1f s, spooled, sent on, copied to the second owner), download %.0f MB/s (%.1f s)\n", m * 1.048576 / (b - a), b - a, m * 1.048576 / (c - b), c - b }'
+  'BEGIN { printf "upload %.0f MB/s (%.1f s: through the sender to the first owner, on its disk, copied to the second), download %.0f MB/s (%.1f s)\n", m * 1.048576 / (b - a), b - a, m * 1.048576 / (c - b), c - b }'
 [ "$SENT" = "$BACK" ] && echo "SHA-256 equal ($SENT)" || { echo "SHA-256 differs: $SENT vs $BACK"; exit 1; }
 for k in 1 2 3 4 5; do
   echo "node$k peak RSS growth $(( ($(awk '/^VmHWM:/ {print $2}' "/proc/${PID[$k]}/status") - START[$k]) / 1024 )) MB"
