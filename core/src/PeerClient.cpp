@@ -8,6 +8,27 @@
 
 namespace p2p {
 
+namespace {
+
+/// A peer's base URL, which must be http://host:port.
+Poco::URI peerUri(const std::string& baseUrl)
+{
+	Poco::URI uri;
+	try
+	{
+		uri = Poco::URI(baseUrl);
+	}
+	catch (const Poco::SyntaxException&)
+	{
+		throw BadGatewayException("peer URL '" + baseUrl + "' is malformed");
+	}
+	if (uri.getScheme() != "http" || uri.getHost().empty())
+		throw BadGatewayException("peer URL '" + baseUrl + "' is not an http://host:port URL");
+	return uri;
+}
+
+} // namespace
+
 PeerClient::PeerClient(): PeerClient(Settings())
 {
 }
@@ -87,17 +108,7 @@ PeerResponse PeerClient::exchange(Poco::Net::HTTPClientSession& session, const s
 PeerResponse PeerClient::send(const std::string& baseUrl, const std::string& method, const std::string& path,
                               const std::string& body, const std::string& contentType, const Headers& headers)
 {
-	Poco::URI uri;
-	try
-	{
-		uri = Poco::URI(baseUrl);
-	}
-	catch (const Poco::SyntaxException&)
-	{
-		throw BadGatewayException("peer URL '" + baseUrl + "' is malformed");
-	}
-	if (uri.getScheme() != "http" || uri.getHost().empty())
-		throw BadGatewayException("peer URL '" + baseUrl + "' is not an http://host:port URL");
+	const Poco::URI uri = peerUri(baseUrl);
 	const std::string key = uri.getHost() + ":" + std::to_string(uri.getPort());
 
 	for (int attempt = 0;; ++attempt)
@@ -132,17 +143,7 @@ void PeerClient::stream(const std::string& baseUrl, const std::string& method, c
                         const std::string& contentType, const AnswerReader& onAnswer, bool* nothingSent)
 {
 	if (nothingSent) *nothingSent = true;
-	Poco::URI uri;
-	try
-	{
-		uri = Poco::URI(baseUrl);
-	}
-	catch (const Poco::SyntaxException&)
-	{
-		throw BadGatewayException("peer URL '" + baseUrl + "' is malformed");
-	}
-	if (uri.getScheme() != "http" || uri.getHost().empty())
-		throw BadGatewayException("peer URL '" + baseUrl + "' is not an http://host:port URL");
+	const Poco::URI uri = peerUri(baseUrl);
 	Poco::Net::HTTPClientSession session(uri.getHost(), uri.getPort());
 	session.setKeepAlive(false);
 	session.setTimeout(_settings.connectTimeout, _settings.requestTimeout, _settings.requestTimeout);

@@ -250,6 +250,30 @@ void FileStorePlugin::put(Request& request, Response& response)
 	finish(request, response, name, *upload);
 }
 
+FileStorePlugin::OwnerAnswer FileStorePlugin::sendToOwner(const Placement::Owner& owner, const std::string& encodedName,
+                                                          std::istream& body, Poco::Int64 length, bool* nothingSent)
+{
+	OwnerAnswer result;
+	_transfers->stream(owner.url, "PUT", "/files/" + encodedName, {{"X-P2P-Forwarded-By", _context->node().id}}, &body,
+	                   static_cast<std::streamsize>(length), "application/octet-stream",
+	                   [&](const Poco::Net::HTTPResponse& answer, std::istream& in) {
+		                   result.status = static_cast<int>(answer.getStatus());
+		                   result.contentType = answer.getContentType();
+		                   // An answer is a short JSON document; read no more than that.
+		                   char buffer[16 * 1024];
+		                   in.read(buffer, sizeof(buffer));
+		                   result.body.assign(buffer, static_cast<std::size_t>(in.gcount()));
+	                   },
+	                   nothingSent);
+	return result;
+}
+
+void FileStorePlugin::relayAnswer(Response& response, const Placement::Owner& owner, const OwnerAnswer& answer)
+{
+	response.http().set("X-P2P-Answered-By", owner.id);
+	response.send(answer.body, answer.contentType.empty() ? "application/json" : answer.contentType, answer.status);
+}
+
 void FileStorePlugin::streamThrough(Request& request, Response& response, const std::string& name,
                                     const std::vector<Placement::Owner>& owners)
 {
@@ -261,22 +285,11 @@ void FileStorePlugin::streamThrough(Request& request, Response& response, const 
 	std::string tried;
 	for (const auto& owner : owners)
 	{
-		std::string answerText, answerType;
-		int status = 0;
+		OwnerAnswer answer;
 		bool nothingSent = true;
 		try
 		{
-			_transfers->stream(owner.url, "PUT", "/files/" + encoded, {{"X-P2P-Forwarded-By", _context->node().id}},
-			                   &request.body(), static_cast<std::streamsize>(request.http().getContentLength64()),
-			                   "application/octet-stream",
-			                   [&](const Poco::Net::HTTPResponse& answer, std::istream& body) {
-				                   status = static_cast<int>(answer.getStatus());
-				                   answerType = answer.getContentType();
-				                   char buffer[16 * 1024];
-				                   body.read(buffer, sizeof(buffer));
-				                   answerText.assign(buffer, static_cast<std::size_t>(body.gcount()));
-			                   },
-			                   &nothingSent);
+			answer = sendToOwner(owner, encoded, request.body(), request.http().getContentLength64(), &nothingSent);
 		}
 		catch (const Poco::IOException& exc) // BadGateway, and GatewayTimeout's base is not IO: below
 		{
@@ -290,8 +303,7 @@ void FileStorePlugin::streamThrough(Request& request, Response& response, const 
 			tried += (tried.empty() ? "" : "; ") + owner.id + " (" + exc.message() + ")";
 			continue;
 		}
-		response.http().set("X-P2P-Answered-By", owner.id);
-		response.send(answerText, answerType.empty() ? "application/json" : answerType, status);
+		relayAnswer(response, owner, answer);
 		return;
 	}
 	throw ServiceUnavailableException("no node that owns this file could be reached; tried " + tried);
@@ -344,20 +356,10 @@ void FileStorePlugin::finish(Request& request, Response& response, const std::st
 	for (const auto& owner : owners)
 	{
 		auto in = upload.reread();
-		std::string answerText, answerType;
-		int status = 0;
+		OwnerAnswer answer;
 		try
 		{
-			_transfers->stream(owner.url, "PUT", "/files/" + encoded, {{"X-P2P-Forwarded-By", _context->node().id}},
-			                   in.get(), static_cast<std::streamsize>(upload.size()), "application/octet-stream",
-			                   [&](const Poco::Net::HTTPResponse& answer, std::istream& body) {
-				                   status = static_cast<int>(answer.getStatus());
-				                   answerType = answer.getContentType();
-				                   // An answer is a short JSON document; read no more than that.
-				                   char buffer[16 * 1024];
-				                   body.read(buffer, sizeof(buffer));
-				                   answerText.assign(buffer, static_cast<std::size_t>(body.gcount()));
-			                   });
+			answer = sendToOwner(owner, encoded, *in, static_cast<Poco::Int64>(upload.size()), nullptr);
 		}
 		catch (const BadGatewayException& exc)
 		{
@@ -369,13 +371,12 @@ void FileStorePlugin::finish(Request& request, Response& response, const std::st
 			tried += (tried.empty() ? "" : "; ") + owner.id + " (" + exc.message() + ")";
 			continue;
 		}
-		if (status >= 500) // that owner could not store it (a full disk ...): the next may
+		if (answer.status >= 500) // that owner could not store it (a full disk ...): the next may
 		{
-			tried += (tried.empty() ? "" : "; ") + owner.id + " (answered " + std::to_string(status) + ")";
+			tried += (tried.empty() ? "" : "; ") + owner.id + " (answered " + std::to_string(answer.status) + ")";
 			continue;
 		}
-		response.http().set("X-P2P-Answered-By", owner.id);
-		response.send(answerText, answerType.empty() ? "application/json" : answerType, status);
+		relayAnswer(response, owner, answer);
 		return;
 	}
 	throw ServiceUnavailableException("no node that owns this file took it; tried " + tried);

@@ -54,6 +54,16 @@ private:
 	void finish(Request& request, Response& response, const std::string& name, FileCatalog::Upload& upload);
 	/// Reads a part (or the epilogue) to its end, within the upload limit.
 	void discard(std::istream& part, Poco::CountingInputStream& body) const;
+	struct OwnerAnswer
+	{
+		int status = 0;
+		std::string contentType;
+		std::string body;
+	};
+	/// PUT /files/{name} of body to an owner, marked as forwarded; its answer.
+	OwnerAnswer sendToOwner(const Placement::Owner& owner, const std::string& encodedName, std::istream& body,
+	                        Poco::Int64 length, bool* nothingSent);
+	static void relayAnswer(Response& response, const Placement::Owner& owner, const OwnerAnswer& answer);
 	/// PUT at a node that does not own the file: the body straight on to an owner.
 	void streamThrough(Request& request, Response& response, const std::string& name,
 	                   const std::vector<Placement::Owner>& owners);
