@@ -111,6 +111,15 @@ void FileStorePlugin::start(NodeContext& context)
 		patient.requestTimeout = Poco::Timespan(
 			settings::getInt(context.config(), name(), "transfer_timeout_ms", 120000, 100, 3600000) * Poco::Timespan::MILLISECONDS);
 		_transfers = std::make_unique<PeerClient>(patient);
+		_rebalanceInterval = Poco::Timespan(
+			settings::getInt(context.config(), name(), "rebalance_interval_ms", 300000, 100, 86400000) * Poco::Timespan::MILLISECONDS);
+		_rebalancer = std::make_unique<FileRebalancer>(*_catalog, context.node().id, *_transfers, _placement, _replicas);
+		_subscription = context.membership().subscribe(
+			[this](const MembershipEvent&) { _viewChangedAt = Poco::Timestamp().epochMicroseconds(); });
+		_lastPassAt = Poco::Timestamp().epochMicroseconds();
+		_viewChangedAt = _lastPassAt;
+		_timer = std::make_unique<Poco::Timer>(500, 500);
+		_timer->start(Poco::TimerCallback<FileStorePlugin>(*this, &FileStorePlugin::onTimer));
 		router.add("PUT", "/internal/files/{name}", [this](Request& rq, Response& rs) { putReplica(rq, rs); }, stream);
 		router.add("GET", "/internal/files/{name}", [this](Request& rq, Response& rs) {
 			if (!serveLocal(rq, rs, rq.param("name"), false)) throw Poco::NotFoundException("file not found");
@@ -124,7 +133,35 @@ void FileStorePlugin::start(NodeContext& context)
 
 void FileStorePlugin::stop()
 {
+	if (_timer)
+	{
+		_context->membership().unsubscribe(_subscription);
+		_rebalancer->stop();
+		_timer->stop(); // waits for a running pass, which ends between two files
+	}
 	_catalog.reset();
+}
+
+void FileStorePlugin::onTimer(Poco::Timer&)
+{
+	// A second after the last change of the view, so a forming network or
+	// several leases running out together cost one pass.
+	const Poco::Int64 now = Poco::Timestamp().epochMicroseconds();
+	const Poco::Int64 changed = _viewChangedAt;
+	const bool settled = changed >= _lastPassAt && now - changed >= 1000 * 1000;
+	if (!settled && now - _lastPassAt < _rebalanceInterval.totalMicroseconds()) return;
+	_lastPassAt = now;
+	try
+	{
+		const auto pass = _rebalancer->run();
+		if (pass.copied > 0 || pass.handedOff > 0 || pass.failed > 0)
+			_context->logger().information("rebalanced %z files: %z copies sent, %z handed off, %z copies failed", pass.files,
+			                               pass.copied, pass.handedOff, pass.failed);
+	}
+	catch (const Poco::Exception& exc)
+	{
+		_context->logger().error("rebalancing files failed: %s", exc.displayText());
+	}
 }
 
 void FileStorePlugin::checkDeclaredLength(Request& request) const

@@ -2,11 +2,14 @@
 #define P2P_FileStore_FileStorePlugin_INCLUDED
 
 #include "FileCatalog.h"
+#include "FileRebalancer.h"
 #include "p2p/PeerClient.h"
 #include "p2p/Placement.h"
 #include "p2p/Plugin.h"
 #include "p2p/Router.h"
 #include <Poco/CountingStream.h>
+#include <Poco/Timer.h>
+#include <atomic>
 #include <memory>
 
 namespace p2p::filestore {
@@ -71,6 +74,8 @@ private:
 	std::vector<std::string> replicate(const FileInfo& info, const std::vector<Placement::Owner>& owners);
 	/// Streams the file from its own copy here, or returns false.
 	bool serveLocal(Request& request, Response& response, const std::string& name, bool attachment);
+	/// Timer callback: a rebalancing pass when the ring settled after a change, or is due.
+	void onTimer(Poco::Timer& timer);
 	/// Streams the file from the first owner that has it.
 	void relay(Request& request, Response& response, const std::string& name, bool attachment);
 	/// Copies body into upload, at most _maxUploadBytes (413 beyond).
@@ -86,6 +91,12 @@ private:
 	/// For transfers between nodes: patient, since an owner answers a large
 	/// upload only after it is on its disk and copied to the other owners.
 	std::unique_ptr<PeerClient> _transfers;
+	std::unique_ptr<FileRebalancer> _rebalancer;
+	std::unique_ptr<Poco::Timer> _timer;
+	int _subscription = 0;
+	Poco::Timespan _rebalanceInterval;
+	std::atomic<Poco::Int64> _viewChangedAt{0}; ///< epoch µs of the last membership change
+	Poco::Int64 _lastPassAt = 0;                ///< timer thread only
 	std::size_t _replicas = 2;
 };
 

@@ -19,25 +19,15 @@ class FileRingTest: public CppUnit::TestFixture
 	CPPUNIT_TEST(testUploadThroughOneNodeDownloadThroughAnother);
 	CPPUNIT_TEST(testAKilledReplicaLeavesTheFileReadable);
 	CPPUNIT_TEST(testPutStreamsThroughAndACutOffStoresNothing);
+	CPPUNIT_TEST(testFilesMoveToTheOwnersOfAGrownRing);
 	CPPUNIT_TEST_SUITE_END();
 
 public:
 	void setUp() override
 	{
 		_bootstrap = std::make_unique<NodeProcess>(std::vector<std::string>{"-Dplugins.load=bootstrap"});
-		const auto registry = _bootstrap->waitUntilListening();
-		for (int k = 1; k <= 5; ++k)
-		{
-			_nodes.push_back(std::make_unique<NodeProcess>(std::vector<std::string>{
-				"-Dplugins.load=dht-router, filestore", "-Dnode.id=node" + std::to_string(k),
-				"-Dcluster.bootstrap=http://127.0.0.1:" + std::to_string(registry), "-Dcluster.lease_renew_ms=300",
-				"-Dhttp.access_log=false"}));
-			_nodes.back()->waitUntilListening();
-		}
-		for (int k = 1; k <= 5; ++k)
-			CPPUNIT_ASSERT(p2p::test::eventually([&] {
-				return p2p::test::jsonObject(p2p::test::http(port(k), "GET", "/dht/ring").body)->getValue<int>("nodes") == 5;
-			}, Poco::Timespan(20, 0)));
+		_registry = _bootstrap->waitUntilListening();
+		for (int k = 1; k <= 5; ++k) addNode(k);
 	}
 
 	void tearDown() override
@@ -117,7 +107,47 @@ public:
 			}));
 	}
 
+	void testFilesMoveToTheOwnersOfAGrownRing()
+	{
+		std::vector<std::string> names;
+		for (int i = 0; i < 12; ++i)
+		{
+			names.push_back("file-" + std::to_string(i) + ".txt");
+			CPPUNIT_ASSERT_EQUAL(200, upload(1 + i % 5, names.back(), "content of " + names.back()).status);
+		}
+		addNode(6);
+		// Every file on exactly the two nodes the grown ring names, node6 among them for some.
+		CPPUNIT_ASSERT(p2p::test::eventually([&] {
+			for (const auto& name : names)
+			{
+				const auto owners = ownersOf(name);
+				for (int k = 1; k <= 6; ++k)
+				{
+					const bool owner = std::find(owners.begin(), owners.end(), k) != owners.end();
+					if ((p2p::test::http(port(k), "GET", "/internal/files/" + name).status == 200) != owner) return false;
+				}
+			}
+			return true;
+		}, Poco::Timespan(20, 0)));
+		CPPUNIT_ASSERT(entries(6, "files") > 0);
+		for (const auto& name : names)
+			CPPUNIT_ASSERT_EQUAL("content of " + name, p2p::test::http(port(6), "GET", "/files/" + name).body);
+	}
+
 private:
+	void addNode(int k)
+	{
+		_nodes.push_back(std::make_unique<NodeProcess>(std::vector<std::string>{
+			"-Dplugins.load=dht-router, filestore", "-Dnode.id=node" + std::to_string(k),
+			"-Dcluster.bootstrap=http://127.0.0.1:" + std::to_string(_registry), "-Dcluster.lease_renew_ms=300",
+			"-Dhttp.access_log=false"}));
+		_nodes.back()->waitUntilListening();
+		for (int i = 1; i <= k; ++i)
+			CPPUNIT_ASSERT(p2p::test::eventually([&] {
+				return p2p::test::jsonObject(p2p::test::http(port(i), "GET", "/dht/ring").body)->getValue<int>("nodes") == k;
+			}, Poco::Timespan(20, 0)));
+	}
+
 	/// Entries in node k's filestore folder (files, tmp).
 	std::size_t entries(int k, const std::string& folder)
 	{
@@ -154,6 +184,7 @@ private:
 	}
 
 	std::unique_ptr<NodeProcess> _bootstrap;
+	Poco::UInt16 _registry = 0;
 	std::vector<std::unique_ptr<NodeProcess>> _nodes;
 };
 
