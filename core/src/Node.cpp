@@ -54,17 +54,18 @@ Node::ServerSettings Node::readServerSettings(const Poco::Util::AbstractConfigur
 	return s;
 }
 
-std::vector<std::string> Node::readSeeds(const Poco::Util::AbstractConfiguration& config)
+std::vector<std::string> Node::readUrlList(const Poco::Util::AbstractConfiguration& config, const std::string& key,
+                                           const std::function<bool(const std::string&)>& acceptable, const std::string& what)
 {
-	std::vector<std::string> seeds;
-	Poco::StringTokenizer urls(config.getString("cluster.seeds", ""), ",",
+	std::vector<std::string> list;
+	Poco::StringTokenizer urls(config.getString(key, ""), ",",
 	                           Poco::StringTokenizer::TOK_TRIM | Poco::StringTokenizer::TOK_IGNORE_EMPTY);
 	for (const auto& url : urls)
 	{
-		if (!isNodeUrl(url)) throw StartupException("cluster.seeds must list http(s)://host:port URLs, not '" + url + "'");
-		seeds.push_back(url);
+		if (!acceptable(url)) throw StartupException(key + " must list " + what + " URLs, not '" + url + "'");
+		list.push_back(url);
 	}
-	return seeds;
+	return list;
 }
 
 PeerClient::Settings Node::readPeerSettings(const Poco::Util::AbstractConfiguration& config)
@@ -89,14 +90,8 @@ HttpRouter::Settings Node::readRouterSettings(const Poco::Util::AbstractConfigur
 Registrar::Settings Node::readRegistrarSettings(const Poco::Util::AbstractConfiguration& config)
 {
 	Registrar::Settings s;
-	Poco::StringTokenizer urls(config.getString("cluster.bootstrap", ""), ",",
-	                           Poco::StringTokenizer::TOK_TRIM | Poco::StringTokenizer::TOK_IGNORE_EMPTY);
-	for (const auto& url : urls)
-	{
-		if (url.compare(0, 7, "http://") != 0)
-			throw StartupException("cluster.bootstrap must list http:// URLs, not '" + url + "'");
-		s.bootstrapUrls.push_back(url);
-	}
+	s.bootstrapUrls = readUrlList(config, "cluster.bootstrap",
+	                              [](const std::string& url) { return url.compare(0, 7, "http://") == 0; }, "http://");
 	s.renewMs = intSetting(config, "cluster.lease_renew_ms", 10000, 100, 3600 * 1000);
 	s.refreshMinMs = intSetting(config, "cluster.peer_refresh_min_ms", 250, 10, 3600 * 1000);
 	s.refreshMaxMs = intSetting(config, "cluster.peer_refresh_max_ms", 5000, static_cast<int>(s.refreshMinMs), 3600 * 1000);
@@ -147,7 +142,7 @@ void Node::start()
 
 	_membership = std::make_unique<Membership>(_identity);
 	Registrar::Settings registrarSettings = readRegistrarSettings(_config);
-	auto seeds = readSeeds(_config);
+	auto seeds = readUrlList(_config, "cluster.seeds", isNodeUrl, "http(s)://host:port");
 	seeds.erase(std::remove(seeds.begin(), seeds.end(), _identity.advertisedUrl), seeds.end()); // a seed itself
 	_membership->setSeeds(std::move(seeds));
 	if (!registrarSettings.bootstrapUrls.empty())

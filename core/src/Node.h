@@ -16,6 +16,7 @@
 #include <Poco/SharedPtr.h>
 #include <Poco/ThreadPool.h>
 #include <Poco/Util/AbstractConfiguration.h>
+#include <functional>
 #include <memory>
 
 namespace p2p {
@@ -74,7 +75,11 @@ private:
 	static ServerSettings readServerSettings(const Poco::Util::AbstractConfiguration& config);
 	static HttpRouter::Settings readRouterSettings(const Poco::Util::AbstractConfiguration& config);
 	static PeerClient::Settings readPeerSettings(const Poco::Util::AbstractConfiguration& config);
-	static std::vector<std::string> readSeeds(const Poco::Util::AbstractConfiguration& config);
+	/// A comma-separated list of URLs; throws StartupException naming the
+	/// property and the first URL that is not `what`.
+	static std::vector<std::string> readUrlList(const Poco::Util::AbstractConfiguration& config, const std::string& key,
+	                                            const std::function<bool(const std::string&)>& acceptable,
+	                                            const std::string& what);
 	static Registrar::Settings readRegistrarSettings(const Poco::Util::AbstractConfiguration& config);
 	void bind();
 	static void checkAdvertisedUrl(const std::string& url);

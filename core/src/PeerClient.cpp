@@ -196,6 +196,19 @@ void PeerClient::stream(const std::string& baseUrl, const std::string& method, c
 		std::istream& in = session.receiveResponse(response);
 		onAnswer(response, in);
 	}
+	// Failures the caller's own code already named go on as they are.
+	catch (const BadGatewayException&)
+	{
+		throw;
+	}
+	catch (const ServiceUnavailableException&)
+	{
+		throw;
+	}
+	catch (const InsufficientStorageException&)
+	{
+		throw;
+	}
 	catch (const Poco::TimeoutException&)
 	{
 		throw GatewayTimeoutException("node " + baseUrl + " did not answer " + method + " " + path + " in time");
@@ -206,9 +219,6 @@ void PeerClient::stream(const std::string& baseUrl, const std::string& method, c
 	}
 	catch (const Poco::IOException& exc)
 	{
-		if (dynamic_cast<const BadGatewayException*>(&exc) || dynamic_cast<const InsufficientStorageException*>(&exc) ||
-		    dynamic_cast<const ServiceUnavailableException*>(&exc))
-			throw;
 		throw BadGatewayException("node " + baseUrl + " broke off " + method + " " + path + ": " + exc.displayText());
 	}
 }

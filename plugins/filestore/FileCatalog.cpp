@@ -222,6 +222,13 @@ bool FileCatalog::remove(const std::string& name)
 	return removed;
 }
 
+std::size_t FileCatalog::count()
+{
+	std::size_t files = 0;
+	for (Poco::DirectoryIterator it(_files), end; it != end; ++it) files += it->isFile() ? 1 : 0;
+	return files;
+}
+
 std::size_t FileCatalog::pendingUploads()
 {
 	std::size_t count = 0;

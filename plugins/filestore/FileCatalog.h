@@ -92,6 +92,8 @@ public:
 	std::vector<FileInfo> list();
 	bool remove(const std::string& name);
 
+	/// Stored files, counted without reading their metadata (for metrics).
+	std::size_t count();
 	/// Uploads in progress (files in tmp/), for tests and metrics.
 	std::size_t pendingUploads();
 

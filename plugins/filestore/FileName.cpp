@@ -1,6 +1,7 @@
 #include "FileName.h"
 #include "p2p/Errors.h"
 #include <Poco/TextIterator.h>
+#include <Poco/URI.h>
 #include <Poco/UTF8Encoding.h>
 
 namespace p2p::filestore {
@@ -21,6 +22,13 @@ void FileName::validate(const std::string& name)
 	const Poco::TextIterator end(name);
 	for (; it != end; ++it)
 		if (*it < 0) throw BadRequestException("file name is not valid UTF-8");
+}
+
+std::string FileName::encoded(const std::string& name)
+{
+	std::string result;
+	Poco::URI::encode(name, "/?#%+&= ", result);
+	return result;
 }
 
 } // namespace p2p::filestore

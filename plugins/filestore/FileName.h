@@ -18,6 +18,9 @@ public:
 
 	/// Throws BadRequestException naming what is wrong.
 	static void validate(const std::string& name);
+
+	/// name as one segment of a URL path, for requests to other nodes.
+	static std::string encoded(const std::string& name);
 };
 
 } // namespace p2p::filestore

@@ -1,7 +1,7 @@
 #include "FileRebalancer.h"
+#include "FileName.h"
 #include <Poco/NullStream.h>
 #include <Poco/StreamCopier.h>
-#include <Poco/URI.h>
 
 namespace p2p::filestore {
 
@@ -49,8 +49,7 @@ FileRebalancer::Pass FileRebalancer::run()
 		if (_stopped) break;
 		if (info.sha256.empty()) continue; // no metadata to compare versions with
 		++pass.files;
-		std::string encoded;
-		Poco::URI::encode(info.name, "/?#%+&= ", encoded);
+		const std::string encoded = FileName::encoded(info.name);
 		bool mine = false;
 		bool everyOwnerHasIt = true;
 		for (const auto& owner : _placement->preferenceList(info.name, _replicas))

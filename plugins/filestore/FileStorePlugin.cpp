@@ -37,6 +37,22 @@ constexpr int kMaxParts = 64;
 /// Multipart framing and small fields around the file.
 constexpr Poco::UInt64 kMultipartAllowance = 64 * 1024;
 
+/// Adds "id (why)" to the list of owners that failed, for the 503's sentence.
+void noteFailure(std::string& tried, const std::string& id, const std::string& why)
+{
+	tried += (tried.empty() ? "" : "; ") + id + " (" + why + ")";
+}
+
+/// RFC 6266: a quoted name for old clients ('"' escaped; names hold no
+/// control characters), the exact UTF-8 name for the rest.
+std::string contentDisposition(const std::string& name)
+{
+	std::string quoted, encoded;
+	for (const char c : name) quoted += c == '"' ? std::string("\\\"") : std::string(1, c);
+	Poco::URI::encode(name, "'();,/?:@&=+$#%\"", encoded);
+	return "attachment; filename=\"" + quoted + "\"; filename*=UTF-8''" + encoded;
+}
+
 std::string etagOf(const FileInfo& info)
 {
 	return "\"" + info.sha256 + "\"";
@@ -86,7 +102,7 @@ void FileStorePlugin::start(NodeContext& context)
 	_maxUploadBytes = static_cast<Poco::UInt64>(limit);
 	_catalog = std::make_unique<FileCatalog>(context.dataDir());
 	context.metrics().gauge("p2p_filestore_files", "Files stored on this node.", {},
-	                        [catalog = _catalog.get()] { return static_cast<double>(catalog->list().size()); });
+	                        [catalog = _catalog.get()] { return static_cast<double>(catalog->count()); });
 	context.metrics().gauge("p2p_filestore_uploads_in_progress", "Uploads being received now.", {},
 	                        [catalog = _catalog.get()] { return static_cast<double>(catalog->pendingUploads()); });
 
@@ -198,13 +214,27 @@ void FileStorePlugin::discard(std::istream& part, Poco::CountingInputStream& bod
 	}
 }
 
-void FileStorePlugin::answerStored(Response& response, const FileInfo& info) const
+void FileStorePlugin::answerStored(Response& response, const FileInfo& info, const std::vector<std::string>* holders) const
 {
 	auto body = json::object();
 	body->set("filename", info.name);
 	body->set("status", "uploaded");
 	body->set("size", info.size);
 	body->set("sha256", info.sha256);
+	if (holders)
+	{
+		Poco::JSON::Array::Ptr nodes = new Poco::JSON::Array;
+		for (const auto& id : *holders) nodes->add(id);
+		body->set("nodes", nodes);
+	}
+	response.json(body);
+}
+
+void FileStorePlugin::answerDeleted(Response& response, const std::string& name)
+{
+	auto body = json::object();
+	body->set("filename", name);
+	body->set("status", "deleted");
 	response.json(body);
 }
 
@@ -317,8 +347,7 @@ void FileStorePlugin::streamThrough(Request& request, Response& response, const 
 	// Its length is known, so the body goes on to an owner as it arrives,
 	// touching neither memory nor this node's disk. Another owner can be
 	// tried only while no byte has gone yet.
-	std::string encoded;
-	Poco::URI::encode(name, "/?#%+&= ", encoded);
+	const std::string encoded = FileName::encoded(name);
 	std::string tried;
 	for (const auto& owner : owners)
 	{
@@ -331,13 +360,13 @@ void FileStorePlugin::streamThrough(Request& request, Response& response, const 
 		catch (const Poco::IOException& exc) // BadGateway, and GatewayTimeout's base is not IO: below
 		{
 			if (!nothingSent) throw;
-			tried += (tried.empty() ? "" : "; ") + owner.id + " (" + exc.message() + ")";
+			noteFailure(tried, owner.id, exc.message());
 			continue;
 		}
 		catch (const GatewayTimeoutException& exc)
 		{
 			if (!nothingSent) throw;
-			tried += (tried.empty() ? "" : "; ") + owner.id + " (" + exc.message() + ")";
+			noteFailure(tried, owner.id, exc.message());
 			continue;
 		}
 		relayAnswer(response, owner, answer);
@@ -371,24 +400,12 @@ void FileStorePlugin::finish(Request& request, Response& response, const std::st
 	{
 		const FileInfo info = upload.commit(name);
 		const auto holders = replicate(info, owners);
-		auto body = json::object();
-		body->set("filename", info.name);
-		body->set("status", "uploaded");
-		body->set("size", info.size);
-		body->set("sha256", info.sha256);
-		if (!owners.empty())
-		{
-			Poco::JSON::Array::Ptr nodes = new Poco::JSON::Array;
-			for (const auto& id : holders) nodes->add(id);
-			body->set("nodes", nodes);
-		}
-		response.json(body);
+		answerStored(response, info, owners.empty() ? nullptr : &holders);
 		return;
 	}
 	// Not ours: the whole upload is here on disk, so it can go to each
 	// owner in turn until one takes it.
-	std::string encoded;
-	Poco::URI::encode(name, "/?#%+&= ", encoded);
+	const std::string encoded = FileName::encoded(name);
 	std::string tried;
 	for (const auto& owner : owners)
 	{
@@ -400,17 +417,17 @@ void FileStorePlugin::finish(Request& request, Response& response, const std::st
 		}
 		catch (const BadGatewayException& exc)
 		{
-			tried += (tried.empty() ? "" : "; ") + owner.id + " (" + exc.message() + ")";
+			noteFailure(tried, owner.id, exc.message());
 			continue;
 		}
 		catch (const GatewayTimeoutException& exc)
 		{
-			tried += (tried.empty() ? "" : "; ") + owner.id + " (" + exc.message() + ")";
+			noteFailure(tried, owner.id, exc.message());
 			continue;
 		}
 		if (answer.status >= 500) // that owner could not store it (a full disk ...): the next may
 		{
-			tried += (tried.empty() ? "" : "; ") + owner.id + " (answered " + std::to_string(answer.status) + ")";
+			noteFailure(tried, owner.id, "answered " + std::to_string(answer.status));
 			continue;
 		}
 		relayAnswer(response, owner, answer);
@@ -422,8 +439,7 @@ void FileStorePlugin::finish(Request& request, Response& response, const std::st
 std::vector<std::string> FileStorePlugin::replicate(const FileInfo& info, const std::vector<Placement::Owner>& owners)
 {
 	std::vector<std::string> holders{_context->node().id};
-	std::string encoded;
-	Poco::URI::encode(info.name, "/?#%+&= ", encoded);
+	const std::string encoded = FileName::encoded(info.name);
 	for (const auto& owner : owners)
 	{
 		if (owner.id == _context->node().id) continue;
@@ -467,10 +483,7 @@ void FileStorePlugin::removeReplica(Request& request, Response& response)
 	const std::string& name = request.param("name");
 	FileName::validate(name);
 	if (!_catalog->remove(name)) throw Poco::NotFoundException("file not found");
-	auto body = json::object();
-	body->set("filename", name);
-	body->set("status", "deleted");
-	response.json(body);
+	answerDeleted(response, name);
 }
 
 void FileStorePlugin::listReplicas(Request&, Response& response)
@@ -493,8 +506,7 @@ void FileStorePlugin::download(Request& request, Response& response, bool attach
 
 void FileStorePlugin::relay(Request& request, Response& response, const std::string& name, bool attachment)
 {
-	std::string encoded;
-	Poco::URI::encode(name, "/?#%+&= ", encoded);
+	const std::string encoded = FileName::encoded(name);
 	PeerClient::Headers headers{{"X-P2P-Forwarded-By", _context->node().id}};
 	for (const char* header : {"Range", "If-None-Match"})
 		if (request.http().has(header)) headers.emplace_back(header, request.http().get(header));
@@ -522,7 +534,7 @@ void FileStorePlugin::relay(Request& request, Response& response, const std::str
 				                         http.setStatusAndReason(answer.getStatus());
 				                         for (const char* copied : {"Content-Type", "ETag", "Last-Modified", "Accept-Ranges", "Content-Range"})
 					                         if (answer.has(copied)) http.set(copied, answer.get(copied));
-				                         if (attachment) http.set("Content-Disposition", "attachment; filename*=UTF-8''" + encoded);
+				                         if (attachment) http.set("Content-Disposition", contentDisposition(name));
 				                         http.set("X-P2P-Answered-By", owner.id);
 				                         if (answer.hasContentLength()) http.setContentLength64(answer.getContentLength64());
 				                         std::ostream& out = http.send();
@@ -534,7 +546,7 @@ void FileStorePlugin::relay(Request& request, Response& response, const std::str
 		catch (const Poco::Exception& exc)
 		{
 			if (response.sent()) throw; // the answer had begun: nothing else to do
-			tried += (tried.empty() ? "" : "; ") + owner.id + " (" + exc.message() + ")";
+			noteFailure(tried, owner.id, exc.message());
 		}
 	}
 	if (anyAnswered || tried.empty()) throw Poco::NotFoundException("file not found");
@@ -579,15 +591,7 @@ bool FileStorePlugin::serveLocal(Request& request, Response& response, const std
 		                              std::to_string(info.size));
 	}
 	http.setContentType(ContentTypes::forName(name));
-	if (attachment)
-	{
-		// A quoted name for old clients ('"' escaped; names hold no control
-		// characters), the exact UTF-8 name for the rest (RFC 6266).
-		std::string quoted, encoded;
-		for (const char c : name) quoted += c == '"' ? std::string("\\\"") : std::string(1, c);
-		Poco::URI::encode(name, "'();,/?:@&=+$#%\"", encoded);
-		http.set("Content-Disposition", "attachment; filename=\"" + quoted + "\"; filename*=UTF-8''" + encoded);
-	}
+	if (attachment) http.set("Content-Disposition", contentDisposition(name));
 	http.setContentLength64(static_cast<Poco::Int64>(length));
 	std::ostream& out = http.send();
 	if (request.method() == "HEAD") return true;
@@ -681,8 +685,7 @@ void FileStorePlugin::remove(Request& request, Response& response)
 	const std::string& name = request.param("name");
 	FileName::validate(name);
 	bool found = _catalog->remove(name);
-	std::string encoded;
-	Poco::URI::encode(name, "/?#%+&= ", encoded);
+	const std::string encoded = FileName::encoded(name);
 	for (const auto& owner : ownersOf(name))
 	{
 		if (owner.id == _context->node().id) continue;
@@ -696,10 +699,7 @@ void FileStorePlugin::remove(Request& request, Response& response)
 		}
 	}
 	if (!found) throw Poco::NotFoundException("file not found");
-	auto body = json::object();
-	body->set("filename", name);
-	body->set("status", "deleted");
-	response.json(body);
+	answerDeleted(response, name);
 }
 
 } // namespace p2p::filestore

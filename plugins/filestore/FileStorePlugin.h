@@ -82,7 +82,9 @@ private:
 	void receive(std::istream& body, FileCatalog::Upload& upload);
 	/// Refuses a declared length over the limit before reading anything.
 	void checkDeclaredLength(Request& request) const;
-	void answerStored(Response& response, const FileInfo& info) const;
+	/// {"filename", "status": "uploaded", "size", "sha256"} and, on the ring, the nodes holding it.
+	void answerStored(Response& response, const FileInfo& info, const std::vector<std::string>* holders = nullptr) const;
+	static void answerDeleted(Response& response, const std::string& name);
 
 	NodeContext* _context = nullptr;
 	std::unique_ptr<FileCatalog> _catalog;

@@ -147,6 +147,7 @@ void Coordinator::attempt(const std::shared_ptr<Round>& round, Owner owner, cons
 {
 	for (bool standIn = false;; standIn = true)
 	{
+		std::string why;
 		try
 		{
 			round->answered(owner, op(owner));
@@ -155,17 +156,15 @@ void Coordinator::attempt(const std::shared_ptr<Round>& round, Owner owner, cons
 		}
 		catch (const Poco::Exception& exc)
 		{
-			auto next = round->failed(owner, exc.message());
-			if (!next) break;
-			owner = std::move(*next);
+			why = exc.message();
 		}
 		catch (const std::exception& exc)
 		{
-			// Not ours to understand, but the round must still end.
-			auto next = round->failed(owner, exc.what());
-			if (!next) break;
-			owner = std::move(*next);
+			why = exc.what(); // not ours to understand, but the round must still end
 		}
+		auto next = round->failed(owner, why);
+		if (!next) break;
+		owner = std::move(*next);
 	}
 	round->end();
 }

@@ -37,6 +37,7 @@ public:
 		CPPUNIT_ASSERT_EQUAL(text, back);
 		CPPUNIT_ASSERT_EQUAL(info.sha256, file->info.sha256);
 		CPPUNIT_ASSERT_EQUAL(std::size_t(1), catalog.list().size());
+		CPPUNIT_ASSERT_EQUAL(std::size_t(1), catalog.count());
 		CPPUNIT_ASSERT_EQUAL(std::size_t(0), catalog.pendingUploads());
 	}
 
