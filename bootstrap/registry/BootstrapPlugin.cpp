@@ -34,8 +34,12 @@ void BootstrapPlugin::start(NodeContext& context)
 	RouteOptions json;
 	json.body = Body::Json;
 	json.maxBodyBytes = 4096; // an id and a URL
+	// Whoever registers is handed to every node as a peer to call.
+	json.access = Access::Peer;
+	RouteOptions peers;
+	peers.access = Access::Peer;
 	context.router().add("POST", "/register", [this](Request& rq, Response& rs) { registerNode(rq, rs); }, json);
-	context.router().add("DELETE", "/register/{id}", [this](Request& rq, Response& rs) { removeNode(rq, rs); });
+	context.router().add("DELETE", "/register/{id}", [this](Request& rq, Response& rs) { removeNode(rq, rs); }, peers);
 	context.router().add("GET", "/peers", [this](Request& rq, Response& rs) { listPeers(rq, rs); });
 
 	const long period = std::max(250L, leaseSeconds * 1000L / 4);

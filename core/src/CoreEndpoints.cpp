@@ -43,11 +43,13 @@ void CoreEndpoints::registerOn(Router& router)
 		response.json(body);
 	});
 
+	RouteOptions open;
+	open.access = Access::Public; // load balancers and service managers have no credentials
 	router.add("GET", "/health", [](Request&, Response& response) {
 		auto body = json::object();
 		body->set("status", "ok");
 		response.json(body);
-	});
+	}, open);
 
 	router.add("GET", "/status", [this](Request&, Response& response) {
 		auto body = json::object();

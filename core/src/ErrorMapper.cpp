@@ -28,6 +28,7 @@ int ErrorMapper::statusFor(const Poco::Exception& exc)
 	    is<Poco::DataFormatException>(exc) || is<Poco::JSON::JSONException>(exc) ||
 	    is<Poco::Net::MessageException>(exc))
 		return S::HTTP_BAD_REQUEST;
+	if (is<UnauthorizedException>(exc)) return S::HTTP_UNAUTHORIZED;
 	if (is<Poco::NoPermissionException>(exc)) return S::HTTP_FORBIDDEN;
 	if (is<Poco::NotFoundException>(exc)) return S::HTTP_NOT_FOUND;
 	if (is<ConflictException>(exc) || is<Poco::ExistsException>(exc)) return S::HTTP_CONFLICT;

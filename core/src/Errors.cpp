@@ -4,6 +4,7 @@
 namespace p2p {
 
 POCO_IMPLEMENT_EXCEPTION(BadRequestException, Poco::InvalidArgumentException, "Bad request")
+POCO_IMPLEMENT_EXCEPTION(UnauthorizedException, Poco::RuntimeException, "Unauthorized")
 POCO_IMPLEMENT_EXCEPTION(ForbiddenException, Poco::NoPermissionException, "Forbidden")
 POCO_IMPLEMENT_EXCEPTION(ConflictException, Poco::LogicException, "Conflict")
 POCO_IMPLEMENT_EXCEPTION(LengthRequiredException, BadRequestException, "Length required")

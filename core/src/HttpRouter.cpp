@@ -1,5 +1,6 @@
 #include "HttpRouter.h"
 #include "ErrorMapper.h"
+#include "SlowClientGuard.h"
 #include "p2p/Errors.h"
 #include "p2p/Json.h"
 #include <Poco/Format.h>
@@ -20,7 +21,10 @@ namespace {
 class DispatchHandler: public Poco::Net::HTTPRequestHandler
 {
 public:
-	explicit DispatchHandler(HttpRouter& router): _router(router) {}
+	/// Made once a request's head is in, destroyed once its answer is out:
+	/// the span the slow-client guard leaves alone.
+	explicit DispatchHandler(HttpRouter& router): _router(router) { SlowClientGuard::requestStarted(); }
+	~DispatchHandler() override { SlowClientGuard::requestFinished(); }
 
 	void handleRequest(Poco::Net::HTTPServerRequest& request, Poco::Net::HTTPServerResponse& response) override
 	{
@@ -89,6 +93,12 @@ void HttpRouter::add(const std::string& method, const std::string& pattern, Hand
 	_stats.push_back(std::move(stats));
 }
 
+void HttpRouter::protect(std::shared_ptr<const AccessControl> access)
+{
+	if (_frozen) throw Poco::IllegalStateException("access control set after the server started");
+	_access = std::move(access);
+}
+
 void HttpRouter::freeze()
 {
 	auto unmatched = std::make_unique<RouteStats>();
@@ -147,7 +157,7 @@ void HttpRouter::record(RouteStats& stats, int status, double seconds)
 	if (stats.seconds) stats.seconds->observe(seconds);
 }
 
-void HttpRouter::readJsonBody(Request& request, std::streamsize limit)
+std::string HttpRouter::readJsonBody(Request& request, std::streamsize limit)
 {
 	Poco::Net::HTTPServerRequest& http = request.http();
 	const std::string& contentType = http.getContentType();
@@ -179,7 +189,7 @@ void HttpRouter::readJsonBody(Request& request, std::streamsize limit)
 		throw BadRequestException(Poco::format("request body ended after %z of %Ld bytes", body.size(),
 		                                       static_cast<Poco::Int64>(http.getContentLength64())));
 	if (body.empty()) throw BadRequestException("request body is empty; expected a JSON document");
-	request.setJson(json::parse(body));
+	return body;
 }
 
 void HttpRouter::drainBody(Poco::Net::HTTPServerRequest& request)
@@ -269,10 +279,16 @@ void HttpRouter::dispatch(Poco::Net::HTTPServerRequest& http, Poco::Net::HTTPSer
 			route = match.route;
 			Request request(http, route->pattern, std::move(match.params), requestId);
 			Response answer(response);
+			AccessControl::Admission admission;
+			if (_access) admission = _access->admit(http, route->options);
 			if (route->options.body == Body::Json)
 			{
-				readJsonBody(request, route->options.maxBodyBytes > 0 ? route->options.maxBodyBytes : _settings.maxBodyBytes);
+				const std::string body =
+					readJsonBody(request, route->options.maxBodyBytes > 0 ? route->options.maxBodyBytes : _settings.maxBodyBytes);
 				bodyRead = true;
+				// Checked before parsing: a stranger's JSON is not even parsed.
+				if (_access) _access->checkBody(http, admission, body);
+				request.setJson(json::parse(body));
 			}
 			else if (route->options.body == Body::None && requestHasBody)
 			{
@@ -292,6 +308,8 @@ void HttpRouter::dispatch(Poco::Net::HTTPServerRequest& http, Poco::Net::HTTPSer
 			_logger.error("request %s %s %s failed: %s", requestId, http.getMethod(), http.getURI(), exc.displayText());
 			sentence = internalErrorSentence(requestId);
 		}
+		if (status == Poco::Net::HTTPResponse::HTTP_UNAUTHORIZED && _access && _access->asksClientsForTokens())
+			response.set("WWW-Authenticate", "Bearer realm=\"p2p-node\"");
 		answerError(http, response, status, sentence, requestId, requestHasBody && !bodyRead);
 	}
 	catch (const std::exception& exc)

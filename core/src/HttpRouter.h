@@ -1,6 +1,7 @@
 #ifndef P2P_HttpRouter_INCLUDED
 #define P2P_HttpRouter_INCLUDED
 
+#include "AccessControl.h"
 #include "RouteTable.h"
 #include "p2p/Metrics.h"
 #include "p2p/Router.h"
@@ -17,8 +18,8 @@ namespace p2p {
 /// The node's HTTPRequestHandlerFactory: dispatches every request to the
 /// route that matches it and owns the policies common to all routes: JSON
 /// bodies (415/413/411/400), 404/405 with Allow, request ids, the mapping
-/// of exceptions to JSON error answers, the access log and the request
-/// metrics.
+/// of exceptions to JSON error answers, who may call what (AccessControl),
+/// the access log and the request metrics.
 ///
 /// Threads: add() on the main thread before freeze(); dispatch() on any
 /// HTTP server thread after it. The route table is immutable once frozen,
@@ -40,12 +41,19 @@ public:
 
 	void add(const std::string& method, const std::string& pattern, Handler handler, RouteOptions options = {}) override;
 
+	/// Who may call what; before freeze(). Without it every route is open.
+	void protect(std::shared_ptr<const AccessControl> access);
+
 	/// No more routes; called just before the server starts.
 	void freeze();
 
 	Poco::Net::HTTPRequestHandler* createRequestHandler(const Poco::Net::HTTPServerRequest& request) override;
 
 	void dispatch(Poco::Net::HTTPServerRequest& request, Poco::Net::HTTPServerResponse& response);
+
+	/// Ends the connections it serves, as HTTPServer::stopAll does: at once
+	/// (abort) or each after its current request.
+	void closeConnections(bool abort) { serverStopped(this, abort); }
 
 	/// Requests being handled right now.
 	int inFlight() const { return _inFlight.load(); }
@@ -64,7 +72,7 @@ private:
 	};
 
 	std::string requestIdFor(const Poco::Net::HTTPServerRequest& request);
-	void readJsonBody(Request& request, std::streamsize limit);
+	static std::string readJsonBody(Request& request, std::streamsize limit);
 	void sendError(Poco::Net::HTTPServerResponse& response, int status, const std::string& sentence,
 	               const std::string& requestId, const std::vector<std::string>& allowed = {});
 	void answerError(Poco::Net::HTTPServerRequest& http, Poco::Net::HTTPServerResponse& response, int status,
@@ -79,6 +87,7 @@ private:
 	Poco::Logger& _accessLogger;
 	Poco::Logger& _logger;
 	RouteTable _table;
+	std::shared_ptr<const AccessControl> _access;
 	std::vector<std::unique_ptr<RouteStats>> _stats; ///< by Route::index, then one for unmatched requests
 	std::atomic<bool> _frozen{false};
 	std::atomic<int> _inFlight{0};

@@ -1,10 +1,12 @@
 #include "Node.h"
 #include "NodeIdStore.h"
+#include "PeerSecurity.h"
 #include "p2p/Errors.h"
 #include "p2p/NodeUrl.h"
 #include "p2p/Settings.h"
 #include <Poco/Format.h>
 #include <Poco/Net/HTTPServerParams.h>
+#include <Poco/Net/NetSSL.h>
 #include <Poco/Net/NetException.h>
 #include <Poco/Path.h>
 #include <Poco/String.h>
@@ -28,13 +30,15 @@ Node::Node(const Poco::Util::AbstractConfiguration& config, const std::string& a
 	_plugins(config, applicationDir),
 	_settings(readServerSettings(config)),
 	_router(new HttpRouter(readRouterSettings(config), _metrics)),
-	_peers(readPeerSettings(config))
+	_security(SecuritySettings::read(config))
 {
+	Poco::Net::initializeSSL();
 }
 
 Node::~Node()
 {
 	stop();
+	Poco::Net::uninitializeSSL();
 }
 
 Node::ServerSettings Node::readServerSettings(const Poco::Util::AbstractConfiguration& config)
@@ -50,6 +54,7 @@ Node::ServerSettings Node::readServerSettings(const Poco::Util::AbstractConfigur
 	s.keepAliveTimeoutMs = intSetting(config, "http.keep_alive_timeout_ms", 10000, 1, 3600 * 1000);
 	s.maxKeepAliveRequests = intSetting(config, "http.max_keep_alive_requests", 0, 0, 1 << 30);
 	s.timeoutMs = intSetting(config, "http.timeout_ms", 30000, 1, 3600 * 1000);
+	s.headerTimeoutMs = intSetting(config, "http.header_timeout_ms", 10000, 1, 3600 * 1000);
 	s.shutdownTimeoutMs = intSetting(config, "http.shutdown_timeout_ms", 10000, 0, 3600 * 1000);
 	return s;
 }
@@ -90,8 +95,7 @@ HttpRouter::Settings Node::readRouterSettings(const Poco::Util::AbstractConfigur
 Registrar::Settings Node::readRegistrarSettings(const Poco::Util::AbstractConfiguration& config)
 {
 	Registrar::Settings s;
-	s.bootstrapUrls = readUrlList(config, "cluster.bootstrap",
-	                              [](const std::string& url) { return url.compare(0, 7, "http://") == 0; }, "http://");
+	s.bootstrapUrls = readUrlList(config, "cluster.bootstrap", isNodeUrl, "http(s)://host:port");
 	s.renewMs = intSetting(config, "cluster.lease_renew_ms", 10000, 100, 3600 * 1000);
 	s.refreshMinMs = intSetting(config, "cluster.peer_refresh_min_ms", 250, 10, 3600 * 1000);
 	s.refreshMaxMs = intSetting(config, "cluster.peer_refresh_max_ms", 5000, static_cast<int>(s.refreshMinMs), 3600 * 1000);
@@ -129,16 +133,83 @@ void Node::bind()
 	}
 }
 
+void Node::bindTls()
+{
+	const std::string where = _security.httpsHost + ":" + std::to_string(_security.httpsPort);
+	try
+	{
+		_tlsSocket = std::make_unique<Poco::Net::SecureServerSocket>(_security.serverContext());
+		_tlsSocket->bind(Poco::Net::SocketAddress(_security.httpsHost, static_cast<Poco::UInt16>(_security.httpsPort)), true, false);
+		_tlsSocket->setNoDelay(true);
+		_tlsSocket->listen(_settings.backlog);
+	}
+	catch (const StartupException&)
+	{
+		throw;
+	}
+	catch (const Poco::Exception& exc)
+	{
+		throw StartupException("cannot listen on " + where + " (https.host, https.port): " + exc.displayText());
+	}
+}
+
+std::unique_ptr<PeerClient> Node::makePeerClient() const
+{
+	std::shared_ptr<const RequestSigner> signer;
+	if (!_security.clusterSecret.empty())
+		signer = std::make_shared<RequestSigner>(_security.clusterSecret, _identity.id, _security.maxClockSkewSeconds);
+	return std::make_unique<PeerClient>(readPeerSettings(_config),
+	                                    std::make_shared<PeerSecurity>(signer, _security.caFile, _security.verifyPeers));
+}
+
+void Node::protectRouter()
+{
+	std::shared_ptr<const RequestSigner> signer;
+	if (!_security.clusterSecret.empty())
+		signer = std::make_shared<RequestSigner>(_security.clusterSecret, _identity.id, _security.maxClockSkewSeconds);
+	std::shared_ptr<const ClientCredentials> clients;
+	if (!_security.authToken.empty() || !_security.jwtSecret.empty())
+		clients = std::make_shared<ClientCredentials>(_security.authToken, _security.jwtSecret);
+	_router->protect(std::make_shared<AccessControl>(signer, clients));
+	if (signer) _logger.information("node-to-node requests are signed and checked (cluster.secret)");
+	if (clients) _logger.information("client endpoints need a bearer credential (http.auth)");
+}
+
+Poco::Net::HTTPServerParams::Ptr Node::serverParams() const
+{
+	Poco::Net::HTTPServerParams::Ptr params = new Poco::Net::HTTPServerParams;
+	params->setMaxThreads(_settings.maxThreads);
+	params->setMaxQueued(_settings.maxQueued);
+	// How long a dispatcher task waits for the next connection before
+	// it gives its thread back to the pool. Short, because stopping joins
+	// these tasks, and POCO 1.11 can miss waking one on stop (seen as a
+	// bootstrap node that took the whole idle time to exit).
+	params->setThreadIdleTime(Poco::Timespan(1, 0));
+	params->setKeepAlive(_settings.keepAlive);
+	params->setKeepAliveTimeout(Poco::Timespan(static_cast<long>(_settings.keepAliveTimeoutMs) * 1000));
+	params->setMaxKeepAliveRequests(_settings.maxKeepAliveRequests);
+	params->setTimeout(Poco::Timespan(static_cast<long>(_settings.timeoutMs) * 1000));
+	params->setServerName(_identity.id);
+	params->setSoftwareVersion(std::string("p2p-node/") + coreVersion());
+	return params;
+}
+
 void Node::start()
 {
 	if (_running) return;
 	bind();
+	if (_security.httpsEnabled()) bindTls();
 
 	const std::string port = std::to_string(this->port());
 	_dataDir = Poco::Path(_config.getString("node.data_dir", "data/node-" + port)).makeAbsolute().toString();
 	_identity.id = NodeIdStore::resolve(_config.getString("node.id", ""), _dataDir);
-	_identity.advertisedUrl = _config.getString("node.advertise", "http://127.0.0.1:" + port);
+	// Other nodes reach this one over https when it has a listener for it.
+	const std::string defaultUrl = _security.httpsEnabled() ? "https://127.0.0.1:" + std::to_string(httpsPort())
+	                                                        : "http://127.0.0.1:" + port;
+	_identity.advertisedUrl = _config.getString("node.advertise", defaultUrl);
 	checkAdvertisedUrl(_identity.advertisedUrl);
+	_peers = makePeerClient();
+	protectRouter();
 
 	_membership = std::make_unique<Membership>(_identity);
 	Registrar::Settings registrarSettings = readRegistrarSettings(_config);
@@ -146,7 +217,7 @@ void Node::start()
 	seeds.erase(std::remove(seeds.begin(), seeds.end(), _identity.advertisedUrl), seeds.end()); // a seed itself
 	_membership->setSeeds(std::move(seeds));
 	if (!registrarSettings.bootstrapUrls.empty())
-		_registrar = std::make_unique<Registrar>(registrarSettings, *_membership);
+		_registrar = std::make_unique<Registrar>(registrarSettings, *_membership, *_peers);
 	else if (_membership->seeds().empty())
 		_membership->markSynced(); // on its own: the view is complete as it is
 
@@ -156,7 +227,7 @@ void Node::start()
 	_endpoints = std::make_unique<CoreEndpoints>(_identity, [this] { return _plugins.plugins(); }, _metrics,
 	                                             *_membership, registered);
 	_endpoints->registerOn(*_router);
-	_plugins.start(_identity, _dataDir, *_router, _services, _metrics, *_membership, _peers);
+	_plugins.start(_identity, _dataDir, *_router, _services, _metrics, *_membership, *_peers);
 
 	try
 	{
@@ -167,22 +238,28 @@ void Node::start()
 		// Idle nodes keep minThreads; the pool grows under load and shrinks
 		// back after the idle time, so 100 nodes on one machine stay cheap.
 		_threads = std::make_unique<Poco::ThreadPool>("http", _settings.minThreads, _settings.maxThreads, 30);
-		Poco::Net::HTTPServerParams::Ptr params = new Poco::Net::HTTPServerParams;
-		params->setMaxThreads(_settings.maxThreads);
-		params->setMaxQueued(_settings.maxQueued);
-		// How long a dispatcher task waits for the next connection before
-		// it gives its thread back to the pool. Short, because stopping joins
-		// these tasks, and POCO 1.11 can miss waking one on stop (seen as a
-		// bootstrap node that took the whole idle time to exit).
-		params->setThreadIdleTime(Poco::Timespan(1, 0));
-		params->setKeepAlive(_settings.keepAlive);
-		params->setKeepAliveTimeout(Poco::Timespan(static_cast<long>(_settings.keepAliveTimeoutMs) * 1000));
-		params->setMaxKeepAliveRequests(_settings.maxKeepAliveRequests);
-		params->setTimeout(Poco::Timespan(static_cast<long>(_settings.timeoutMs) * 1000));
-		params->setServerName(_identity.id);
-		params->setSoftwareVersion(std::string("p2p-node/") + coreVersion());
-		_server = std::make_unique<Poco::Net::HTTPServer>(_router, *_threads, _socket, params);
+		_slowClients = std::make_unique<SlowClientGuard>(
+			Poco::Timespan(static_cast<long>(_settings.headerTimeoutMs) * 1000),
+			Poco::Timespan(static_cast<long>(_settings.keepAliveTimeoutMs) * 1000));
+		_metrics.gauge("p2p_http_slow_clients_cut_total",
+		               "Connections cut off for not sending a request head within http.header_timeout_ms.", {},
+		               [guard = _slowClients.get()] { return static_cast<double>(guard->cutOff()); });
+		Poco::Net::HTTPServerParams::Ptr params = serverParams();
+		_server = std::make_unique<Poco::Net::TCPServer>(_slowClients->connectionFactory(params, _router), *_threads,
+		                                                 _socket, params);
+		if (_security.httpsEnabled())
+		{
+			_tlsServer = std::make_unique<Poco::Net::TCPServer>(_slowClients->connectionFactory(params, _router), *_threads,
+			                                                    *_tlsSocket, params);
+		}
+		_metrics.gauge("p2p_http_refused_connections_total",
+		               "Connections closed at once because http.max_queued were already waiting.", {}, [this] {
+			               return static_cast<double>(_server->refusedConnections() +
+			                                          (_tlsServer ? _tlsServer->refusedConnections() : 0));
+		               });
+		_slowClients->start();
 		_server->start();
+		if (_tlsServer) _tlsServer->start();
 	}
 	catch (const Poco::Exception& exc)
 	{
@@ -205,11 +282,16 @@ bool Node::stop()
 	// refused instead of waiting in the backlog of a node that is leaving.
 	_server->stop();
 	_socket.close();
+	if (_tlsServer)
+	{
+		_tlsServer->stop();
+		_tlsSocket->close();
+	}
 	bool idle = _router->waitUntilIdle(drainTimeout);
 	if (idle)
 	{
 		// Nothing in flight: close the idle keep-alive connections.
-		_server->stopAll(false);
+		stopServers(false);
 	}
 	else
 	{
@@ -217,7 +299,7 @@ bool Node::stop()
 		                _router->inFlight(), _settings.shutdownTimeoutMs);
 		// stopAll(false) would wait for them without a bound; aborting shuts
 		// their sockets down, which ends handlers blocked on the network.
-		_server->stopAll(true);
+		stopServers(true);
 		idle = _router->waitUntilIdle(Poco::Timespan(1, 0));
 	}
 	if (!idle)
@@ -229,8 +311,16 @@ bool Node::stop()
 	}
 	_plugins.stop();
 	_threads->joinAll();
+	_slowClients->stop();
 	_server.reset();
+	_tlsServer.reset();
 	return true;
+}
+
+void Node::stopServers(bool abortConnections)
+{
+	// The connections of both servers listen to the router for this.
+	_router->closeConnections(abortConnections);
 }
 
 } // namespace p2p

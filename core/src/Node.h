@@ -5,13 +5,16 @@
 #include "HttpRouter.h"
 #include "PluginHost.h"
 #include "Registrar.h"
+#include "SecuritySettings.h"
+#include "SlowClientGuard.h"
 #include "p2p/Membership.h"
 #include "p2p/PeerClient.h"
 #include "p2p/Metrics.h"
 #include "p2p/NodeContext.h"
 #include "p2p/ServiceRegistry.h"
 #include <Poco/Logger.h>
-#include <Poco/Net/HTTPServer.h>
+#include <Poco/Net/SecureServerSocket.h>
+#include <Poco/Net/TCPServer.h>
 #include <Poco/Net/ServerSocket.h>
 #include <Poco/SharedPtr.h>
 #include <Poco/ThreadPool.h>
@@ -54,6 +57,8 @@ public:
 
 	const NodeIdentity& identity() const { return _identity; }
 	Poco::UInt16 port() const { return _socket.address().port(); }
+	/// The https port, 0 without https.port.
+	Poco::UInt16 httpsPort() const { return _tlsSocket ? _tlsSocket->address().port() : 0; }
 	const std::vector<std::string>& pluginSearchPath() const { return _plugins.searchPath(); }
 
 private:
@@ -69,6 +74,7 @@ private:
 		int keepAliveTimeoutMs;
 		int maxKeepAliveRequests;
 		int timeoutMs;
+		int headerTimeoutMs;
 		int shutdownTimeoutMs;
 	};
 
@@ -82,6 +88,12 @@ private:
 	                                            const std::string& what);
 	static Registrar::Settings readRegistrarSettings(const Poco::Util::AbstractConfiguration& config);
 	void bind();
+	void bindTls();
+	Poco::Net::HTTPServerParams::Ptr serverParams() const;
+	void protectRouter();
+	std::unique_ptr<PeerClient> makePeerClient() const;
+	/// Stops both servers: accepting, then (abort: at once) their connections.
+	void stopServers(bool abortConnections);
 	static void checkAdvertisedUrl(const std::string& url);
 
 	const Poco::Util::AbstractConfiguration& _config;
@@ -94,14 +106,20 @@ private:
 	ServiceRegistry _services;
 	Poco::SharedPtr<HttpRouter> _router;
 	std::unique_ptr<CoreEndpoints> _endpoints;
-	PeerClient _peers; ///< after _config: built from the peers.* properties
+	SecuritySettings _security;
+	std::unique_ptr<PeerClient> _peers; ///< made by start(), which knows the node id that signs
 	std::unique_ptr<Membership> _membership;
 	std::unique_ptr<Registrar> _registrar;
 	NodeIdentity _identity;
 	std::string _dataDir;
 	Poco::Net::ServerSocket _socket;
+	/// Only with https.port: made without a context, POCO would look for
+	/// its own SSL configuration and refuse to start.
+	std::unique_ptr<Poco::Net::SecureServerSocket> _tlsSocket;
 	std::unique_ptr<Poco::ThreadPool> _threads;
-	std::unique_ptr<Poco::Net::HTTPServer> _server;
+	std::unique_ptr<SlowClientGuard> _slowClients;
+	std::unique_ptr<Poco::Net::TCPServer> _server;
+	std::unique_ptr<Poco::Net::TCPServer> _tlsServer;
 	bool _running = false;
 };
 

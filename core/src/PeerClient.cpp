@@ -1,8 +1,10 @@
 #include "p2p/PeerClient.h"
+#include "PeerSecurity.h"
 #include "p2p/Errors.h"
 #include "p2p/Json.h"
 #include <Poco/Net/HTTPRequest.h>
 #include <Poco/Net/HTTPResponse.h>
+#include <Poco/Net/HTTPSClientSession.h>
 #include <Poco/Net/NetException.h>
 #include <Poco/URI.h>
 
@@ -10,7 +12,7 @@ namespace p2p {
 
 namespace {
 
-/// A peer's base URL, which must be http://host:port.
+/// A peer's base URL, which must be http(s)://host:port.
 Poco::URI peerUri(const std::string& baseUrl)
 {
 	Poco::URI uri;
@@ -22,8 +24,8 @@ Poco::URI peerUri(const std::string& baseUrl)
 	{
 		throw BadGatewayException("peer URL '" + baseUrl + "' is malformed");
 	}
-	if (uri.getScheme() != "http" || uri.getHost().empty())
-		throw BadGatewayException("peer URL '" + baseUrl + "' is not an http://host:port URL");
+	if ((uri.getScheme() != "http" && uri.getScheme() != "https") || uri.getHost().empty())
+		throw BadGatewayException("peer URL '" + baseUrl + "' is not an http(s)://host:port URL");
 	return uri;
 }
 
@@ -37,9 +39,35 @@ PeerClient::PeerClient(Settings settings): _settings(settings)
 {
 }
 
+PeerClient::PeerClient(Settings settings, std::shared_ptr<const PeerSecurity> security):
+	_settings(settings),
+	_security(std::move(security))
+{
+}
+
+PeerClient::PeerClient(Settings settings, const PeerClient& sameSecurityAs):
+	_settings(settings),
+	_security(sameSecurityAs._security)
+{
+}
+
 PeerClient::~PeerClient() = default;
 
-PeerClient::Session PeerClient::acquire(const std::string& key, const std::string& host, Poco::UInt16 port, bool& reused)
+PeerClient::Session PeerClient::connect(const Poco::URI& peer) const
+{
+	if (peer.getScheme() != "https") return std::make_unique<Poco::Net::HTTPClientSession>(peer.getHost(), peer.getPort());
+	if (!_security) throw BadGatewayException("cannot reach " + peer.toString() + ": this client has no TLS settings");
+	return std::make_unique<Poco::Net::HTTPSClientSession>(peer.getHost(), peer.getPort(), _security->tlsContext());
+}
+
+void PeerClient::sign(Poco::Net::HTTPRequest& request, const std::string& bodyHash) const
+{
+	if (!_security || !_security->signer()) return;
+	for (const auto& [name, value] : _security->signer()->sign(request.getMethod(), request.getURI(), bodyHash))
+		request.set(name, value);
+}
+
+PeerClient::Session PeerClient::acquire(const std::string& key, const Poco::URI& peer, bool& reused)
 {
 	{
 		Poco::FastMutex::ScopedLock lock(_mutex);
@@ -53,7 +81,7 @@ PeerClient::Session PeerClient::acquire(const std::string& key, const std::strin
 		}
 	}
 	reused = false;
-	auto session = std::make_unique<Poco::Net::HTTPClientSession>(host, port);
+	Session session = connect(peer);
 	session->setKeepAlive(_settings.maxIdlePerPeer > 0);
 	session->setKeepAliveTimeout(_settings.keepAlive);
 	session->setTimeout(_settings.connectTimeout, _settings.requestTimeout, _settings.requestTimeout);
@@ -87,6 +115,7 @@ PeerResponse PeerClient::exchange(Poco::Net::HTTPClientSession& session, const s
 		request.setContentType(contentType);
 		request.setContentLength(static_cast<std::streamsize>(body.size()));
 	}
+	if (_security && _security->signer()) sign(request, RequestSigner::sha256Hex(body));
 	session.sendRequest(request) << body;
 	Poco::Net::HTTPResponse response;
 	std::istream& in = session.receiveResponse(response);
@@ -109,14 +138,15 @@ PeerResponse PeerClient::send(const std::string& baseUrl, const std::string& met
                               const std::string& body, const std::string& contentType, const Headers& headers)
 {
 	const Poco::URI uri = peerUri(baseUrl);
-	const std::string key = uri.getHost() + ":" + std::to_string(uri.getPort());
+	const std::string key = uri.getScheme() + "://" + uri.getHost() + ":" + std::to_string(uri.getPort());
 
 	for (int attempt = 0;; ++attempt)
 	{
 		bool reused = false;
-		Session session = acquire(key, uri.getHost(), uri.getPort(), reused);
+		Session session;
 		try
 		{
+			session = acquire(key, uri, reused);
 			bool keepAlive = false;
 			PeerResponse response = exchange(*session, method, path, body, contentType, headers, keepAlive);
 			if (keepAlive) release(key, std::move(session));
@@ -144,7 +174,8 @@ void PeerClient::stream(const std::string& baseUrl, const std::string& method, c
 {
 	if (nothingSent) *nothingSent = true;
 	const Poco::URI uri = peerUri(baseUrl);
-	Poco::Net::HTTPClientSession session(uri.getHost(), uri.getPort());
+	Session connection = connect(uri);
+	Poco::Net::HTTPClientSession& session = *connection;
 	session.setKeepAlive(false);
 	session.setTimeout(_settings.connectTimeout, _settings.requestTimeout, _settings.requestTimeout);
 	Poco::Net::HTTPRequest request(method, path, Poco::Net::HTTPMessage::HTTP_1_1);
@@ -158,6 +189,8 @@ void PeerClient::stream(const std::string& baseUrl, const std::string& method, c
 		else
 			request.setChunkedTransferEncoding(true);
 	}
+	// The body goes out as it arrives, before anyone could hash it.
+	sign(request, body ? RequestSigner::UnsignedPayload : RequestSigner::sha256Hex(""));
 	std::ostream* out = nullptr;
 	try
 	{

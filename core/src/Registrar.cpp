@@ -23,10 +23,10 @@ PeerClient::Settings unpooled()
 
 } // namespace
 
-Registrar::Registrar(Settings settings, Membership& membership):
+Registrar::Registrar(Settings settings, Membership& membership, const PeerClient& peers):
 	_settings(std::move(settings)),
 	_membership(membership),
-	_client(unpooled()),
+	_client(unpooled(), peers),
 	_logger(Poco::Logger::get("membership")),
 	_thread("registrar")
 {
@@ -158,7 +158,7 @@ void Registrar::leave()
 	PeerClient::Settings quick;
 	quick.connectTimeout = Poco::Timespan(0, 500 * 1000);
 	quick.requestTimeout = Poco::Timespan(1, 0);
-	PeerClient client(quick);
+	PeerClient client(quick, _client);
 	std::string path;
 	Poco::URI::encode(_membership.self().id, "/?#", path);
 	try

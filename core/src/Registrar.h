@@ -36,7 +36,8 @@ public:
 		long retryMaxMs = 5000;                 ///< cluster.retry_max_ms
 	};
 
-	Registrar(Settings settings, Membership& membership);
+	/// Signs and speaks TLS like `peers`, the node's client.
+	Registrar(Settings settings, Membership& membership, const PeerClient& peers);
 	~Registrar();
 
 	void start();

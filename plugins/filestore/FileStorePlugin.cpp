@@ -126,7 +126,7 @@ void FileStorePlugin::start(NodeContext& context)
 		// long a transfer may take.
 		patient.requestTimeout = Poco::Timespan(
 			settings::getInt(context.config(), name(), "transfer_timeout_ms", 120000, 100, 3600000) * Poco::Timespan::MILLISECONDS);
-		_transfers = std::make_unique<PeerClient>(patient);
+		_transfers = std::make_unique<PeerClient>(patient, context.peers());
 		_rebalanceInterval = Poco::Timespan(
 			settings::getInt(context.config(), name(), "rebalance_interval_ms", 300000, 100, 86400000) * Poco::Timespan::MILLISECONDS);
 		_rebalancer = std::make_unique<FileRebalancer>(*_catalog, context.node().id, *_transfers, _placement, _replicas);
@@ -136,12 +136,16 @@ void FileStorePlugin::start(NodeContext& context)
 		_viewChangedAt = _lastPassAt;
 		_timer = std::make_unique<Poco::Timer>(500, 500);
 		_timer->start(Poco::TimerCallback<FileStorePlugin>(*this, &FileStorePlugin::onTimer));
-		router.add("PUT", "/internal/files/{name}", [this](Request& rq, Response& rs) { putReplica(rq, rs); }, stream);
+		RouteOptions peers;
+		peers.access = Access::Peer;
+		RouteOptions peerStream = stream;
+		peerStream.access = Access::Peer;
+		router.add("PUT", "/internal/files/{name}", [this](Request& rq, Response& rs) { putReplica(rq, rs); }, peerStream);
 		router.add("GET", "/internal/files/{name}", [this](Request& rq, Response& rs) {
 			if (!serveLocal(rq, rs, rq.param("name"), false)) throw Poco::NotFoundException("file not found");
-		});
-		router.add("DELETE", "/internal/files/{name}", [this](Request& rq, Response& rs) { removeReplica(rq, rs); });
-		router.add("GET", "/internal/files", [this](Request& rq, Response& rs) { listReplicas(rq, rs); });
+		}, peers);
+		router.add("DELETE", "/internal/files/{name}", [this](Request& rq, Response& rs) { removeReplica(rq, rs); }, peers);
+		router.add("GET", "/internal/files", [this](Request& rq, Response& rs) { listReplicas(rq, rs); }, peers);
 		context.logger().information("files are placed on the ring, %z copies of each", _replicas);
 	}
 	context.logger().information("files are kept in %s, uploads up to %Lu bytes", context.dataDir(), _maxUploadBytes);

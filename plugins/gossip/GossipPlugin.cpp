@@ -48,13 +48,15 @@ void GossipPlugin::start(NodeContext& context)
 	_settings.deadRetention = milliseconds(settings::getInt(config, name(), "dead_retention_ms", 300000, 1, 86400000));
 	_settings.seeds = context.membership().seeds();
 
-	_transport = std::make_unique<HttpGossipTransport>(_settings.probeTimeout, _settings.maxEntries);
+	_transport = std::make_unique<HttpGossipTransport>(_settings.probeTimeout, _settings.maxEntries, context.peers());
 	_gossiper = std::make_unique<Gossiper>(context.membership(), *_transport, _settings);
 	_subscription = context.membership().subscribe([this](const MembershipEvent& event) { _gossiper->observe(event); });
 
 	RouteOptions json;
 	json.body = Body::Json;
 	json.maxBodyBytes = kMaxGossipBytes;
+	// Every gossip route can put a URL in front of the node's peers.
+	json.access = Access::Peer;
 	context.router().add("POST", "/gossip", [this](Request& rq, Response& rs) { rumour(rq, rs); }, json);
 	context.router().add("POST", "/gossip/exchange", [this](Request& rq, Response& rs) { exchange(rq, rs); }, json);
 	context.router().add("POST", "/gossip/probe", [this](Request& rq, Response& rs) { probe(rq, rs); }, json);

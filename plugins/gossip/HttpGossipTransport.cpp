@@ -19,9 +19,9 @@ PeerClient::Settings unpooled(Poco::Timespan timeout)
 
 } // namespace
 
-HttpGossipTransport::HttpGossipTransport(Poco::Timespan timeout, std::size_t maxEntries):
-	_quick(unpooled(timeout)),
-	_patient(unpooled(timeout + timeout)),
+HttpGossipTransport::HttpGossipTransport(Poco::Timespan timeout, std::size_t maxEntries, const PeerClient& peers):
+	_quick(unpooled(timeout), peers),
+	_patient(unpooled(timeout + timeout), peers),
 	_timeout(timeout),
 	_maxEntries(maxEntries)
 {

@@ -17,7 +17,8 @@ class HttpGossipTransport: public GossipTransport
 {
 public:
 	/// maxEntries: the most members or peers an answer may carry.
-	HttpGossipTransport(Poco::Timespan timeout, std::size_t maxEntries);
+	/// Signs and speaks TLS like `peers`, the node's client.
+	HttpGossipTransport(Poco::Timespan timeout, std::size_t maxEntries, const PeerClient& peers);
 
 	GossipMessage exchange(const std::string& url, const GossipMessage& message, Poco::Timespan timeout) override;
 	bool probeVia(const std::string& helperUrl, const Member& target, Poco::Timespan timeout) override;

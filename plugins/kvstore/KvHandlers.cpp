@@ -41,10 +41,13 @@ void KvStorePlugin::addRoutes()
 	router.add("DELETE", "/kv/{key}", [this](Request& rq, Response& rs) { remove(rq, rs); });
 	if (!_placement) return;
 
-	router.add("GET", "/internal/kv/{key}", [this](Request& rq, Response& rs) { getReplica(rq, rs); });
+	RouteOptions peers;
+	peers.access = Access::Peer;
+	router.add("GET", "/internal/kv/{key}", [this](Request& rq, Response& rs) { getReplica(rq, rs); }, peers);
 	// A value as large as /kv takes grows when it is escaped into an entry.
 	RouteOptions batch = json;
 	batch.maxBodyBytes = kMaxBatchBytes;
+	batch.access = Access::Peer;
 	router.add("PUT", "/internal/kv/{key}", [this](Request& rq, Response& rs) { putReplica(rq, rs); }, batch);
 	router.add("POST", "/internal/kv", [this](Request& rq, Response& rs) { pushReplicas(rq, rs); }, batch);
 }

@@ -19,6 +19,9 @@ namespace p2p {
 // ServiceUnavailable exception of ours, thrown where it is understood.
 
 POCO_DECLARE_EXCEPTION(, BadRequestException, Poco::InvalidArgumentException)        // 400
+/// Missing or wrong credentials: a client without http.auth.* credentials,
+/// a node request without a valid cluster.secret signature.
+POCO_DECLARE_EXCEPTION(, UnauthorizedException, Poco::RuntimeException)              // 401
 POCO_DECLARE_EXCEPTION(, ForbiddenException, Poco::NoPermissionException)            // 403
 POCO_DECLARE_EXCEPTION(, ConflictException, Poco::LogicException)                    // 409
 POCO_DECLARE_EXCEPTION(, LengthRequiredException, BadRequestException)               // 411

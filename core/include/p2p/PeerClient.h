@@ -7,6 +7,8 @@
 #include <istream>
 #include <Poco/Mutex.h>
 #include <Poco/Net/HTTPClientSession.h>
+#include <Poco/Net/HTTPRequest.h>
+#include <Poco/URI.h>
 #include <Poco/Timespan.h>
 #include <map>
 #include <memory>
@@ -15,6 +17,8 @@
 #include <vector>
 
 namespace p2p {
+
+class PeerSecurity;
 
 struct PeerResponse
 {
@@ -33,6 +37,10 @@ struct PeerResponse
 /// answer with any HTTP status is returned, not thrown. A request that fails
 /// on a pooled connection the peer had already closed is retried once on a
 /// fresh one, so callers should keep requests idempotent.
+///
+/// Peers are reached over https when their URL says so (certificates are
+/// verified, https.ca_file), and every request is signed with the node's
+/// cluster.secret when one is set, so the peer can tell it from a stranger's.
 class PeerClient
 {
 public:
@@ -55,11 +63,17 @@ public:
 	/// Extra request headers, e.g. the DHT's hop counter.
 	using Headers = std::vector<std::pair<std::string, std::string>>;
 
+	/// Unsigned, http only: for tools and tests.
 	PeerClient();
 	explicit PeerClient(Settings settings);
+	/// The node's client; security is the core's (null: as above).
+	PeerClient(Settings settings, std::shared_ptr<const PeerSecurity> security);
+	/// Other settings, but signing and TLS like `sameSecurityAs`: for a
+	/// plugin that needs its own timeouts or no pooling.
+	PeerClient(Settings settings, const PeerClient& sameSecurityAs);
 	~PeerClient();
 
-	/// baseUrl: "http://host:port" of the peer; path: "/register" etc.
+	/// baseUrl: "http(s)://host:port" of the peer; path: "/register" etc.
 	PeerResponse send(const std::string& baseUrl, const std::string& method, const std::string& path,
 	                  const std::string& body = "", const std::string& contentType = "application/json",
 	                  const Headers& headers = {});
@@ -91,13 +105,16 @@ public:
 private:
 	using Session = std::unique_ptr<Poco::Net::HTTPClientSession>;
 
-	Session acquire(const std::string& key, const std::string& host, Poco::UInt16 port, bool& reused);
+	Session acquire(const std::string& key, const Poco::URI& peer, bool& reused);
+	Session connect(const Poco::URI& peer) const;
+	void sign(Poco::Net::HTTPRequest& request, const std::string& bodyHash) const;
 	void release(const std::string& key, Session session);
 	PeerResponse exchange(Poco::Net::HTTPClientSession& session, const std::string& method, const std::string& path,
 	                      const std::string& body, const std::string& contentType, const Headers& headers,
 	                      bool& keepAlive);
 
 	Settings _settings;
+	std::shared_ptr<const PeerSecurity> _security;
 	mutable Poco::FastMutex _mutex;
 	std::map<std::string, std::vector<Session>> _idle;
 };

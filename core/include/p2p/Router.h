@@ -24,11 +24,28 @@ enum class Body
 	Stream
 };
 
+/// Who may call a route. The router checks before the handler runs, and
+/// before it reads the body.
+enum class Access
+{
+	/// Clients, and other nodes. With http.auth.token or http.auth.jwt_secret
+	/// set, a client needs a bearer credential (401 otherwise); a node's
+	/// request signed with cluster.secret passes without one.
+	Client,
+	/// Other nodes only (replica traffic, gossip, registration). With
+	/// cluster.secret set, an unsigned, wrongly signed or stale request is
+	/// refused with 401 and never reaches the handler.
+	Peer,
+	/// Anyone, always: health checks.
+	Public
+};
+
 struct RouteOptions
 {
 	Body body = Body::None;
 	/// Body limit in bytes for Body::Json; 0 means http.max_body_bytes.
 	std::streamsize maxBodyBytes = 0;
+	Access access = Access::Client;
 };
 
 /// Called on an HTTP server thread, possibly on many threads at once.

@@ -1,0 +1,51 @@
+#ifndef P2P_AccessControl_INCLUDED
+#define P2P_AccessControl_INCLUDED
+
+#include "ClientCredentials.h"
+#include "RequestSigner.h"
+#include "p2p/Router.h"
+#include <Poco/Net/HTTPServerRequest.h>
+#include <memory>
+
+namespace p2p {
+
+/// Decides whether a request may reach its route (Access), from the
+/// cluster signature (RequestSigner) and the client's bearer credential
+/// (ClientCredentials). The router asks twice: admit() before the body is
+/// read, so strangers cannot make a node read their uploads, and
+/// checkBody() once a JSON body is in hand, since its signature covers it.
+///
+/// Immutable after construction; safe on any thread.
+class AccessControl
+{
+public:
+	/// Either may be null: no cluster.secret, no http.auth.
+	AccessControl(std::shared_ptr<const RequestSigner> signer, std::shared_ptr<const ClientCredentials> clients);
+
+	/// What admit() leaves for checkBody().
+	struct Admission
+	{
+		bool bodySignatureToCheck = false;
+		RequestSignature claim;
+	};
+
+	/// Throws UnauthorizedException when the request may not go on.
+	Admission admit(const Poco::Net::HTTPServerRequest& request, const RouteOptions& route) const;
+
+	/// For a JSON body read in full: throws UnauthorizedException unless its
+	/// signature covers exactly these bytes.
+	void checkBody(const Poco::Net::HTTPServerRequest& request, const Admission& admission, const std::string& body) const;
+
+	/// True when a refusal should carry WWW-Authenticate: Bearer.
+	bool asksClientsForTokens() const { return _clients && _clients->required(); }
+
+	static RequestSignature claimOf(const Poco::Net::HTTPServerRequest& request);
+
+private:
+	std::shared_ptr<const RequestSigner> _signer;
+	std::shared_ptr<const ClientCredentials> _clients;
+};
+
+} // namespace p2p
+
+#endif

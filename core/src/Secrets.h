@@ -1,0 +1,23 @@
+#ifndef P2P_Secrets_INCLUDED
+#define P2P_Secrets_INCLUDED
+
+#include <Poco/Util/AbstractConfiguration.h>
+#include <string>
+
+namespace p2p {
+namespace secrets {
+
+/// True when a and b are equal, in time that depends on their lengths only,
+/// so a forger cannot learn a secret byte by byte from how fast it is refused.
+bool equalInConstantTime(const std::string& a, const std::string& b);
+
+/// The secret under `key`, or read from the file named under `key`_file
+/// (trailing white space dropped, so `echo secret > file` works). Both set
+/// is a StartupException, and so is a file that cannot be read, an empty
+/// one, or one that other users may read. Empty when neither is set.
+std::string read(const Poco::Util::AbstractConfiguration& config, const std::string& key);
+
+} // namespace secrets
+} // namespace p2p
+
+#endif

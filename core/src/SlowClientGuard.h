@@ -1,0 +1,77 @@
+#ifndef P2P_SlowClientGuard_INCLUDED
+#define P2P_SlowClientGuard_INCLUDED
+
+#include <Poco/Event.h>
+#include <Poco/Mutex.h>
+#include <Poco/Net/HTTPRequestHandlerFactory.h>
+#include <Poco/Net/HTTPServerParams.h>
+#include <Poco/Net/StreamSocket.h>
+#include <Poco/Net/TCPServerConnectionFactory.h>
+#include <Poco/Thread.h>
+#include <Poco/Timespan.h>
+#include <atomic>
+#include <set>
+
+namespace p2p {
+
+/// Cuts off clients that take too long to send a request's head: a client
+/// that trickles one byte a second (slowloris) never trips a per-read
+/// receive timeout, yet holds one of http.max_threads for as long as it
+/// likes. Each connection gets http.header_timeout_ms to send the head of
+/// its first request, and the keep-alive timeout plus that for each later
+/// one; past it the guard shuts the socket down, which ends the server
+/// thread's read.
+///
+/// The connections it makes (connectionFactory()) report to it; the
+/// router calls requestStarted() when a head is complete and
+/// requestFinished() after the answer, on the connection's own thread.
+class SlowClientGuard: public Poco::Runnable
+{
+public:
+	SlowClientGuard(Poco::Timespan headerTimeout, Poco::Timespan keepAliveTimeout);
+	~SlowClientGuard() override;
+
+	void start();
+	void stop();
+
+	/// Makes HTTP connections this guard watches, for a TCPServer.
+	Poco::Net::TCPServerConnectionFactory::Ptr connectionFactory(Poco::Net::HTTPServerParams::Ptr params,
+	                                                             Poco::Net::HTTPRequestHandlerFactory::Ptr handlers);
+
+	/// On the connection's thread: its request head is in.
+	static void requestStarted();
+	/// On the connection's thread: its answer is out; the next head is due.
+	static void requestFinished();
+
+	/// Connections cut off so far.
+	Poco::UInt64 cutOff() const { return _cutOff.load(); }
+
+	/// One watched connection.
+	struct Slot
+	{
+		Poco::Net::StreamSocket socket;
+		SlowClientGuard* guard = nullptr;
+		/// Epoch microseconds by which the current head must be in; 0 while
+		/// a request is being handled.
+		std::atomic<Poco::Int64> deadline{0};
+	};
+
+	void add(Slot& slot);
+	void remove(Slot& slot);
+
+private:
+	void run() override;
+
+	Poco::Timespan _headerTimeout;
+	Poco::Timespan _keepAliveTimeout;
+	Poco::FastMutex _mutex;
+	std::set<Slot*> _slots;
+	std::atomic<Poco::UInt64> _cutOff{0};
+	Poco::Thread _thread;
+	Poco::Event _stop;
+	bool _running = false;
+};
+
+} // namespace p2p
+
+#endif
