@@ -144,6 +144,7 @@ int NodeApplication::main(const std::vector<std::string>&)
 	}
 	logger().information("node %s listening on port %hu as %s (configuration: %s)", node->identity().id, node->port(),
 	                     node->identity().advertisedUrl, _configFile.empty() ? std::string("defaults and -D only") : _configFile);
+	if (node->httpsPort() != 0) logger().information("node %s serving https on port %hu", node->identity().id, node->httpsPort());
 	waitForTerminationRequest();
 	logger().information("stopping");
 	if (!node->stop())

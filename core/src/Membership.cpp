@@ -13,7 +13,7 @@ const char* toString(MemberState state)
 	return "unknown";
 }
 
-Membership::Membership(NodeIdentity self): _self(std::move(self))
+Membership::Membership(NodeIdentity self, std::size_t maxMembers): _self(std::move(self)), _maxMembers(maxMembers)
 {
 }
 
@@ -26,6 +26,7 @@ bool Membership::update(const Member& news)
 		auto it = _members.find(news.id);
 		if (it == _members.end())
 		{
+			if (_members.size() >= _maxMembers) return false;
 			_members.emplace(news.id, news);
 		}
 		else

@@ -211,7 +211,8 @@ void Node::start()
 	_peers = makePeerClient();
 	protectRouter();
 
-	_membership = std::make_unique<Membership>(_identity);
+	_membership = std::make_unique<Membership>(
+		_identity, static_cast<std::size_t>(intSetting(_config, "cluster.max_members", 10000, 1, 10000000)));
 	Registrar::Settings registrarSettings = readRegistrarSettings(_config);
 	auto seeds = readUrlList(_config, "cluster.seeds", isNodeUrl, "http(s)://host:port");
 	seeds.erase(std::remove(seeds.begin(), seeds.end(), _identity.advertisedUrl), seeds.end()); // a seed itself

@@ -601,8 +601,10 @@ bool FileStorePlugin::serveLocal(Request& request, Response& response, const std
 	if (request.method() == "HEAD") return true;
 
 	// Straight from the page cache to the socket, as nginx does: through
-	// POCO's stream every 4 KiB would be a send() of its own.
-	if (auto* direct = dynamic_cast<Poco::Net::HTTPServerRequestImpl*>(&request.http()))
+	// POCO's stream every 4 KiB would be a send() of its own. Not over TLS,
+	// where the bytes must go through the encryption.
+	auto* direct = dynamic_cast<Poco::Net::HTTPServerRequestImpl*>(&request.http());
+	if (direct && !direct->socket().secure())
 	{
 		out.flush(); // the head, before bytes go past the stream
 		const int socket = direct->socket().impl()->sockfd();

@@ -185,14 +185,25 @@ request = function()
   return wrk.format("GET", "/kv/bench-" .. math.random(1, 1000))
 end
 LUA
-for i in $(seq 1 1000); do
-  [ "$i" -gt 1 ] && echo next
-  printf 'url = "http://127.0.0.1:%s/kv/bench-%s"\nrequest = "PUT"\nheader = "Content-Type: application/json"\ndata = "0"\noutput = "/dev/null"\n' "$TEN1" "$i"
-done > "$WORK/preload.curl"
-curl -fs -K "$WORK/preload.curl"
+preload() {
+  for i in $(seq 1 1000); do
+    [ "$i" -gt 1 ] && echo next
+    printf 'url = "http://127.0.0.1:%s/kv/bench-%s"\nrequest = "PUT"\nheader = "Content-Type: application/json"\ndata = "0"\noutput = "/dev/null"\n' "$1" "$i"
+  done > "$WORK/preload.curl"
+  curl -fs -K "$WORK/preload.curl"
+}
+preload "$TEN1"
 read -r PUT_RPS PUT_P99 <<<"$(run kv-put-replicated "http://127.0.0.1:$TEN1" -s "$WORK/put.lua")"
 read -r RGET_RPS RGET_P99 <<<"$(run kv-get-replicated "http://127.0.0.1:$TEN1" -s "$WORK/get.lua")"
 "$CLUSTER" down --dir "$WORK/ten" >/dev/null
+
+# --- the same writes with every node-to-node request signed (cluster.secret):
+# what authentication costs.
+up_cluster signed 10 --define "cluster.secret=$(od -An -N24 -tx1 /dev/urandom | tr -d ' \n')"
+SIGNED1=$((CLUSTER_BASE + 1))
+preload "$SIGNED1"
+read -r SIGNED_PUT_RPS SIGNED_PUT_P99 <<<"$(run kv-put-signed "http://127.0.0.1:$SIGNED1" -s "$WORK/put.lua")"
+"$CLUSTER" down --dir "$WORK/signed" >/dev/null
 
 # --- no acknowledged write lost: 10,000 writes through random nodes of ten,
 # two of them SIGKILLed during the writes.
@@ -213,6 +224,7 @@ printf '%-28s %12s %10s %14s\n' "kvstore GET /kv (local)" "$KV_RPS" "$KV_P99" "$
 printf '%-28s %12s %10s %14s   %s of local\n' "kvstore GET /kv (forwarded)" "$FWD_RPS" "$FWD_P99" "$(ratio "$FWD_RPS" "$NGINX_RPS")" "$(ratio "$FWD_RPS" "$KV_RPS")"
 printf '%-28s %12s %10s %14s\n' "kvstore PUT, 10 nodes N3 W2" "$PUT_RPS" "$PUT_P99" "$(ratio "$PUT_RPS" "$NGINX_RPS")"
 printf '%-28s %12s %10s %14s\n' "kvstore GET, 10 nodes N3 R2" "$RGET_RPS" "$RGET_P99" "$(ratio "$RGET_RPS" "$NGINX_RPS")"
+printf '%-28s %12s %10s %14s   %s of unsigned\n' "kvstore PUT, signed" "$SIGNED_PUT_RPS" "$SIGNED_PUT_P99" "$(ratio "$SIGNED_PUT_RPS" "$NGINX_RPS")" "$(ratio "$SIGNED_PUT_RPS" "$PUT_RPS")"
 printf '\n%-28s %9.1f MB\n' "RSS idle node (messaging)" "$(awk -v k="$IDLE_RSS" 'BEGIN {print k / 1024}')"
 printf '%-28s %9.1f MB\n' "RSS after the load above" "$(awk -v k="$LOADED_RSS" 'BEGIN {print k / 1024}')"
 printf '\nDurability, 10 nodes, 2 SIGKILLed during 10,000 writes (p2p-kv-durability):\n'

@@ -63,7 +63,9 @@ class Membership
 public:
 	using Listener = std::function<void(const MembershipEvent&)>;
 
-	explicit Membership(NodeIdentity self);
+	/// maxMembers (cluster.max_members) bounds the view: news of a member
+	/// beyond it is dropped, so no flood of made-up ids can exhaust memory.
+	explicit Membership(NodeIdentity self, std::size_t maxMembers = 10000);
 
 	const NodeIdentity& self() const { return _self; }
 
@@ -103,6 +105,7 @@ private:
 	void notify(const MembershipEvent& event);
 
 	const NodeIdentity _self;
+	const std::size_t _maxMembers;
 	std::atomic<bool> _synced{false};
 	std::vector<std::string> _seeds;
 	mutable Poco::FastMutex _mutex;

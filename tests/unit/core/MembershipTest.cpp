@@ -11,6 +11,7 @@ class MembershipTest: public CppUnit::TestFixture
 	CPPUNIT_TEST_SUITE(MembershipTest);
 	CPPUNIT_TEST(testJoinAndNotify);
 	CPPUNIT_TEST(testSelfIsIgnored);
+	CPPUNIT_TEST(testViewIsBounded);
 	CPPUNIT_TEST(testHigherIncarnationWins);
 	CPPUNIT_TEST(testGraverStateWinsAtSameIncarnation);
 	CPPUNIT_TEST(testRefreshIsNotAChange);
@@ -41,6 +42,17 @@ public:
 	{
 		CPPUNIT_ASSERT(!_view->update(member("me", 5, MemberState::Dead)));
 		CPPUNIT_ASSERT_EQUAL(std::size_t(0), _view->size());
+	}
+
+	void testViewIsBounded()
+	{
+		Membership small(p2p::NodeIdentity{"me", "http://me:5000"}, 2);
+		CPPUNIT_ASSERT(small.update(member("a", 0, MemberState::Alive)));
+		CPPUNIT_ASSERT(small.update(member("b", 0, MemberState::Alive)));
+		CPPUNIT_ASSERT(!small.update(member("c", 0, MemberState::Alive)));
+		CPPUNIT_ASSERT_EQUAL(std::size_t(2), small.size());
+		// News of those it holds still counts.
+		CPPUNIT_ASSERT(small.update(member("a", 1, MemberState::Suspect)));
 	}
 
 	void testHigherIncarnationWins()
