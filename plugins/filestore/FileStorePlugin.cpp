@@ -262,8 +262,11 @@ void FileStorePlugin::upload(Request& request, Response& response)
 		for (int parts = 0; reader.hasNextPart(); ++parts)
 		{
 			// POCO's reader asks for another part forever once the body has
-			// ended without its closing boundary (a client cut off).
-			if (!counted.good()) throw BadRequestException("the upload ended before its closing boundary");
+			// ended without its closing boundary (a client cut off). It reads
+			// the stream buffer directly, so the stream's own state never
+			// says end-of-file: ask the buffer.
+			if (counted.rdbuf()->sgetc() == std::char_traits<char>::eof())
+				throw BadRequestException("the upload ended before its closing boundary");
 			if (parts >= kMaxParts) throw BadRequestException("the upload has more than " + std::to_string(kMaxParts) + " parts");
 			Poco::Net::MessageHeader header;
 			reader.nextPart(header);
