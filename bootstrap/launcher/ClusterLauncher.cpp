@@ -51,7 +51,7 @@ int ClusterLauncher::registeredAt(const NodeRecord& bootstrap)
 {
 	try
 	{
-		PeerResponse response = _client.send(bootstrap.url, "GET", "/peers");
+		PeerResponse response = _client.send(bootstrap.url, "GET", "/peers", "", "application/json", _credentials);
 		if (response.status != 200) return -1;
 		return static_cast<int>(json::asObject(json::parse(response.body))->getArray("peers")->size());
 	}
@@ -65,7 +65,7 @@ int ClusterLauncher::peersOf(const NodeRecord& node)
 {
 	try
 	{
-		PeerResponse response = _client.send(node.url, "GET", "/status");
+		PeerResponse response = _client.send(node.url, "GET", "/status", "", "application/json", _credentials);
 		if (response.status != 200) return -1;
 		auto status = json::asObject(json::parse(response.body));
 		return status->has("peers") ? status->getValue<int>("peers") : -1;
@@ -94,6 +94,12 @@ void ClusterLauncher::progress(int registered, int discovered, int total, bool f
 
 int ClusterLauncher::up(const UpOptions& options)
 {
+	static const std::string token = "http.auth.token=";
+	for (const auto& define : options.defines)
+	{
+		if (define.compare(0, token.size(), token) == 0)
+			_credentials = {{"Authorization", "Bearer " + define.substr(token.size())}};
+	}
 	const std::string dir = absoluteDir(options.dir);
 	ClusterState state(dir);
 	for (const auto& node : state.read())

@@ -57,6 +57,9 @@ private:
 	std::ostream& _out;
 	std::ostream& _err;
 	PeerClient _client;
+	/// Authorization for the polls, when the nodes are started with
+	/// http.auth.token (a --define); `status` has no --define to read it from.
+	PeerClient::Headers _credentials;
 	bool _terminal;
 };
 

@@ -42,9 +42,11 @@ AccessControl::Admission AccessControl::admit(const Poco::Net::HTTPServerRequest
 				// The handler streams it; the signature vouches for the head
 				// and for the hash the sender claims.
 				_signer->verify(request.getMethod(), request.getURI(), admission.claim.bodyHash, admission.claim);
+				admission.signedByNode = true;
 				break;
 			case Body::None:
 				_signer->verify(request.getMethod(), request.getURI(), RequestSigner::sha256Hex(""), admission.claim);
+				admission.signedByNode = true;
 				break;
 			}
 			return admission;
@@ -54,11 +56,12 @@ AccessControl::Admission AccessControl::admit(const Poco::Net::HTTPServerRequest
 	return admission;
 }
 
-void AccessControl::checkBody(const Poco::Net::HTTPServerRequest& request, const Admission& admission,
+void AccessControl::checkBody(const Poco::Net::HTTPServerRequest& request, Admission& admission,
                               const std::string& body) const
 {
 	if (!admission.bodySignatureToCheck) return;
 	_signer->verify(request.getMethod(), request.getURI(), RequestSigner::sha256Hex(body), admission.claim);
+	admission.signedByNode = true;
 }
 
 } // namespace p2p

@@ -22,10 +22,12 @@ public:
 	/// Either may be null: no cluster.secret, no http.auth.
 	AccessControl(std::shared_ptr<const RequestSigner> signer, std::shared_ptr<const ClientCredentials> clients);
 
-	/// What admit() leaves for checkBody().
+	/// What admit() found, and leaves for checkBody().
 	struct Admission
 	{
 		bool bodySignatureToCheck = false;
+		/// A valid cluster signature (so far as checked: see above).
+		bool signedByNode = false;
 		RequestSignature claim;
 	};
 
@@ -34,7 +36,10 @@ public:
 
 	/// For a JSON body read in full: throws UnauthorizedException unless its
 	/// signature covers exactly these bytes.
-	void checkBody(const Poco::Net::HTTPServerRequest& request, const Admission& admission, const std::string& body) const;
+	void checkBody(const Poco::Net::HTTPServerRequest& request, Admission& admission, const std::string& body) const;
+
+	/// Whether Request::fromNode() holds: signed, or no secret to sign with.
+	bool fromNode(const Admission& admission) const { return !_signer || admission.signedByNode; }
 
 	/// True when a refusal should carry WWW-Authenticate: Bearer.
 	bool asksClientsForTokens() const { return _clients && _clients->required(); }

@@ -1,4 +1,5 @@
 #include "HttpRouter.h"
+#include "AccessControl.h"
 #include "ErrorMapper.h"
 #include "SlowClientGuard.h"
 #include "p2p/Errors.h"
@@ -294,6 +295,7 @@ void HttpRouter::dispatch(Poco::Net::HTTPServerRequest& http, Poco::Net::HTTPSer
 			{
 				response.setKeepAlive(false);
 			}
+			request.setFromNode(!_access || _access->fromNode(admission));
 			route->handler(request, answer);
 			// A streaming handler that answered has read what it needed.
 			if (route->options.body == Body::Stream) bodyRead = true;

@@ -1,7 +1,6 @@
 #ifndef P2P_HttpRouter_INCLUDED
 #define P2P_HttpRouter_INCLUDED
 
-#include "AccessControl.h"
 #include "RouteTable.h"
 #include "p2p/Metrics.h"
 #include "p2p/Router.h"
@@ -14,6 +13,8 @@
 #include <vector>
 
 namespace p2p {
+
+class AccessControl;
 
 /// The node's HTTPRequestHandlerFactory: dispatches every request to the
 /// route that matches it and owns the policies common to all routes: JSON

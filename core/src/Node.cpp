@@ -1,4 +1,5 @@
 #include "Node.h"
+#include "AccessControl.h"
 #include "NodeIdStore.h"
 #include "PeerSecurity.h"
 #include "p2p/Errors.h"
@@ -32,12 +33,20 @@ Node::Node(const Poco::Util::AbstractConfiguration& config, const std::string& a
 	_router(new HttpRouter(readRouterSettings(config), _metrics)),
 	_security(SecuritySettings::read(config))
 {
-	Poco::Net::initializeSSL();
 }
 
 Node::~Node()
 {
 	stop();
+}
+
+Node::SslLibrary::SslLibrary()
+{
+	Poco::Net::initializeSSL();
+}
+
+Node::SslLibrary::~SslLibrary()
+{
 	Poco::Net::uninitializeSSL();
 }
 
@@ -153,20 +162,35 @@ void Node::bindTls()
 	}
 }
 
-std::unique_ptr<PeerClient> Node::makePeerClient() const
+std::shared_ptr<const RequestSigner> Node::makeSigner() const
 {
-	std::shared_ptr<const RequestSigner> signer;
-	if (!_security.clusterSecret.empty())
-		signer = std::make_shared<RequestSigner>(_security.clusterSecret, _identity.id, _security.maxClockSkewSeconds);
-	return std::make_unique<PeerClient>(readPeerSettings(_config),
-	                                    std::make_shared<PeerSecurity>(signer, _security.caFile, _security.verifyPeers));
+	if (_security.clusterSecret.empty()) return nullptr;
+	return std::make_shared<RequestSigner>(_security.clusterSecret, _identity.id, _security.maxClockSkewSeconds);
 }
 
-void Node::protectRouter()
+std::unique_ptr<PeerClient> Node::makePeerClient(std::shared_ptr<const RequestSigner> signer) const
 {
-	std::shared_ptr<const RequestSigner> signer;
-	if (!_security.clusterSecret.empty())
-		signer = std::make_shared<RequestSigner>(_security.clusterSecret, _identity.id, _security.maxClockSkewSeconds);
+	auto security = std::make_shared<PeerSecurity>(std::move(signer), _security.caFile, _security.verifyPeers);
+	if (!_security.verifyPeers)
+		_logger.warning("https.verify_peers=false: https peers are not checked, so anyone in the path can pose as them");
+	if (!_security.caFile.empty())
+	{
+		// Now rather than at the first https call: a bad file is a
+		// configuration error, said once at start-up.
+		try
+		{
+			security->tlsContext();
+		}
+		catch (const Poco::Exception& exc)
+		{
+			throw StartupException(exc.message());
+		}
+	}
+	return std::make_unique<PeerClient>(readPeerSettings(_config), std::move(security));
+}
+
+void Node::protectRouter(std::shared_ptr<const RequestSigner> signer)
+{
 	std::shared_ptr<const ClientCredentials> clients;
 	if (!_security.authToken.empty() || !_security.jwtSecret.empty())
 		clients = std::make_shared<ClientCredentials>(_security.authToken, _security.jwtSecret);
@@ -208,8 +232,9 @@ void Node::start()
 	                                                        : "http://127.0.0.1:" + port;
 	_identity.advertisedUrl = _config.getString("node.advertise", defaultUrl);
 	checkAdvertisedUrl(_identity.advertisedUrl);
-	_peers = makePeerClient();
-	protectRouter();
+	const auto signer = makeSigner();
+	_peers = makePeerClient(signer);
+	protectRouter(signer);
 
 	_membership = std::make_unique<Membership>(
 		_identity, static_cast<std::size_t>(intSetting(_config, "cluster.max_members", 10000, 1, 10000000)));
@@ -264,6 +289,9 @@ void Node::start()
 	}
 	catch (const Poco::Exception& exc)
 	{
+		if (_server) _server->stop();
+		if (_tlsServer) _tlsServer->stop();
+		if (_slowClients) _slowClients->stop();
 		_plugins.stop();
 		throw StartupException("cannot start the HTTP server: " + exc.displayText());
 	}
@@ -292,7 +320,7 @@ bool Node::stop()
 	if (idle)
 	{
 		// Nothing in flight: close the idle keep-alive connections.
-		stopServers(false);
+		closeConnections(false);
 	}
 	else
 	{
@@ -300,7 +328,7 @@ bool Node::stop()
 		                _router->inFlight(), _settings.shutdownTimeoutMs);
 		// stopAll(false) would wait for them without a bound; aborting shuts
 		// their sockets down, which ends handlers blocked on the network.
-		stopServers(true);
+		closeConnections(true);
 		idle = _router->waitUntilIdle(Poco::Timespan(1, 0));
 	}
 	if (!idle)
@@ -318,7 +346,7 @@ bool Node::stop()
 	return true;
 }
 
-void Node::stopServers(bool abortConnections)
+void Node::closeConnections(bool abortConnections)
 {
 	// The connections of both servers listen to the router for this.
 	_router->closeConnections(abortConnections);

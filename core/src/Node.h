@@ -5,6 +5,7 @@
 #include "HttpRouter.h"
 #include "PluginHost.h"
 #include "Registrar.h"
+#include "RequestSigner.h"
 #include "SecuritySettings.h"
 #include "SlowClientGuard.h"
 #include "p2p/Membership.h"
@@ -90,12 +91,22 @@ private:
 	void bind();
 	void bindTls();
 	Poco::Net::HTTPServerParams::Ptr serverParams() const;
-	void protectRouter();
-	std::unique_ptr<PeerClient> makePeerClient() const;
-	/// Stops both servers: accepting, then (abort: at once) their connections.
-	void stopServers(bool abortConnections);
+	/// Null without cluster.secret.
+	std::shared_ptr<const RequestSigner> makeSigner() const;
+	void protectRouter(std::shared_ptr<const RequestSigner> signer);
+	std::unique_ptr<PeerClient> makePeerClient(std::shared_ptr<const RequestSigner> signer) const;
+	/// Closes both servers' connections: each after its current request, or
+	/// (abortConnections) at once. Accepting has stopped before.
+	void closeConnections(bool abortConnections);
 	static void checkAdvertisedUrl(const std::string& url);
 
+	/// OpenSSL set up for the node's lifetime; first, so that every TLS
+	/// context below is gone before it is.
+	struct SslLibrary
+	{
+		SslLibrary();
+		~SslLibrary();
+	} _ssl;
 	const Poco::Util::AbstractConfiguration& _config;
 	Poco::Logger& _logger;
 	// The host is declared first so it is destroyed last: the router,
@@ -116,8 +127,10 @@ private:
 	/// Only with https.port: made without a context, POCO would look for
 	/// its own SSL configuration and refuse to start.
 	std::unique_ptr<Poco::Net::SecureServerSocket> _tlsSocket;
-	std::unique_ptr<Poco::ThreadPool> _threads;
+	/// Before the threads: a connection still running when stop() gives up
+	/// on stuck handlers reports to it until the pool is gone.
 	std::unique_ptr<SlowClientGuard> _slowClients;
+	std::unique_ptr<Poco::ThreadPool> _threads;
 	std::unique_ptr<Poco::Net::TCPServer> _server;
 	std::unique_ptr<Poco::Net::TCPServer> _tlsServer;
 	bool _running = false;

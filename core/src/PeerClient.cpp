@@ -6,6 +6,7 @@
 #include <Poco/Net/HTTPResponse.h>
 #include <Poco/Net/HTTPSClientSession.h>
 #include <Poco/Net/NetException.h>
+#include <Poco/String.h>
 #include <Poco/URI.h>
 
 namespace p2p {
@@ -65,6 +66,15 @@ void PeerClient::sign(Poco::Net::HTTPRequest& request, const std::string& bodyHa
 	if (!_security || !_security->signer()) return;
 	for (const auto& [name, value] : _security->signer()->sign(request.getMethod(), request.getURI(), bodyHash))
 		request.set(name, value);
+}
+
+std::string PeerClient::declaredBodyHash(const Headers& headers)
+{
+	for (const auto& [name, value] : headers)
+	{
+		if (Poco::icompare(name, kBodyHashHeader) == 0) return value;
+	}
+	return "";
 }
 
 PeerClient::Session PeerClient::acquire(const std::string& key, const Poco::URI& peer, bool& reused)
@@ -189,8 +199,10 @@ void PeerClient::stream(const std::string& baseUrl, const std::string& method, c
 		else
 			request.setChunkedTransferEncoding(true);
 	}
-	// The body goes out as it arrives, before anyone could hash it.
-	sign(request, body ? RequestSigner::UnsignedPayload : RequestSigner::sha256Hex(""));
+	// The body goes out as it arrives, before anyone could hash it, unless
+	// the caller knew its hash.
+	const std::string declared = declaredBodyHash(headers);
+	sign(request, !body ? RequestSigner::sha256Hex("") : declared.empty() ? RequestSigner::UnsignedPayload : declared);
 	std::ostream* out = nullptr;
 	try
 	{

@@ -21,7 +21,7 @@ Poco::Net::Context::Ptr PeerSecurity::tlsContext() const
 		// certificate names the host we dialled.
 		_context = new Poco::Net::Context(Poco::Net::Context::TLS_CLIENT_USE, "", "", _caFile,
 		                                  _verifyPeers ? Poco::Net::Context::VERIFY_RELAXED : Poco::Net::Context::VERIFY_NONE,
-		                                  9, _caFile.empty());
+		                                  9, _caFile.empty(), kCipherList);
 		_context->disableProtocols(Poco::Net::Context::PROTO_SSLV2 | Poco::Net::Context::PROTO_SSLV3 |
 		                           Poco::Net::Context::PROTO_TLSV1 | Poco::Net::Context::PROTO_TLSV1_1);
 	}

@@ -16,6 +16,9 @@ namespace p2p {
 class PeerSecurity
 {
 public:
+	/// Forward-secret, authenticated suites only, for both ends.
+	static constexpr const char* kCipherList = "HIGH:!aNULL:!eNULL:!MD5:!RC4:!3DES:!SHA1@STRENGTH";
+
 	PeerSecurity(std::shared_ptr<const RequestSigner> signer, std::string caFile, bool verifyPeers);
 
 	const RequestSigner* signer() const { return _signer.get(); }

@@ -1,28 +1,13 @@
 #include "RequestSigner.h"
 #include "Secrets.h"
 #include "p2p/Errors.h"
-#include <Poco/Crypto/DigestEngine.h>
-#include <Poco/HMACEngine.h>
+#include "p2p/PeerClient.h"
 #include <Poco/NumberParser.h>
 #include <cstdlib>
 
 namespace p2p {
 
 namespace {
-
-/// POCO's HMACEngine wants an engine that states its block and digest sizes;
-/// Crypto's DigestEngine is OpenSSL's SHA-256 but does not say them.
-class Sha256: public Poco::Crypto::DigestEngine
-{
-public:
-	enum
-	{
-		BLOCK_SIZE = 64,
-		DIGEST_SIZE = 32
-	};
-
-	Sha256(): Poco::Crypto::DigestEngine("SHA256") {}
-};
 
 bool isLowerHex(const std::string& text, std::size_t length)
 {
@@ -38,7 +23,7 @@ bool isLowerHex(const std::string& text, std::size_t length)
 
 const std::string RequestSigner::NodeHeader = "X-P2P-Node";
 const std::string RequestSigner::TimeHeader = "X-P2P-Time";
-const std::string RequestSigner::BodyHashHeader = "X-P2P-Body-SHA256";
+const std::string RequestSigner::BodyHashHeader = PeerClient::kBodyHashHeader;
 const std::string RequestSigner::SignatureHeader = "X-P2P-Signature";
 const std::string RequestSigner::UnsignedPayload = "UNSIGNED-PAYLOAD";
 
@@ -53,26 +38,14 @@ RequestSigner::RequestSigner(const std::string& secret, std::string nodeId, int 
 
 std::string RequestSigner::sha256Hex(const std::string& data)
 {
-	Sha256 engine;
-	engine.update(data);
-	return Poco::DigestEngine::digestToHex(engine.digest());
+	return secrets::hex(secrets::sha256(data));
 }
 
 std::string RequestSigner::hmacHex(const std::string& method, const std::string& target, const std::string& bodyHash,
                                    const std::string& time, const std::string& node) const
 {
-	Poco::HMACEngine<Sha256> hmac(_secret);
-	hmac.update("p2p-hmac-sha256-v1\n");
-	hmac.update(method);
-	hmac.update('\n');
-	hmac.update(target);
-	hmac.update('\n');
-	hmac.update(bodyHash);
-	hmac.update('\n');
-	hmac.update(time);
-	hmac.update('\n');
-	hmac.update(node);
-	return Poco::DigestEngine::digestToHex(hmac.digest());
+	return secrets::hex(secrets::hmacSha256(
+		_secret, "p2p-hmac-sha256-v1\n" + method + '\n' + target + '\n' + bodyHash + '\n' + time + '\n' + node));
 }
 
 RequestSigner::Headers RequestSigner::sign(const std::string& method, const std::string& target,
@@ -92,9 +65,9 @@ void RequestSigner::checkHead(const RequestSignature& claim, Poco::Timestamp now
 		                            "the request has no " + SignatureHeader + " header");
 	if (claim.node.empty() || claim.node.size() > 256)
 		throw UnauthorizedException("the signed request has no acceptable " + NodeHeader + " header");
-	if (!isLowerHex(claim.signature, 2 * Sha256::DIGEST_SIZE))
+	if (!isLowerHex(claim.signature, 64))
 		throw UnauthorizedException(SignatureHeader + " must be 64 lowercase hex digits");
-	if (claim.bodyHash != UnsignedPayload && !isLowerHex(claim.bodyHash, 2 * Sha256::DIGEST_SIZE))
+	if (claim.bodyHash != UnsignedPayload && !isLowerHex(claim.bodyHash, 64))
 		throw UnauthorizedException(BodyHashHeader + " must be 64 lowercase hex digits or " + UnsignedPayload);
 	Poco::Int64 sent = 0;
 	if (claim.time.empty() || claim.time.size() > 12 || claim.time[0] == '-' || claim.time[0] == '+' ||

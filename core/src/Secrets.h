@@ -11,11 +11,21 @@ namespace secrets {
 /// so a forger cannot learn a secret byte by byte from how fast it is refused.
 bool equalInConstantTime(const std::string& a, const std::string& b);
 
+/// SHA-256 (OpenSSL's, through POCO Crypto) of data: 32 raw bytes.
+std::string sha256(const std::string& data);
+
+/// HMAC-SHA256 of text under key: 32 raw bytes.
+std::string hmacSha256(const std::string& key, const std::string& text);
+
+/// Lowercase hex of raw bytes.
+std::string hex(const std::string& bytes);
+
 /// The secret under `key`, or read from the file named under `key`_file
 /// (trailing white space dropped, so `echo secret > file` works). Both set
 /// is a StartupException, and so is a file that cannot be read, an empty
-/// one, or one that other users may read. Empty when neither is set.
-std::string read(const Poco::Util::AbstractConfiguration& config, const std::string& key);
+/// one, one that other users may read, or a symbolic link; and a secret
+/// shorter than minLength characters. Empty when neither is set.
+std::string read(const Poco::Util::AbstractConfiguration& config, const std::string& key, std::size_t minLength);
 
 } // namespace secrets
 } // namespace p2p

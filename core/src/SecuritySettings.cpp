@@ -1,4 +1,5 @@
 #include "SecuritySettings.h"
+#include "PeerSecurity.h"
 #include "Secrets.h"
 #include "p2p/Errors.h"
 #include "p2p/Settings.h"
@@ -8,18 +9,18 @@ namespace p2p {
 SecuritySettings SecuritySettings::read(const Poco::Util::AbstractConfiguration& config)
 {
 	SecuritySettings s;
-	s.clusterSecret = secrets::read(config, "cluster.secret");
+	s.clusterSecret = secrets::read(config, "cluster.secret", 16);
 	s.maxClockSkewSeconds = settings::getInt(config, "", "cluster.max_clock_skew_s", 30, 1, 3600);
-	s.authToken = secrets::read(config, "http.auth.token");
-	s.jwtSecret = secrets::read(config, "http.auth.jwt_secret");
+	s.authToken = secrets::read(config, "http.auth.token", 16);
+	// RFC 7518 3.2: an HS256 key at least as long as the hash, or one
+	// captured JWT lets the key be searched for offline.
+	s.jwtSecret = secrets::read(config, "http.auth.jwt_secret", 32);
 	// Nodes call each other's client endpoints too (lists, forwarding) and
 	// prove themselves with the secret; without it, client credentials
 	// would either lock the nodes out or leave /internal open beside them.
 	if ((!s.authToken.empty() || !s.jwtSecret.empty()) && s.clusterSecret.empty())
 		throw StartupException("http.auth.token and http.auth.jwt_secret need cluster.secret too: nodes call each "
 		                       "other's endpoints and prove themselves with the secret");
-	if (!s.clusterSecret.empty() && s.clusterSecret.size() < 16)
-		throw StartupException("cluster.secret must be at least 16 characters (e.g. openssl rand -hex 32)");
 
 	s.httpsPort = settings::getInt(config, "", "https.port", -1, -1, 65535);
 	s.httpsHost = config.getString("https.host", config.getString("http.host", "0.0.0.0"));
@@ -39,7 +40,8 @@ Poco::Net::Context::Ptr SecuritySettings::serverContext() const
 		// Clients are not asked for certificates: nodes prove themselves
 		// with cluster.secret, clients with http.auth.
 		Poco::Net::Context::Ptr context = new Poco::Net::Context(Poco::Net::Context::TLS_SERVER_USE, privateKey, certificate,
-		                                                         "", Poco::Net::Context::VERIFY_NONE);
+		                                                         "", Poco::Net::Context::VERIFY_NONE, 9, false,
+		                                                         PeerSecurity::kCipherList);
 		context->disableProtocols(Poco::Net::Context::PROTO_SSLV2 | Poco::Net::Context::PROTO_SSLV3 |
 		                          Poco::Net::Context::PROTO_TLSV1 | Poco::Net::Context::PROTO_TLSV1_1);
 		context->enableSessionCache(true, "p2p-node");

@@ -2,7 +2,9 @@
 #include <Poco/Net/HTTPServerConnection.h>
 #include <Poco/Timestamp.h>
 #include <algorithm>
+#include <fcntl.h>
 #include <sys/socket.h>
+#include <unistd.h>
 
 namespace p2p {
 
@@ -10,7 +12,7 @@ namespace {
 
 /// The slot of the connection this thread serves, if any: the router
 /// reaches it without POCO handing the connection to request handlers.
-thread_local SlowClientGuard::Slot* currentSlot = nullptr;
+thread_local void* currentSlot = nullptr;
 
 Poco::Int64 nowMicroseconds()
 {
@@ -21,61 +23,42 @@ class WatchedConnection: public Poco::Net::HTTPServerConnection
 {
 public:
 	WatchedConnection(const Poco::Net::StreamSocket& socket, Poco::Net::HTTPServerParams::Ptr params,
-	                  Poco::Net::HTTPRequestHandlerFactory::Ptr handlers, SlowClientGuard& guard,
-	                  Poco::Timespan headerTimeout):
+	                  Poco::Net::HTTPRequestHandlerFactory::Ptr handlers, SlowClientGuard& guard):
 		HTTPServerConnection(socket, params, handlers),
-		_guard(guard),
-		_headerTimeout(headerTimeout)
+		_guard(guard)
 	{
 	}
 
 	void run() override
 	{
-		SlowClientGuard::Slot slot;
-		slot.socket = socket();
-		slot.guard = &_guard;
-		slot.deadline = nowMicroseconds() + _headerTimeout.totalMicroseconds();
-		_guard.add(slot);
-		currentSlot = &slot;
-		struct Leave
-		{
-			SlowClientGuard::Slot& slot;
-			~Leave()
-			{
-				currentSlot = nullptr;
-				slot.guard->remove(slot);
-			}
-		} leave{slot};
+		SlowClientGuard::Watch watch(_guard, socket());
 		HTTPServerConnection::run();
 	}
 
 private:
 	SlowClientGuard& _guard;
-	Poco::Timespan _headerTimeout;
 };
 
 class WatchedConnectionFactory: public Poco::Net::TCPServerConnectionFactory
 {
 public:
 	WatchedConnectionFactory(Poco::Net::HTTPServerParams::Ptr params, Poco::Net::HTTPRequestHandlerFactory::Ptr handlers,
-	                         SlowClientGuard& guard, Poco::Timespan headerTimeout):
+	                         SlowClientGuard& guard):
 		_params(params),
 		_handlers(handlers),
-		_guard(guard),
-		_headerTimeout(headerTimeout)
+		_guard(guard)
 	{
 	}
 
 	Poco::Net::TCPServerConnection* createConnection(const Poco::Net::StreamSocket& socket) override
 	{
-		return new WatchedConnection(socket, _params, _handlers, _guard, _headerTimeout);
+		return new WatchedConnection(socket, _params, _handlers, _guard);
 	}
 
 private:
 	Poco::Net::HTTPServerParams::Ptr _params;
 	Poco::Net::HTTPRequestHandlerFactory::Ptr _handlers;
 	SlowClientGuard& _guard;
-	Poco::Timespan _headerTimeout;
 };
 
 } // namespace
@@ -95,31 +78,50 @@ SlowClientGuard::~SlowClientGuard()
 Poco::Net::TCPServerConnectionFactory::Ptr SlowClientGuard::connectionFactory(
 	Poco::Net::HTTPServerParams::Ptr params, Poco::Net::HTTPRequestHandlerFactory::Ptr handlers)
 {
-	return new WatchedConnectionFactory(params, handlers, *this, _headerTimeout);
+	return new WatchedConnectionFactory(params, handlers, *this);
+}
+
+SlowClientGuard::Watch::Watch(SlowClientGuard& guard, const Poco::Net::StreamSocket& socket)
+{
+	_slot.guard = &guard;
+	_slot.deadline = nowMicroseconds() + guard._headerTimeout.totalMicroseconds();
+	guard.add(_slot, socket);
+	currentSlot = &_slot;
+}
+
+SlowClientGuard::Watch::~Watch()
+{
+	currentSlot = nullptr;
+	_slot.guard->remove(_slot);
 }
 
 void SlowClientGuard::requestStarted()
 {
-	if (currentSlot) currentSlot->deadline = 0;
+	if (auto* slot = static_cast<Slot*>(currentSlot)) slot->deadline = 0;
 }
 
 void SlowClientGuard::requestFinished()
 {
-	SlowClientGuard::Slot* slot = currentSlot;
+	auto* slot = static_cast<Slot*>(currentSlot);
 	if (!slot) return;
 	slot->deadline = nowMicroseconds() + (slot->guard->_keepAliveTimeout + slot->guard->_headerTimeout).totalMicroseconds();
 }
 
-void SlowClientGuard::add(Slot& slot)
+void SlowClientGuard::add(Slot& slot, const Poco::Net::StreamSocket& socket)
 {
+	// Without a descriptor of its own (out of descriptors) the connection
+	// goes unwatched rather than refused.
+	slot.fd = ::fcntl(socket.impl()->sockfd(), F_DUPFD_CLOEXEC, 0);
 	Poco::FastMutex::ScopedLock lock(_mutex);
-	_slots.insert(&slot);
+	if (slot.fd >= 0) _slots.insert(&slot);
 }
 
 void SlowClientGuard::remove(Slot& slot)
 {
 	Poco::FastMutex::ScopedLock lock(_mutex);
 	_slots.erase(&slot);
+	if (slot.fd >= 0) ::close(slot.fd);
+	slot.fd = -1;
 }
 
 void SlowClientGuard::start()
@@ -153,11 +155,11 @@ void SlowClientGuard::run()
 			// Unless the head came in meanwhile; and only once.
 			if (!slot->deadline.compare_exchange_strong(deadline, 0)) continue;
 			// The blocked read returns end-of-stream and the server
-			// thread gives up on the connection. On the descriptor, not
-			// the socket object: a TLS socket's shutdown() would write a
-			// close_notify from this thread, racing the reader's SSL state.
-			::shutdown(slot->socket.impl()->sockfd(), SHUT_RDWR);
-			++_cutOff;
+			// thread gives up on the connection. On our duplicate of the
+			// descriptor, not the socket object: a TLS socket's shutdown()
+			// would write a close_notify from this thread, racing the
+			// reader's SSL state.
+			if (::shutdown(slot->fd, SHUT_RDWR) == 0) ++_cutOff;
 		}
 	}
 }

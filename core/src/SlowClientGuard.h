@@ -27,6 +27,18 @@ namespace p2p {
 /// requestFinished() after the answer, on the connection's own thread.
 class SlowClientGuard: public Poco::Runnable
 {
+	struct Slot
+	{
+		/// A duplicate of the connection's descriptor, owned by the guard:
+		/// the connection may close its own at any time, and a number
+		/// reused by the next accept() must never be shut down by mistake.
+		int fd = -1;
+		SlowClientGuard* guard = nullptr;
+		/// Epoch microseconds by which the current head must be in; 0 while
+		/// a request is being handled.
+		std::atomic<Poco::Int64> deadline{0};
+	};
+
 public:
 	SlowClientGuard(Poco::Timespan headerTimeout, Poco::Timespan keepAliveTimeout);
 	~SlowClientGuard() override;
@@ -38,6 +50,20 @@ public:
 	Poco::Net::TCPServerConnectionFactory::Ptr connectionFactory(Poco::Net::HTTPServerParams::Ptr params,
 	                                                             Poco::Net::HTTPRequestHandlerFactory::Ptr handlers);
 
+	/// Watches the calling thread's connection for as long as it lives.
+	class Watch
+	{
+	public:
+		Watch(SlowClientGuard& guard, const Poco::Net::StreamSocket& socket);
+		~Watch();
+
+		Watch(const Watch&) = delete;
+		Watch& operator=(const Watch&) = delete;
+
+	private:
+		Slot _slot;
+	};
+
 	/// On the connection's thread: its request head is in.
 	static void requestStarted();
 	/// On the connection's thread: its answer is out; the next head is due.
@@ -46,20 +72,9 @@ public:
 	/// Connections cut off so far.
 	Poco::UInt64 cutOff() const { return _cutOff.load(); }
 
-	/// One watched connection.
-	struct Slot
-	{
-		Poco::Net::StreamSocket socket;
-		SlowClientGuard* guard = nullptr;
-		/// Epoch microseconds by which the current head must be in; 0 while
-		/// a request is being handled.
-		std::atomic<Poco::Int64> deadline{0};
-	};
-
-	void add(Slot& slot);
-	void remove(Slot& slot);
-
 private:
+	void add(Slot& slot, const Poco::Net::StreamSocket& socket);
+	void remove(Slot& slot);
 	void run() override;
 
 	Poco::Timespan _headerTimeout;

@@ -312,7 +312,7 @@ void FileStorePlugin::put(Request& request, Response& response)
 	// length tells a complete upload from a truncated one.
 	if (!http.hasContentLength()) throw LengthRequiredException("PUT /files/{name} needs a Content-Length");
 	const auto owners = ownersOf(name);
-	if (!http.has("X-P2P-Forwarded-By") && !ownedHere(owners))
+	if (!forwardedByNode(request) && !ownedHere(owners))
 	{
 		streamThrough(request, response, name, owners);
 		return;
@@ -389,6 +389,11 @@ std::vector<Placement::Owner> FileStorePlugin::ownersOf(const std::string& name)
 	return _placement->preferenceList(name, _replicas);
 }
 
+bool FileStorePlugin::forwardedByNode(Request& request)
+{
+	return request.fromNode() && request.http().has("X-P2P-Forwarded-By");
+}
+
 bool FileStorePlugin::ownedHere(const std::vector<Placement::Owner>& owners) const
 {
 	if (owners.empty()) return true;
@@ -402,7 +407,7 @@ void FileStorePlugin::finish(Request& request, Response& response, const std::st
 	const auto owners = ownersOf(name);
 	// An upload another node sent on is kept here, whatever this node's view
 	// of the ring: two nodes whose views differ must not pass it back and forth.
-	const bool forwarded = request.http().has("X-P2P-Forwarded-By");
+	const bool forwarded = forwardedByNode(request);
 	if (forwarded || ownedHere(owners))
 	{
 		const FileInfo info = upload.commit(name);
@@ -455,13 +460,14 @@ std::vector<std::string> FileStorePlugin::replicate(const FileInfo& info, const 
 		try
 		{
 			bool ok = false;
-			_transfers->stream(owner.url, "PUT", "/internal/files/" + encoded, {}, file->stream.get(),
-			                         static_cast<std::streamsize>(file->info.size), "application/octet-stream",
-			                         [&](const Poco::Net::HTTPResponse& answer, std::istream& body) {
-				                         Poco::NullOutputStream discard;
-				                         Poco::StreamCopier::copyStream(body, discard);
-				                         ok = answer.getStatus() == Poco::Net::HTTPResponse::HTTP_OK;
-			                         });
+			_transfers->stream(owner.url, "PUT", "/internal/files/" + encoded,
+			                   {{PeerClient::kBodyHashHeader, file->info.sha256}}, file->stream.get(),
+			                   static_cast<std::streamsize>(file->info.size), "application/octet-stream",
+			                   [&](const Poco::Net::HTTPResponse& answer, std::istream& body) {
+				                   Poco::NullOutputStream discard;
+				                   Poco::StreamCopier::copyStream(body, discard);
+				                   ok = answer.getStatus() == Poco::Net::HTTPResponse::HTTP_OK;
+			                   });
 			if (ok) holders.push_back(owner.id);
 		}
 		catch (const Poco::Exception& exc)
@@ -478,10 +484,18 @@ void FileStorePlugin::putReplica(Request& request, Response& response)
 	FileName::validate(name);
 	checkDeclaredLength(request);
 	auto upload = _catalog->begin();
+	// Declared by the sender and covered by its signature: the bytes that
+	// arrived must be the ones it signed for, or a recorded head could
+	// carry any content.
+	const std::string declared = request.http().get(PeerClient::kBodyHashHeader, "");
+	if (declared.size() != 64)
+		throw BadRequestException(std::string("a copy between nodes declares its SHA-256 in ") + PeerClient::kBodyHashHeader);
 	receive(request.body(), *upload);
 	auto& http = request.http();
 	if (http.hasContentLength() && upload->size() < static_cast<Poco::UInt64>(http.getContentLength64()))
 		throw BadRequestException("the copy ended before its Content-Length");
+	if (upload->sha256() != declared)
+		throw BadRequestException("the copy's SHA-256 is not the one its sender declared and signed");
 	answerStored(response, upload->commit(name));
 }
 

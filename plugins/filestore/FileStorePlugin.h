@@ -52,6 +52,9 @@ private:
 	/// The owners of name on the ring, in preference order; empty without a ring.
 	std::vector<Placement::Owner> ownersOf(const std::string& name) const;
 	bool ownedHere(const std::vector<Placement::Owner>& owners) const;
+	/// Another node sent this upload on (X-P2P-Forwarded-By), and proved it
+	/// is one: a client cannot make a node keep a file it does not own.
+	static bool forwardedByNode(Request& request);
 	/// A complete upload: stored here and copied to the other owners, or
 	/// sent on to the owners when this node is not one of them.
 	void finish(Request& request, Response& response, const std::string& name, FileCatalog::Upload& upload);

@@ -23,6 +23,7 @@ class SecurityTest: public CppUnit::TestFixture
 	CPPUNIT_TEST(testReplayOutsideTheSkewWindowIsRefused);
 	CPPUNIT_TEST(testNodeWithTheWrongSecretCannotJoin);
 	CPPUNIT_TEST(testClientTokenGuardsClientEndpoints);
+	CPPUNIT_TEST(testFileCopiesMustMatchTheirSignedHash);
 	CPPUNIT_TEST(testTlsWithTheTestCaOnly);
 	CPPUNIT_TEST(testKvOverHttpsBetweenNodes);
 	CPPUNIT_TEST(testOneBytePerSecondClientIsCutOff);
@@ -109,20 +110,38 @@ public:
 
 	void testClientTokenGuardsClientEndpoints()
 	{
-		NodeProcess& node = start({"-Dplugins.load=messaging", "-Dhttp.auth.token=let-me-in"}, kSecret);
+		NodeProcess& node = start({"-Dplugins.load=messaging", "-Dhttp.auth.token=let-me-in-0123456789"}, kSecret);
 		const std::string message = R"({"sender_id": "a", "message": "hi"})";
 		HttpResult bare = p2p::test::http(node.port(), "POST", "/message", message);
 		CPPUNIT_ASSERT_EQUAL(401, bare.status);
 		CPPUNIT_ASSERT(bare.headers.has("WWW-Authenticate"));
 		CPPUNIT_ASSERT_EQUAL(200, p2p::test::http(node.port(), "POST", "/message", message, "application/json",
-		                                          {{"Authorization", "Bearer let-me-in"}}).status);
+		                                          {{"Authorization", "Bearer let-me-in-0123456789"}}).status);
 		CPPUNIT_ASSERT_EQUAL(401, p2p::test::http(node.port(), "GET", "/status").status);
 		CPPUNIT_ASSERT_EQUAL(200, p2p::test::http(node.port(), "GET", "/health").status);
 
 		// Without cluster.secret a token would leave /internal open: refused.
-		NodeProcess lonely({"-Dplugins.load=messaging", "-Dhttp.auth.token=let-me-in"});
+		NodeProcess lonely({"-Dplugins.load=messaging", "-Dhttp.auth.token=let-me-in-0123456789"});
 		CPPUNIT_ASSERT(lonely.waitForExit() != 0);
 		CPPUNIT_ASSERT(lonely.output().find("need cluster.secret") != std::string::npos);
+	}
+
+	void testFileCopiesMustMatchTheirSignedHash()
+	{
+		NodeProcess& node = start({"-Dplugins.load=dht-router, filestore"}, kSecret);
+		auto copy = [&](const std::string& declared, const std::string& body) {
+			RequestSigner signer(kSecret, "test", 30);
+			std::map<std::string, std::string> headers{{RequestSigner::BodyHashHeader, declared}};
+			for (const auto& [name, value] : signer.sign("PUT", "/internal/files/f.txt", declared)) headers[name] = value;
+			return p2p::test::http(node.port(), "PUT", "/internal/files/f.txt", body, "application/octet-stream", headers);
+		};
+		HttpResult swapped = copy(RequestSigner::sha256Hex("the signed content"), "other content");
+		CPPUNIT_ASSERT_EQUAL_MESSAGE(swapped.body, 400, swapped.status);
+		CPPUNIT_ASSERT_EQUAL(400, copy(RequestSigner::UnsignedPayload, "the signed content").status);
+		CPPUNIT_ASSERT_EQUAL(404, p2p::test::http(node.port(), "GET", "/files/f.txt").status);
+		HttpResult stored = copy(RequestSigner::sha256Hex("the signed content"), "the signed content");
+		CPPUNIT_ASSERT_EQUAL_MESSAGE(stored.body, 200, stored.status);
+		CPPUNIT_ASSERT_EQUAL(std::string("the signed content"), p2p::test::http(node.port(), "GET", "/files/f.txt").body);
 	}
 
 	void testTlsWithTheTestCaOnly()

@@ -63,6 +63,13 @@ public:
 	/// Extra request headers, e.g. the DHT's hop counter.
 	using Headers = std::vector<std::pair<std::string, std::string>>;
 
+	/// The hex SHA-256 of a streamed body, when the caller knows it before
+	/// sending (a file copied from disk): given among stream()'s headers,
+	/// the cluster signature covers it, and the receiver checks the bytes
+	/// it got against it. Without it a streamed body is signed as
+	/// UNSIGNED-PAYLOAD.
+	static constexpr const char* kBodyHashHeader = "X-P2P-Body-SHA256";
+
 	/// Unsigned, http only: for tools and tests.
 	PeerClient();
 	explicit PeerClient(Settings settings);
@@ -108,6 +115,7 @@ private:
 	Session acquire(const std::string& key, const Poco::URI& peer, bool& reused);
 	Session connect(const Poco::URI& peer) const;
 	void sign(Poco::Net::HTTPRequest& request, const std::string& bodyHash) const;
+	static std::string declaredBodyHash(const Headers& headers);
 	void release(const std::string& key, Session session);
 	PeerResponse exchange(Poco::Net::HTTPClientSession& session, const std::string& method, const std::string& path,
 	                      const std::string& body, const std::string& contentType, const Headers& headers,

@@ -44,7 +44,15 @@ public:
 
 	Poco::Net::HTTPServerRequest& http() { return _http; }
 
+	/// Whether the request proves it was sent by another node of the
+	/// cluster: signed with cluster.secret. Without a secret nothing can be
+	/// proved and every request counts as one, as every caller is trusted
+	/// then. Trust a node-only header (such as "I am forwarding this") only
+	/// when this holds.
+	bool fromNode() const { return _fromNode; }
+
 	void setJson(Poco::Dynamic::Var value) { _json = std::move(value); }
+	void setFromNode(bool fromNode) { _fromNode = fromNode; }
 
 private:
 	const std::multimap<std::string, std::string>& queryParameters() const;
@@ -54,6 +62,7 @@ private:
 	std::map<std::string, std::string> _params;
 	std::string _requestId;
 	Poco::Dynamic::Var _json;
+	bool _fromNode = false;
 	mutable bool _queryParsed = false;
 	mutable std::multimap<std::string, std::string> _query;
 };

@@ -1,3 +1,4 @@
+#include "AccessControl.h"
 #include "LoopbackServer.h"
 #include "PeerSecurity.h"
 #include "TestSupport.h"
@@ -19,6 +20,7 @@ class AccessControlTest: public CppUnit::TestFixture
 	CPPUNIT_TEST(testStreamedBodiesAreSignedByTheirHead);
 	CPPUNIT_TEST(testClientRouteNeedsTokenOrSignature);
 	CPPUNIT_TEST(testPublicRouteIsAlwaysOpen);
+	CPPUNIT_TEST(testOnlySignedRequestsComeFromNodes);
 	CPPUNIT_TEST_SUITE_END();
 
 public:
@@ -44,9 +46,11 @@ public:
 			answer->set("bytes", body.str().size());
 			rs.json(answer);
 		}, peerStream);
-		router.add("GET", "/things", [this](p2p::Request&, p2p::Response& rs) {
+		router.add("GET", "/things", [this](p2p::Request& rq, p2p::Response& rs) {
 			++_handled;
-			rs.json(p2p::json::object());
+			auto answer = p2p::json::object();
+			answer->set("from_node", rq.fromNode());
+			rs.json(answer);
 		});
 		p2p::RouteOptions open;
 		open.access = p2p::Access::Public;
@@ -122,6 +126,14 @@ public:
 	{
 		CPPUNIT_ASSERT_EQUAL(200, p2p::test::http(_loopback->port(), "GET", "/health").status);
 		CPPUNIT_ASSERT_EQUAL(200, client("a-different-secret-of-32-chars").send(url(), "GET", "/health").status);
+	}
+
+	void testOnlySignedRequestsComeFromNodes()
+	{
+		HttpResult withToken = p2p::test::http(_loopback->port(), "GET", "/things", "", "application/json",
+		                                       {{"Authorization", "Bearer client-token"}, {"X-P2P-Forwarded-By", "node9"}});
+		CPPUNIT_ASSERT_EQUAL(std::string(R"({"from_node":false})"), withToken.body);
+		CPPUNIT_ASSERT_EQUAL(std::string(R"({"from_node":true})"), client(kSecret).send(url(), "GET", "/things").body);
 	}
 
 private:

@@ -60,17 +60,29 @@ public:
 		early.setNotBefore(Poco::Timestamp() + 60 * Poco::Timespan::SECONDS);
 		assertRefused(jwt, "Bearer " + sign(early, "jwt-signing-key"));
 		Poco::JWT::Token fine;
+		fine.setExpiration(Poco::Timestamp() + 60 * Poco::Timespan::SECONDS);
 		assertRefused(jwt, "Bearer " + sign(fine, "another-key"));
+		// The right key, but another algorithm than the one it is for.
+		assertRefused(jwt, "Bearer " + sign(fine, "jwt-signing-key", Poco::JWT::Signer::ALGO_HS512));
+		// Tokens must expire.
+		Poco::JWT::Token forever;
+		assertRefused(jwt, "Bearer " + sign(forever, "jwt-signing-key"));
+		// One byte of the signature changed.
+		std::string tampered = sign(fine, "jwt-signing-key");
+		tampered.back() = tampered.back() == 'A' ? 'B' : 'A';
+		assertRefused(jwt, "Bearer " + tampered);
 		// alg "none": header {"alg":"none","typ":"JWT"}, payload {}, no signature.
 		assertRefused(jwt, "Bearer eyJhbGciOiJub25lIiwidHlwIjoiSldUIn0.e30.");
 		assertRefused(jwt, "Bearer not.a.jwt");
 	}
 
 private:
-	static std::string sign(Poco::JWT::Token& token, const std::string& key)
+	static std::string sign(Poco::JWT::Token& token, const std::string& key,
+	                        const std::string& algorithm = Poco::JWT::Signer::ALGO_HS256)
 	{
 		Poco::JWT::Signer signer(key);
-		return signer.sign(token, Poco::JWT::Signer::ALGO_HS256);
+		signer.addAlgorithm(algorithm);
+		return signer.sign(token, algorithm);
 	}
 
 	static void assertRefused(const ClientCredentials& credentials, const std::string& authorization)
