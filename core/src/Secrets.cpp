@@ -1,6 +1,6 @@
 #include "Secrets.h"
 #include "p2p/Errors.h"
-#include <Poco/Crypto/DigestEngine.h>
+#include <Poco/SHA2Engine.h>
 #include <Poco/HMACEngine.h>
 #include <Poco/String.h>
 #include <cerrno>
@@ -14,9 +14,12 @@ namespace secrets {
 
 namespace {
 
-/// POCO's HMACEngine wants an engine that states its block and digest sizes;
-/// Crypto's DigestEngine is OpenSSL's SHA-256 but does not say them.
-class Sha256: public Poco::Crypto::DigestEngine
+/// POCO's HMACEngine wants an engine that states its block and digest
+/// sizes; SHA2Engine does not say them. Foundation's SHA-256 rather than
+/// Crypto's: through OpenSSL 3's EVP each digest fetches its algorithm
+/// anew, and a signature took 24 us against 1.8 us here, a cost every
+/// node-to-node request pays twice.
+class Sha256: public Poco::SHA2Engine
 {
 public:
 	enum
@@ -25,7 +28,7 @@ public:
 		DIGEST_SIZE = 32
 	};
 
-	Sha256(): Poco::Crypto::DigestEngine("SHA256") {}
+	Sha256(): Poco::SHA2Engine(Poco::SHA2Engine::SHA_256) {}
 };
 
 std::string bytesOf(const Poco::DigestEngine::Digest& digest)

@@ -11,7 +11,7 @@ namespace secrets {
 /// so a forger cannot learn a secret byte by byte from how fast it is refused.
 bool equalInConstantTime(const std::string& a, const std::string& b);
 
-/// SHA-256 (OpenSSL's, through POCO Crypto) of data: 32 raw bytes.
+/// SHA-256 of data: 32 raw bytes.
 std::string sha256(const std::string& data);
 
 /// HMAC-SHA256 of text under key: 32 raw bytes.
