@@ -6,7 +6,6 @@
 #include "p2p/NodeUrl.h"
 #include "p2p/Settings.h"
 #include <Poco/Format.h>
-#include <Poco/Net/HTTPServerParams.h>
 #include <Poco/Net/NetSSL.h>
 #include <Poco/Net/NetException.h>
 #include <Poco/Path.h>
@@ -29,9 +28,10 @@ Node::Node(const Poco::Util::AbstractConfiguration& config, const std::string& a
 	_config(config),
 	_logger(Poco::Logger::get("node")),
 	_plugins(config, applicationDir),
-	_settings(readServerSettings(config)),
+	_shutdownTimeoutMs(intSetting(config, "http.shutdown_timeout_ms", 10000, 0, 3600 * 1000)),
 	_router(new HttpRouter(readRouterSettings(config), _metrics)),
-	_security(SecuritySettings::read(config))
+	_security(SecuritySettings::read(config)),
+	_listeners(HttpListeners::Settings::read(config), _security)
 {
 }
 
@@ -48,24 +48,6 @@ Node::SslLibrary::SslLibrary()
 Node::SslLibrary::~SslLibrary()
 {
 	Poco::Net::uninitializeSSL();
-}
-
-Node::ServerSettings Node::readServerSettings(const Poco::Util::AbstractConfiguration& config)
-{
-	ServerSettings s;
-	s.host = config.getString("http.host", "0.0.0.0");
-	s.port = intSetting(config, "http.port", 5000, 0, 65535);
-	s.minThreads = intSetting(config, "http.min_threads", 2, 1, 1024);
-	s.maxThreads = intSetting(config, "http.max_threads", 64, s.minThreads, 4096);
-	s.maxQueued = intSetting(config, "http.max_queued", 256, 1, 65536);
-	s.backlog = intSetting(config, "http.backlog", 256, 1, 65536);
-	s.keepAlive = settings::getBool(config, "", "http.keep_alive", true);
-	s.keepAliveTimeoutMs = intSetting(config, "http.keep_alive_timeout_ms", 10000, 1, 3600 * 1000);
-	s.maxKeepAliveRequests = intSetting(config, "http.max_keep_alive_requests", 0, 0, 1 << 30);
-	s.timeoutMs = intSetting(config, "http.timeout_ms", 30000, 1, 3600 * 1000);
-	s.headerTimeoutMs = intSetting(config, "http.header_timeout_ms", 10000, 1, 3600 * 1000);
-	s.shutdownTimeoutMs = intSetting(config, "http.shutdown_timeout_ms", 10000, 0, 3600 * 1000);
-	return s;
 }
 
 std::vector<std::string> Node::readUrlList(const Poco::Util::AbstractConfiguration& config, const std::string& key,
@@ -121,47 +103,6 @@ void Node::checkAdvertisedUrl(const std::string& url)
 		throw StartupException("node.advertise must be an http(s)://host:port URL that other nodes can reach, not '" + url + "'");
 }
 
-void Node::bind()
-{
-	const std::string where = _settings.host + ":" + std::to_string(_settings.port);
-	try
-	{
-		Poco::Net::SocketAddress address(_settings.host, static_cast<Poco::UInt16>(_settings.port));
-		// SO_REUSEADDR so a restarted node can bind over its old TIME_WAIT
-		// connections; never SO_REUSEPORT, which would let two nodes share
-		// a port without a word.
-		_socket.bind(address, true, false);
-		// Accepted connections inherit it: an answer written in two parts
-		// must not wait for the client's delayed ACK (40 ms) between them.
-		_socket.setNoDelay(true);
-		_socket.listen(_settings.backlog);
-	}
-	catch (const Poco::Exception& exc)
-	{
-		throw StartupException("cannot listen on " + where + " (http.host, http.port): " + exc.displayText());
-	}
-}
-
-void Node::bindTls()
-{
-	const std::string where = _security.httpsHost + ":" + std::to_string(_security.httpsPort);
-	try
-	{
-		_tlsSocket = std::make_unique<Poco::Net::SecureServerSocket>(_security.serverContext());
-		_tlsSocket->bind(Poco::Net::SocketAddress(_security.httpsHost, static_cast<Poco::UInt16>(_security.httpsPort)), true, false);
-		_tlsSocket->setNoDelay(true);
-		_tlsSocket->listen(_settings.backlog);
-	}
-	catch (const StartupException&)
-	{
-		throw;
-	}
-	catch (const Poco::Exception& exc)
-	{
-		throw StartupException("cannot listen on " + where + " (https.host, https.port): " + exc.displayText());
-	}
-}
-
 std::shared_ptr<const RequestSigner> Node::makeSigner() const
 {
 	if (_security.clusterSecret.empty()) return nullptr;
@@ -199,30 +140,10 @@ void Node::protectRouter(std::shared_ptr<const RequestSigner> signer)
 	if (clients) _logger.information("client endpoints need a bearer credential (http.auth)");
 }
 
-Poco::Net::HTTPServerParams::Ptr Node::serverParams() const
-{
-	Poco::Net::HTTPServerParams::Ptr params = new Poco::Net::HTTPServerParams;
-	params->setMaxThreads(_settings.maxThreads);
-	params->setMaxQueued(_settings.maxQueued);
-	// How long a dispatcher task waits for the next connection before
-	// it gives its thread back to the pool. Short, because stopping joins
-	// these tasks, and POCO 1.11 can miss waking one on stop (seen as a
-	// bootstrap node that took the whole idle time to exit).
-	params->setThreadIdleTime(Poco::Timespan(1, 0));
-	params->setKeepAlive(_settings.keepAlive);
-	params->setKeepAliveTimeout(Poco::Timespan(static_cast<long>(_settings.keepAliveTimeoutMs) * 1000));
-	params->setMaxKeepAliveRequests(_settings.maxKeepAliveRequests);
-	params->setTimeout(Poco::Timespan(static_cast<long>(_settings.timeoutMs) * 1000));
-	params->setServerName(_identity.id);
-	params->setSoftwareVersion(std::string("p2p-node/") + coreVersion());
-	return params;
-}
-
 void Node::start()
 {
 	if (_running) return;
-	bind();
-	if (_security.httpsEnabled()) bindTls();
+	_listeners.bind();
 
 	const std::string port = std::to_string(this->port());
 	_dataDir = Poco::Path(_config.getString("node.data_dir", "data/node-" + port)).makeAbsolute().toString();
@@ -261,37 +182,12 @@ void Node::start()
 		_metrics.gauge("p2p_http_requests_in_flight", "HTTP requests being handled right now.", {},
 		               [router = _router.get()] { return static_cast<double>(router->inFlight()); });
 
-		// Idle nodes keep minThreads; the pool grows under load and shrinks
-		// back after the idle time, so 100 nodes on one machine stay cheap.
-		_threads = std::make_unique<Poco::ThreadPool>("http", _settings.minThreads, _settings.maxThreads, 30);
-		_slowClients = std::make_unique<SlowClientGuard>(
-			Poco::Timespan(static_cast<long>(_settings.headerTimeoutMs) * 1000),
-			Poco::Timespan(static_cast<long>(_settings.keepAliveTimeoutMs) * 1000));
-		_metrics.gauge("p2p_http_slow_clients_cut_total",
-		               "Connections cut off for not sending a request head within http.header_timeout_ms.", {},
-		               [guard = _slowClients.get()] { return static_cast<double>(guard->cutOff()); });
-		Poco::Net::HTTPServerParams::Ptr params = serverParams();
-		_server = std::make_unique<Poco::Net::TCPServer>(_slowClients->connectionFactory(params, _router), *_threads,
-		                                                 _socket, params);
-		if (_security.httpsEnabled())
-		{
-			_tlsServer = std::make_unique<Poco::Net::TCPServer>(_slowClients->connectionFactory(params, _router), *_threads,
-			                                                    *_tlsSocket, params);
-		}
-		_metrics.gauge("p2p_http_refused_connections_total",
-		               "Connections closed at once because http.max_queued were already waiting.", {}, [this] {
-			               return static_cast<double>(_server->refusedConnections() +
-			                                          (_tlsServer ? _tlsServer->refusedConnections() : 0));
-		               });
-		_slowClients->start();
-		_server->start();
-		if (_tlsServer) _tlsServer->start();
+		_listeners.start(_router, _identity.id, _metrics);
 	}
 	catch (const Poco::Exception& exc)
 	{
-		if (_server) _server->stop();
-		if (_tlsServer) _tlsServer->stop();
-		if (_slowClients) _slowClients->stop();
+		_listeners.stopAccepting();
+		_listeners.join();
 		_plugins.stop();
 		throw StartupException("cannot start the HTTP server: " + exc.displayText());
 	}
@@ -304,31 +200,25 @@ bool Node::stop()
 {
 	if (!_running) return true;
 	_running = false;
-	const Poco::Timespan drainTimeout(static_cast<long>(_settings.shutdownTimeoutMs) * 1000);
+	const Poco::Timespan drainTimeout(static_cast<long>(_shutdownTimeoutMs) * 1000);
 	// Leave first, so others stop sending us work while we drain.
 	if (_registrar) _registrar->stop();
 	// Stop accepting and close the listening socket, so new clients are
 	// refused instead of waiting in the backlog of a node that is leaving.
-	_server->stop();
-	_socket.close();
-	if (_tlsServer)
-	{
-		_tlsServer->stop();
-		_tlsSocket->close();
-	}
+	_listeners.stopAccepting();
 	bool idle = _router->waitUntilIdle(drainTimeout);
 	if (idle)
 	{
 		// Nothing in flight: close the idle keep-alive connections.
-		closeConnections(false);
+		_listeners.closeConnections(false);
 	}
 	else
 	{
 		_logger.warning("%d requests still running after http.shutdown_timeout_ms=%d; closing their connections",
-		                _router->inFlight(), _settings.shutdownTimeoutMs);
+		                _router->inFlight(), _shutdownTimeoutMs);
 		// stopAll(false) would wait for them without a bound; aborting shuts
 		// their sockets down, which ends handlers blocked on the network.
-		closeConnections(true);
+		_listeners.closeConnections(true);
 		idle = _router->waitUntilIdle(Poco::Timespan(1, 0));
 	}
 	if (!idle)
@@ -339,17 +229,8 @@ bool Node::stop()
 		return false;
 	}
 	_plugins.stop();
-	_threads->joinAll();
-	_slowClients->stop();
-	_server.reset();
-	_tlsServer.reset();
+	_listeners.join();
 	return true;
-}
-
-void Node::closeConnections(bool abortConnections)
-{
-	// The connections of both servers listen to the router for this.
-	_router->closeConnections(abortConnections);
 }
 
 } // namespace p2p

@@ -2,23 +2,19 @@
 #define P2P_Node_INCLUDED
 
 #include "CoreEndpoints.h"
+#include "HttpListeners.h"
 #include "HttpRouter.h"
 #include "PluginHost.h"
 #include "Registrar.h"
 #include "RequestSigner.h"
 #include "SecuritySettings.h"
-#include "SlowClientGuard.h"
 #include "p2p/Membership.h"
 #include "p2p/PeerClient.h"
 #include "p2p/Metrics.h"
 #include "p2p/NodeContext.h"
 #include "p2p/ServiceRegistry.h"
 #include <Poco/Logger.h>
-#include <Poco/Net/SecureServerSocket.h>
-#include <Poco/Net/TCPServer.h>
-#include <Poco/Net/ServerSocket.h>
 #include <Poco/SharedPtr.h>
-#include <Poco/ThreadPool.h>
 #include <Poco/Util/AbstractConfiguration.h>
 #include <functional>
 #include <memory>
@@ -57,29 +53,12 @@ public:
 	bool stop();
 
 	const NodeIdentity& identity() const { return _identity; }
-	Poco::UInt16 port() const { return _socket.address().port(); }
+	Poco::UInt16 port() const { return _listeners.port(); }
 	/// The https port, 0 without https.port.
-	Poco::UInt16 httpsPort() const { return _tlsSocket ? _tlsSocket->address().port() : 0; }
+	Poco::UInt16 httpsPort() const { return _listeners.httpsPort(); }
 	const std::vector<std::string>& pluginSearchPath() const { return _plugins.searchPath(); }
 
 private:
-	struct ServerSettings
-	{
-		std::string host;
-		int port;
-		int minThreads;
-		int maxThreads;
-		int maxQueued;
-		int backlog;
-		bool keepAlive;
-		int keepAliveTimeoutMs;
-		int maxKeepAliveRequests;
-		int timeoutMs;
-		int headerTimeoutMs;
-		int shutdownTimeoutMs;
-	};
-
-	static ServerSettings readServerSettings(const Poco::Util::AbstractConfiguration& config);
 	static HttpRouter::Settings readRouterSettings(const Poco::Util::AbstractConfiguration& config);
 	static PeerClient::Settings readPeerSettings(const Poco::Util::AbstractConfiguration& config);
 	/// A comma-separated list of URLs; throws StartupException naming the
@@ -88,16 +67,11 @@ private:
 	                                            const std::function<bool(const std::string&)>& acceptable,
 	                                            const std::string& what);
 	static Registrar::Settings readRegistrarSettings(const Poco::Util::AbstractConfiguration& config);
-	void bind();
-	void bindTls();
-	Poco::Net::HTTPServerParams::Ptr serverParams() const;
 	/// Null without cluster.secret.
 	std::shared_ptr<const RequestSigner> makeSigner() const;
 	void protectRouter(std::shared_ptr<const RequestSigner> signer);
 	std::unique_ptr<PeerClient> makePeerClient(std::shared_ptr<const RequestSigner> signer) const;
-	/// Closes both servers' connections: each after its current request, or
-	/// (abortConnections) at once. Accepting has stopped before.
-	void closeConnections(bool abortConnections);
+
 	static void checkAdvertisedUrl(const std::string& url);
 
 	/// OpenSSL set up for the node's lifetime; first, so that every TLS
@@ -112,7 +86,7 @@ private:
 	// The host is declared first so it is destroyed last: the router,
 	// registries and server below hold code from plugin libraries.
 	PluginHost _plugins;
-	ServerSettings _settings;
+	int _shutdownTimeoutMs; ///< http.shutdown_timeout_ms
 	MetricsRegistry _metrics;
 	ServiceRegistry _services;
 	Poco::SharedPtr<HttpRouter> _router;
@@ -123,16 +97,9 @@ private:
 	std::unique_ptr<Registrar> _registrar;
 	NodeIdentity _identity;
 	std::string _dataDir;
-	Poco::Net::ServerSocket _socket;
-	/// Only with https.port: made without a context, POCO would look for
-	/// its own SSL configuration and refuse to start.
-	std::unique_ptr<Poco::Net::SecureServerSocket> _tlsSocket;
-	/// Before the threads: a connection still running when stop() gives up
-	/// on stuck handlers reports to it until the pool is gone.
-	std::unique_ptr<SlowClientGuard> _slowClients;
-	std::unique_ptr<Poco::ThreadPool> _threads;
-	std::unique_ptr<Poco::Net::TCPServer> _server;
-	std::unique_ptr<Poco::Net::TCPServer> _tlsServer;
+	/// Last, so destroyed first: its threads run plugin code that uses
+	/// everything above; it reads _security.
+	HttpListeners _listeners;
 	bool _running = false;
 };
 

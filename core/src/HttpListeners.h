@@ -1,0 +1,97 @@
+#ifndef P2P_HttpListeners_INCLUDED
+#define P2P_HttpListeners_INCLUDED
+
+#include "HttpRouter.h"
+#include "SecuritySettings.h"
+#include "SlowClientGuard.h"
+#include "p2p/Metrics.h"
+#include <Poco/Net/HTTPServerParams.h>
+#include <Poco/Net/SecureServerSocket.h>
+#include <Poco/Net/ServerSocket.h>
+#include <Poco/Net/TCPServer.h>
+#include <Poco/SharedPtr.h>
+#include <Poco/ThreadPool.h>
+#include <Poco/Util/AbstractConfiguration.h>
+#include <memory>
+#include <string>
+
+namespace p2p {
+
+/// Where a node's HTTP comes in: the http.port socket, the https.port one
+/// when there is one, a TCP server on each that shares one thread pool, and
+/// the slow-client guard watching every connection. Requests go to the
+/// router.
+///
+/// Driven by Node from its main thread, in this order: bind(), start(),
+/// then on the way out stopAccepting(), closeConnections(), join().
+class HttpListeners
+{
+public:
+	struct Settings
+	{
+		std::string host;
+		int port = 5000;
+		int minThreads = 2;
+		int maxThreads = 64;
+		int maxQueued = 256;
+		int backlog = 256;
+		bool keepAlive = true;
+		int keepAliveTimeoutMs = 10000;
+		int maxKeepAliveRequests = 0;
+		int timeoutMs = 30000;
+		int headerTimeoutMs = 10000;
+
+		/// The http.* properties; throws StartupException for a bad value.
+		static Settings read(const Poco::Util::AbstractConfiguration& config);
+	};
+
+	HttpListeners(Settings settings, const SecuritySettings& security);
+	~HttpListeners();
+
+	HttpListeners(const HttpListeners&) = delete;
+	HttpListeners& operator=(const HttpListeners&) = delete;
+
+	/// Binds http.port, and https.port when set; throws StartupException
+	/// naming the properties.
+	void bind();
+
+	Poco::UInt16 port() const { return _socket.address().port(); }
+	/// 0 without https.port.
+	Poco::UInt16 httpsPort() const { return _tlsSocket ? _tlsSocket->address().port() : 0; }
+
+	/// Serves requests into the router; serverName goes in the Server header.
+	void start(Poco::SharedPtr<HttpRouter> router, const std::string& serverName, MetricsRegistry& metrics);
+
+	/// Refuses new connections and closes the listening sockets, so clients
+	/// are turned away instead of waiting in the backlog.
+	void stopAccepting();
+
+	/// Ends the open connections: each after its current request, or at
+	/// once (abort), which also ends handlers blocked on the network.
+	void closeConnections(bool abort);
+
+	/// Once no handler runs: waits for the server threads and the guard.
+	void join();
+
+private:
+	Poco::Net::HTTPServerParams::Ptr serverParams(const std::string& serverName) const;
+	void bindTls();
+
+	Settings _settings;
+	const SecuritySettings& _security;
+	Poco::SharedPtr<HttpRouter> _router;
+	Poco::Net::ServerSocket _socket;
+	/// Only with https.port: made without a context, POCO would look for
+	/// its own SSL configuration and refuse to start.
+	std::unique_ptr<Poco::Net::SecureServerSocket> _tlsSocket;
+	/// Before the threads: a connection still running when the node gives
+	/// up on stuck handlers reports to it until the pool is gone.
+	std::unique_ptr<SlowClientGuard> _slowClients;
+	std::unique_ptr<Poco::ThreadPool> _threads;
+	std::unique_ptr<Poco::Net::TCPServer> _server;
+	std::unique_ptr<Poco::Net::TCPServer> _tlsServer;
+};
+
+} // namespace p2p
+
+#endif
