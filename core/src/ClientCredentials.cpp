@@ -4,6 +4,7 @@
 #include <Poco/Base64Encoder.h>
 #include <Poco/JWT/Token.h>
 #include <Poco/String.h>
+#include <optional>
 #include <sstream>
 
 namespace p2p {
@@ -17,6 +18,18 @@ std::string base64Url(const std::string& bytes)
 	encoder << bytes;
 	encoder.close();
 	return text.str();
+}
+
+/// A NumericDate claim (RFC 7519: seconds since the epoch), if present.
+/// Read by hand: POCO's accessors throw on text and overflow on huge values.
+std::optional<double> timeClaim(const Poco::JWT::Token& token, const std::string& name)
+{
+	if (!token.payload().has(name)) return std::nullopt;
+	const Poco::Dynamic::Var value = token.payload().get(name);
+	if (!value.isNumeric()) throw UnauthorizedException("the bearer JWT's " + name + " is not a number");
+	const double seconds = value.convert<double>();
+	if (!(seconds >= 0 && seconds < 1e11)) throw UnauthorizedException("the bearer JWT's " + name + " is out of range");
+	return seconds;
 }
 
 } // namespace
@@ -57,10 +70,19 @@ void ClientCredentials::checkJwt(const std::string& jwt, Poco::Timestamp now) co
 	const std::string expected = base64Url(secrets::hmacSha256(_jwtKey, jwt.substr(0, lastDot)));
 	if (!secrets::equalInConstantTime(expected, jwt.substr(lastDot + 1)))
 		throw UnauthorizedException("the bearer JWT is not signed with this node's http.auth.jwt_secret (HS256)");
-	Poco::JWT::Token token;
+	std::string algorithm;
+	std::optional<double> expires;
+	std::optional<double> notBefore;
 	try
 	{
-		token = Poco::JWT::Token(jwt);
+		const Poco::JWT::Token token(jwt);
+		algorithm = token.getAlgorithm();
+		expires = timeClaim(token, "exp");
+		notBefore = timeClaim(token, "nbf");
+	}
+	catch (const UnauthorizedException&)
+	{
+		throw;
 	}
 	catch (const Poco::Exception&)
 	{
@@ -68,13 +90,11 @@ void ClientCredentials::checkJwt(const std::string& jwt, Poco::Timestamp now) co
 	}
 	// Only the algorithm the key is for: "none", or HS512 under an HS256
 	// key, would be someone's way around the signature check.
-	if (token.getAlgorithm() != "HS256") throw UnauthorizedException("the bearer JWT must be signed with HS256");
-	const Poco::Timestamp expires = token.getExpiration();
-	if (expires.epochMicroseconds() == 0) throw UnauthorizedException("the bearer JWT has no exp; tokens must expire");
-	if (now >= expires) throw UnauthorizedException("the bearer JWT expired");
-	const Poco::Timestamp notBefore = token.getNotBefore();
-	if (notBefore.epochMicroseconds() != 0 && now < notBefore)
-		throw UnauthorizedException("the bearer JWT is not valid yet (nbf)");
+	if (algorithm != "HS256") throw UnauthorizedException("the bearer JWT must be signed with HS256");
+	const double seconds = static_cast<double>(now.epochMicroseconds()) / 1e6;
+	if (!expires) throw UnauthorizedException("the bearer JWT has no exp; tokens must expire");
+	if (seconds >= *expires) throw UnauthorizedException("the bearer JWT expired");
+	if (notBefore && seconds < *notBefore) throw UnauthorizedException("the bearer JWT is not valid yet (nbf)");
 }
 
 } // namespace p2p

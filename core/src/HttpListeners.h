@@ -84,8 +84,8 @@ private:
 	/// Only with https.port: made without a context, POCO would look for
 	/// its own SSL configuration and refuse to start.
 	std::unique_ptr<Poco::Net::SecureServerSocket> _tlsSocket;
-	/// Before the threads: a connection still running when the node gives
-	/// up on stuck handlers reports to it until the pool is gone.
+	/// Declared before the threads so that it outlives them: connections
+	/// report to it until the pool has joined.
 	std::unique_ptr<SlowClientGuard> _slowClients;
 	std::unique_ptr<Poco::ThreadPool> _threads;
 	std::unique_ptr<Poco::Net::TCPServer> _server;

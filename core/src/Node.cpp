@@ -12,6 +12,7 @@
 #include <Poco/String.h>
 #include <Poco/StringTokenizer.h>
 #include <algorithm>
+#include <cstdlib>
 
 namespace p2p {
 
@@ -37,7 +38,14 @@ Node::Node(const Poco::Util::AbstractConfiguration& config, const std::string& a
 
 Node::~Node()
 {
-	stop();
+	if (!stop())
+	{
+		// Handlers still run plugin code on server threads: destroying the
+		// plugins, the router and the guard under them would crash later and
+		// somewhere else. Ending here is the honest failure.
+		_logger.fatal("a node with stuck request handlers is being destroyed; exiting");
+		std::_Exit(EXIT_FAILURE);
+	}
 }
 
 Node::SslLibrary::SslLibrary()
@@ -186,14 +194,25 @@ void Node::start()
 	}
 	catch (const Poco::Exception& exc)
 	{
-		_listeners.stopAccepting();
-		_listeners.join();
-		_plugins.stop();
+		abandonStart();
 		throw StartupException("cannot start the HTTP server: " + exc.displayText());
+	}
+	catch (...)
+	{
+		abandonStart();
+		throw;
 	}
 	_running = true;
 	// After the server: registering announces a node that already answers.
 	if (_registrar) _registrar->start();
+}
+
+void Node::abandonStart()
+{
+	_listeners.stopAccepting();
+	_listeners.closeConnections(true);
+	_listeners.join();
+	_plugins.stop();
 }
 
 bool Node::stop()

@@ -46,7 +46,8 @@ public:
 
 	/// Leaves the network (deregisters), stops accepting connections, lets
 	/// requests in flight finish (up to http.shutdown_timeout_ms), then stops
-	/// plugins in reverse order.
+	/// plugins in reverse order. (The destructor calls it too, and ends the
+	/// process when it returns false.)
 	/// Returns false when handlers were still stuck after the timeout and
 	/// their connections were aborted: the plugins were then left running
 	/// and the caller should exit the process without further clean-up.
@@ -73,6 +74,8 @@ private:
 	std::unique_ptr<PeerClient> makePeerClient(std::shared_ptr<const RequestSigner> signer) const;
 
 	static void checkAdvertisedUrl(const std::string& url);
+	/// Undoes a start() that failed once the plugins had started.
+	void abandonStart();
 
 	/// OpenSSL set up for the node's lifetime; first, so that every TLS
 	/// context below is gone before it is.

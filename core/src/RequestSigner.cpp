@@ -25,7 +25,7 @@ const std::string RequestSigner::NodeHeader = "X-P2P-Node";
 const std::string RequestSigner::TimeHeader = "X-P2P-Time";
 const std::string RequestSigner::BodyHashHeader = PeerClient::kBodyHashHeader;
 const std::string RequestSigner::SignatureHeader = "X-P2P-Signature";
-const std::string RequestSigner::UnsignedPayload = "UNSIGNED-PAYLOAD";
+const std::string RequestSigner::UnsignedPayload = PeerClient::kUnsignedPayload;
 
 RequestSigner::RequestSigner(const std::string& secret, std::string nodeId, int maxSkewSeconds):
 	_secret(secret),

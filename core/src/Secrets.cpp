@@ -99,7 +99,9 @@ std::string read(const Poco::Util::AbstractConfiguration& config, const std::str
 	{
 		// Opened once and checked through the descriptor, so what is checked
 		// is what is read; never through a link someone could point elsewhere.
-		const int fd = ::open(path.c_str(), O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
+		// O_NONBLOCK: a FIFO in its place must not hang start-up (fstat
+		// refuses it next).
+		const int fd = ::open(path.c_str(), O_RDONLY | O_NOFOLLOW | O_CLOEXEC | O_NONBLOCK);
 		if (fd < 0)
 			throw StartupException(fileKey + " names '" + path + "', which cannot be opened: " + std::strerror(errno));
 		try

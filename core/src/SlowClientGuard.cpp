@@ -109,11 +109,21 @@ void SlowClientGuard::requestFinished()
 
 void SlowClientGuard::add(Slot& slot, const Poco::Net::StreamSocket& socket)
 {
+	Poco::FastMutex::ScopedLock lock(_mutex);
 	// Without a descriptor of its own (out of descriptors) the connection
 	// goes unwatched rather than refused.
-	slot.fd = ::fcntl(socket.impl()->sockfd(), F_DUPFD_CLOEXEC, 0);
-	Poco::FastMutex::ScopedLock lock(_mutex);
-	if (slot.fd >= 0) _slots.insert(&slot);
+	const int fd = ::fcntl(socket.impl()->sockfd(), F_DUPFD_CLOEXEC, 0);
+	if (fd < 0) return;
+	try
+	{
+		_slots.insert(&slot);
+	}
+	catch (...)
+	{
+		::close(fd);
+		throw;
+	}
+	slot.fd = fd;
 }
 
 void SlowClientGuard::remove(Slot& slot)

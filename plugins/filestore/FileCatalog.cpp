@@ -7,7 +7,9 @@
 #include <Poco/Path.h>
 #include <Poco/SHA1Engine.h>
 #include <Poco/UUIDGenerator.h>
+#include <Poco/SHA2Engine.h>
 #include <algorithm>
+#include <vector>
 #include <cerrno>
 #include <cstring>
 #include <fcntl.h>
@@ -180,6 +182,19 @@ std::optional<FileInfo> FileCatalog::readInfo(const std::string& name)
 FileCatalog::OpenFile::~OpenFile()
 {
 	if (fd >= 0) ::close(fd);
+}
+
+std::string FileCatalog::OpenFile::sha256()
+{
+	if (!info.sha256.empty()) return info.sha256;
+	Poco::SHA2Engine engine(Poco::SHA2Engine::SHA_256);
+	std::vector<char> buffer(64 * 1024);
+	while (stream->read(buffer.data(), static_cast<std::streamsize>(buffer.size())) || stream->gcount() > 0)
+		engine.update(buffer.data(), static_cast<unsigned>(stream->gcount()));
+	stream->clear();
+	stream->seekg(0);
+	info.sha256 = Poco::DigestEngine::digestToHex(engine.digest());
+	return info.sha256;
 }
 
 std::optional<FileCatalog::OpenFile> FileCatalog::open(const std::string& name)

@@ -80,6 +80,11 @@ public:
 		OpenFile(OpenFile&& other) noexcept: info(std::move(other.info)), stream(std::move(other.stream)), fd(other.fd) { other.fd = -1; }
 		OpenFile& operator=(OpenFile&&) = delete;
 		~OpenFile();
+
+		/// The hex SHA-256 of these bytes: from the metadata, or read from
+		/// the file when it has none (one put there by hand), leaving the
+		/// stream at its start either way. Copies to other nodes declare it.
+		std::string sha256();
 	};
 
 	/// Creates the folders; removes uploads a crash left in tmp/.

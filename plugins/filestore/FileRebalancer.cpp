@@ -31,7 +31,7 @@ bool FileRebalancer::copy(const Placement::Owner& owner, const FileInfo& info, c
 	auto file = _catalog.open(info.name);
 	if (!file || file->info.sha256 != info.sha256) return false; // replaced meanwhile: the next pass
 	bool stored = false;
-	_transfers.stream(owner.url, "PUT", "/internal/files/" + encoded, {{PeerClient::kBodyHashHeader, file->info.sha256}},
+	_transfers.stream(owner.url, "PUT", "/internal/files/" + encoded, {{PeerClient::kBodyHashHeader, file->sha256()}},
 	                  file->stream.get(), static_cast<std::streamsize>(file->info.size), "application/octet-stream",
 	                  [&](const Poco::Net::HTTPResponse& answer, std::istream& body) {
 		                  Poco::NullOutputStream discard;

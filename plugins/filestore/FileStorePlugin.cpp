@@ -321,14 +321,18 @@ void FileStorePlugin::put(Request& request, Response& response)
 	receive(request.body(), *upload);
 	if (http.hasContentLength() && upload->size() < static_cast<Poco::UInt64>(http.getContentLength64()))
 		throw BadRequestException("the upload ended before its Content-Length");
+	checkDeclaredHash(request, *upload);
 	finish(request, response, name, *upload);
 }
 
 FileStorePlugin::OwnerAnswer FileStorePlugin::sendToOwner(const Placement::Owner& owner, const std::string& encodedName,
-                                                          std::istream& body, Poco::Int64 length, bool* nothingSent)
+                                                          std::istream& body, Poco::Int64 length, const std::string& sha256,
+                                                          bool* nothingSent)
 {
 	OwnerAnswer result;
-	_transfers->stream(owner.url, "PUT", "/files/" + encodedName, {{"X-P2P-Forwarded-By", _context->node().id}}, &body,
+	PeerClient::Headers headers{{"X-P2P-Forwarded-By", _context->node().id}};
+	if (!sha256.empty()) headers.emplace_back(PeerClient::kBodyHashHeader, sha256);
+	_transfers->stream(owner.url, "PUT", "/files/" + encodedName, headers, &body,
 	                   static_cast<std::streamsize>(length), "application/octet-stream",
 	                   [&](const Poco::Net::HTTPResponse& answer, std::istream& in) {
 		                   result.status = static_cast<int>(answer.getStatus());
@@ -362,7 +366,7 @@ void FileStorePlugin::streamThrough(Request& request, Response& response, const 
 		bool nothingSent = true;
 		try
 		{
-			answer = sendToOwner(owner, encoded, request.body(), request.http().getContentLength64(), &nothingSent);
+			answer = sendToOwner(owner, encoded, request.body(), request.http().getContentLength64(), "", &nothingSent);
 		}
 		catch (const Poco::IOException& exc) // BadGateway, and GatewayTimeout's base is not IO: below
 		{
@@ -387,6 +391,18 @@ std::vector<Placement::Owner> FileStorePlugin::ownersOf(const std::string& name)
 	if (!_placement) return {};
 	// The ring hashes the name with SHA-1, as for keys.
 	return _placement->preferenceList(name, _replicas);
+}
+
+void FileStorePlugin::checkDeclaredHash(Request& request, FileCatalog::Upload& upload)
+{
+	// Declared by the sending node and covered by its signature: the bytes
+	// that arrived must be the ones it signed for, or a recorded head could
+	// carry any content. A client's upload relayed as it arrived declares
+	// none.
+	const std::string declared = request.http().get(PeerClient::kBodyHashHeader, "");
+	if (declared.empty() || declared == PeerClient::kUnsignedPayload || !request.fromNode()) return;
+	if (upload.sha256() != declared)
+		throw BadRequestException("the body's SHA-256 is not the one its sender declared and signed");
 }
 
 bool FileStorePlugin::forwardedByNode(Request& request)
@@ -425,7 +441,7 @@ void FileStorePlugin::finish(Request& request, Response& response, const std::st
 		OwnerAnswer answer;
 		try
 		{
-			answer = sendToOwner(owner, encoded, *in, static_cast<Poco::Int64>(upload.size()), nullptr);
+			answer = sendToOwner(owner, encoded, *in, static_cast<Poco::Int64>(upload.size()), upload.sha256(), nullptr);
 		}
 		catch (const BadGatewayException& exc)
 		{
@@ -461,7 +477,7 @@ std::vector<std::string> FileStorePlugin::replicate(const FileInfo& info, const 
 		{
 			bool ok = false;
 			_transfers->stream(owner.url, "PUT", "/internal/files/" + encoded,
-			                   {{PeerClient::kBodyHashHeader, file->info.sha256}}, file->stream.get(),
+			                   {{PeerClient::kBodyHashHeader, file->sha256()}}, file->stream.get(),
 			                   static_cast<std::streamsize>(file->info.size), "application/octet-stream",
 			                   [&](const Poco::Net::HTTPResponse& answer, std::istream& body) {
 				                   Poco::NullOutputStream discard;
@@ -484,18 +500,13 @@ void FileStorePlugin::putReplica(Request& request, Response& response)
 	FileName::validate(name);
 	checkDeclaredLength(request);
 	auto upload = _catalog->begin();
-	// Declared by the sender and covered by its signature: the bytes that
-	// arrived must be the ones it signed for, or a recorded head could
-	// carry any content.
-	const std::string declared = request.http().get(PeerClient::kBodyHashHeader, "");
-	if (declared.size() != 64)
+	if (request.http().get(PeerClient::kBodyHashHeader, "").size() != 64)
 		throw BadRequestException(std::string("a copy between nodes declares its SHA-256 in ") + PeerClient::kBodyHashHeader);
 	receive(request.body(), *upload);
 	auto& http = request.http();
 	if (http.hasContentLength() && upload->size() < static_cast<Poco::UInt64>(http.getContentLength64()))
 		throw BadRequestException("the copy ended before its Content-Length");
-	if (upload->sha256() != declared)
-		throw BadRequestException("the copy's SHA-256 is not the one its sender declared and signed");
+	checkDeclaredHash(request, *upload);
 	answerStored(response, upload->commit(name));
 }
 

@@ -55,6 +55,9 @@ private:
 	/// Another node sent this upload on (X-P2P-Forwarded-By), and proved it
 	/// is one: a client cannot make a node keep a file it does not own.
 	static bool forwardedByNode(Request& request);
+	/// A node that declares the SHA-256 of what it sends (X-P2P-Body-SHA256)
+	/// gets a 400 when the bytes hash to anything else.
+	static void checkDeclaredHash(Request& request, FileCatalog::Upload& upload);
 	/// A complete upload: stored here and copied to the other owners, or
 	/// sent on to the owners when this node is not one of them.
 	void finish(Request& request, Response& response, const std::string& name, FileCatalog::Upload& upload);
@@ -66,9 +69,10 @@ private:
 		std::string contentType;
 		std::string body;
 	};
-	/// PUT /files/{name} of body to an owner, marked as forwarded; its answer.
+	/// PUT /files/{name} of body to an owner, marked as forwarded, with its
+	/// SHA-256 when known in advance; its answer.
 	OwnerAnswer sendToOwner(const Placement::Owner& owner, const std::string& encodedName, std::istream& body,
-	                        Poco::Int64 length, bool* nothingSent);
+	                        Poco::Int64 length, const std::string& sha256, bool* nothingSent);
 	static void relayAnswer(Response& response, const Placement::Owner& owner, const OwnerAnswer& answer);
 	/// PUT at a node that does not own the file: the body straight on to an owner.
 	void streamThrough(Request& request, Response& response, const std::string& name,

@@ -24,6 +24,7 @@ class SecurityTest: public CppUnit::TestFixture
 	CPPUNIT_TEST(testNodeWithTheWrongSecretCannotJoin);
 	CPPUNIT_TEST(testClientTokenGuardsClientEndpoints);
 	CPPUNIT_TEST(testFileCopiesMustMatchTheirSignedHash);
+	CPPUNIT_TEST(testFilesTravelBetweenNodesUnderTheSecret);
 	CPPUNIT_TEST(testTlsWithTheTestCaOnly);
 	CPPUNIT_TEST(testKvOverHttpsBetweenNodes);
 	CPPUNIT_TEST(testOneBytePerSecondClientIsCutOff);
@@ -142,6 +143,37 @@ public:
 		HttpResult stored = copy(RequestSigner::sha256Hex("the signed content"), "the signed content");
 		CPPUNIT_ASSERT_EQUAL_MESSAGE(stored.body, 200, stored.status);
 		CPPUNIT_ASSERT_EQUAL(std::string("the signed content"), p2p::test::http(node.port(), "GET", "/files/f.txt").body);
+	}
+
+	void testFilesTravelBetweenNodesUnderTheSecret()
+	{
+		NodeProcess& bootstrap = start({"-Dplugins.load=bootstrap"}, kSecret);
+		const std::vector<std::string> member{"-Dplugins.load=dht-router, filestore", "-Dcluster.peer_refresh_max_ms=300",
+		                                      "-Dcluster.bootstrap=" + urlOf(bootstrap)};
+		std::vector<NodeProcess*> nodes;
+		for (int k = 1; k <= 3; ++k) nodes.push_back(&start(with(member, "-Dnode.id=n" + std::to_string(k)), kSecret));
+		for (NodeProcess* node : nodes)
+			CPPUNIT_ASSERT(p2p::test::eventually([&] { return ringSize(*node) == 3; }, Poco::Timespan(20, 0)));
+		// Multipart uploads and PUTs through every node: through owners and
+		// non-owners, so uploads are relayed, re-sent from disk and copied,
+		// each leg signed and each declared hash checked.
+		for (int i = 0; i < 6; ++i)
+		{
+			const std::string name = "doc" + std::to_string(i) + ".txt";
+			const std::string content(50000 + i, static_cast<char>('a' + i));
+			NodeProcess& sender = *nodes[static_cast<std::size_t>(i % 3)];
+			HttpResult stored = i % 2 == 0
+				? p2p::test::http(sender.port(), "POST", "/upload",
+				                  "--B0und\r\nContent-Disposition: form-data; name=\"file\"; filename=\"" + name +
+				                      "\"\r\n\r\n" + content + "\r\n--B0und--\r\n",
+				                  "multipart/form-data; boundary=B0und")
+				: p2p::test::http(sender.port(), "PUT", "/files/" + name, content, "text/plain");
+			CPPUNIT_ASSERT_EQUAL_MESSAGE(stored.body, 200, stored.status);
+			CPPUNIT_ASSERT_EQUAL(std::size_t(2), p2p::test::jsonObject(stored.body)->getArray("nodes")->size());
+			const HttpResult read = p2p::test::http(nodes[static_cast<std::size_t>((i + 1) % 3)]->port(), "GET", "/files/" + name);
+			CPPUNIT_ASSERT_EQUAL(200, read.status);
+			CPPUNIT_ASSERT(read.body == content);
+		}
 	}
 
 	void testTlsWithTheTestCaOnly()

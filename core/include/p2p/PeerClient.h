@@ -69,6 +69,8 @@ public:
 	/// it got against it. Without it a streamed body is signed as
 	/// UNSIGNED-PAYLOAD.
 	static constexpr const char* kBodyHashHeader = "X-P2P-Body-SHA256";
+	/// What kBodyHashHeader says of a streamed body nobody hashed first.
+	static constexpr const char* kUnsignedPayload = "UNSIGNED-PAYLOAD";
 
 	/// Unsigned, http only: for tools and tests.
 	PeerClient();

@@ -67,6 +67,13 @@ public:
 		// Tokens must expire.
 		Poco::JWT::Token forever;
 		assertRefused(jwt, "Bearer " + sign(forever, "jwt-signing-key"));
+		// Claims that are no times at all.
+		Poco::JWT::Token wordy;
+		wordy.payload().set("exp", std::string("soon"));
+		assertRefused(jwt, "Bearer " + sign(wordy, "jwt-signing-key"));
+		Poco::JWT::Token huge;
+		huge.payload().set("exp", 1e300);
+		assertRefused(jwt, "Bearer " + sign(huge, "jwt-signing-key"));
 		// One byte of the signature changed.
 		std::string tampered = sign(fine, "jwt-signing-key");
 		tampered.back() = tampered.back() == 'A' ? 'B' : 'A';
