@@ -33,6 +33,7 @@ HttpListeners::Settings HttpListeners::Settings::read(const Poco::Util::Abstract
 	s.maxKeepAliveRequests = intSetting(config, "http.max_keep_alive_requests", 0, 0, 1 << 30);
 	s.timeoutMs = intSetting(config, "http.timeout_ms", 30000, 1, 3600 * 1000);
 	s.headerTimeoutMs = intSetting(config, "http.header_timeout_ms", 10000, 1, 3600 * 1000);
+	s.minBodyBytesPerSecond = intSetting(config, "http.min_body_bytes_per_s", 1024, 0, 1 << 30);
 	return s;
 }
 
@@ -115,7 +116,8 @@ void HttpListeners::start(Poco::SharedPtr<HttpRouter> router, const std::string&
 {
 	_router = router;
 	_slowClients = std::make_unique<SlowClientGuard>(milliseconds(_settings.headerTimeoutMs),
-	                                                 milliseconds(_settings.keepAliveTimeoutMs));
+	                                                 milliseconds(_settings.keepAliveTimeoutMs),
+	                                                 _settings.minBodyBytesPerSecond);
 	// Idle nodes keep minThreads; the pool grows under load and shrinks
 	// back after the idle time, so 100 nodes on one machine stay cheap.
 	_threads = std::make_unique<Poco::ThreadPool>("http", _settings.minThreads, _settings.maxThreads, 30);
@@ -128,7 +130,8 @@ void HttpListeners::start(Poco::SharedPtr<HttpRouter> router, const std::string&
 		                                                    *_tlsSocket, params);
 	}
 	metrics.gauge("p2p_http_slow_clients_cut_total",
-	              "Connections cut off for not sending a request head within http.header_timeout_ms.", {},
+	              "Connections cut off for sending a request head slower than http.header_timeout_ms allows, "
+	              "or a body slower than http.min_body_bytes_per_s.", {},
 	              [guard = _slowClients.get()] { return static_cast<double>(guard->cutOff()); });
 	metrics.gauge("p2p_http_refused_connections_total",
 	              "Connections closed at once because http.max_queued were already waiting.", {}, [this] {

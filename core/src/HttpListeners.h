@@ -40,6 +40,7 @@ public:
 		int maxKeepAliveRequests = 0;
 		int timeoutMs = 30000;
 		int headerTimeoutMs = 10000;
+		int minBodyBytesPerSecond = 1024;
 
 		/// The http.* properties; throws StartupException for a bad value.
 		static Settings read(const Poco::Util::AbstractConfiguration& config);

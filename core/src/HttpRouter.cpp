@@ -1,6 +1,7 @@
 #include "HttpRouter.h"
 #include "AccessControl.h"
 #include "ErrorMapper.h"
+#include "PacedBody.h"
 #include "SlowClientGuard.h"
 #include "p2p/Errors.h"
 #include "p2p/Json.h"
@@ -179,7 +180,7 @@ std::string HttpRouter::readJsonBody(Request& request, std::streamsize limit)
 	}
 	std::string body;
 	char buffer[8192];
-	std::istream& in = http.stream();
+	std::istream& in = request.body();
 	while (in.read(buffer, sizeof(buffer)) || in.gcount() > 0)
 	{
 		body.append(buffer, static_cast<std::size_t>(in.gcount()));
@@ -200,7 +201,7 @@ void HttpRouter::drainBody(Poco::Net::HTTPServerRequest& request)
 	// amount so the client gets to see why it was refused.
 	try
 	{
-		std::istream& in = request.stream();
+		PacedBodyStream in(request.stream());
 		char buffer[8192];
 		std::streamsize left = _settings.maxDrainBytes;
 		while (left > 0 && (in.read(buffer, sizeof(buffer)) || in.gcount() > 0)) left -= in.gcount();

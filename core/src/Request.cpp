@@ -1,4 +1,5 @@
 #include "p2p/Request.h"
+#include "PacedBody.h"
 #include "p2p/Json.h"
 #include <Poco/Exception.h>
 #include <Poco/URI.h>
@@ -12,6 +13,14 @@ Request::Request(Poco::Net::HTTPServerRequest& http, std::string route, std::map
 	_params(std::move(params)),
 	_requestId(std::move(requestId))
 {
+}
+
+Request::~Request() = default;
+
+std::istream& Request::body()
+{
+	if (!_body) _body = std::make_unique<PacedBodyStream>(_http.stream());
+	return *_body;
 }
 
 const std::string& Request::method() const

@@ -63,9 +63,10 @@ private:
 
 } // namespace
 
-SlowClientGuard::SlowClientGuard(Poco::Timespan headerTimeout, Poco::Timespan keepAliveTimeout):
+SlowClientGuard::SlowClientGuard(Poco::Timespan headerTimeout, Poco::Timespan keepAliveTimeout, int minBodyBytesPerSecond):
 	_headerTimeout(headerTimeout),
 	_keepAliveTimeout(keepAliveTimeout),
+	_minBodyBytesPerSecond(minBodyBytesPerSecond),
 	_thread("slow-clients")
 {
 }
@@ -96,6 +97,20 @@ SlowClientGuard::Watch::~Watch()
 }
 
 void SlowClientGuard::requestStarted()
+{
+	if (auto* slot = static_cast<Slot*>(currentSlot)) slot->deadline = 0;
+}
+
+SlowClientGuard::BodyRead::BodyRead(Poco::UInt64 bytesSoFar, Poco::Int64 waitedMicroseconds)
+{
+	auto* slot = static_cast<Slot*>(currentSlot);
+	if (!slot || slot->guard->_minBodyBytesPerSecond <= 0) return;
+	const auto earned = static_cast<Poco::Int64>(static_cast<double>(bytesSoFar) * 1e6 / slot->guard->_minBodyBytesPerSecond);
+	const Poco::Int64 allowance = slot->guard->_headerTimeout.totalMicroseconds() + earned - waitedMicroseconds;
+	slot->deadline = nowMicroseconds() + std::max<Poco::Int64>(allowance, 1);
+}
+
+SlowClientGuard::BodyRead::~BodyRead()
 {
 	if (auto* slot = static_cast<Slot*>(currentSlot)) slot->deadline = 0;
 }

@@ -14,17 +14,20 @@
 
 namespace p2p {
 
-/// Cuts off clients that take too long to send a request's head: a client
-/// that trickles one byte a second (slowloris) never trips a per-read
-/// receive timeout, yet holds one of http.max_threads for as long as it
-/// likes. Each connection gets http.header_timeout_ms to send the head of
+/// Cuts off clients that send too slowly: one that trickles a byte a second
+/// never trips a per-read receive timeout, yet holds one of
+/// http.max_threads for as long as it likes (slowloris, and its slow-body
+/// variant). Each connection gets http.header_timeout_ms to send the head of
 /// its first request, and the keep-alive timeout plus that for each later
-/// one; past it the guard shuts the socket down, which ends the server
-/// thread's read.
+/// one. A body must then arrive at http.min_body_bytes_per_s on average,
+/// after the same grace time; only the time a handler spends waiting for
+/// body bytes counts, not the time it works. Past a deadline the guard
+/// shuts the socket down, which ends the server thread's read.
 ///
 /// The connections it makes (connectionFactory()) report to it; the
 /// router calls requestStarted() when a head is complete and
-/// requestFinished() after the answer, on the connection's own thread.
+/// requestFinished() after the answer, and a body read is wrapped in a
+/// BodyRead, all on the connection's own thread.
 class SlowClientGuard: public Poco::Runnable
 {
 	struct Slot
@@ -34,13 +37,14 @@ class SlowClientGuard: public Poco::Runnable
 		/// reused by the next accept() must never be shut down by mistake.
 		int fd = -1;
 		SlowClientGuard* guard = nullptr;
-		/// Epoch microseconds by which the current head must be in; 0 while
-		/// a request is being handled.
+		/// Epoch microseconds by which the current head (or the body bytes
+		/// being waited for) must be in; 0 while a handler works.
 		std::atomic<Poco::Int64> deadline{0};
 	};
 
 public:
-	SlowClientGuard(Poco::Timespan headerTimeout, Poco::Timespan keepAliveTimeout);
+	/// minBodyBytesPerSecond 0: bodies are not paced.
+	SlowClientGuard(Poco::Timespan headerTimeout, Poco::Timespan keepAliveTimeout, int minBodyBytesPerSecond);
 	~SlowClientGuard() override;
 
 	void start();
@@ -69,6 +73,20 @@ public:
 	/// On the connection's thread: its answer is out; the next head is due.
 	static void requestFinished();
 
+	/// On the connection's thread, around one wait for body bytes, given the
+	/// bytes received and the time spent waiting for them so far: the
+	/// client may take the grace time plus a second per
+	/// http.min_body_bytes_per_s bytes in all.
+	class BodyRead
+	{
+	public:
+		BodyRead(Poco::UInt64 bytesSoFar, Poco::Int64 waitedMicroseconds);
+		~BodyRead();
+
+		BodyRead(const BodyRead&) = delete;
+		BodyRead& operator=(const BodyRead&) = delete;
+	};
+
 	/// Connections cut off so far.
 	Poco::UInt64 cutOff() const { return _cutOff.load(); }
 
@@ -79,6 +97,7 @@ private:
 
 	Poco::Timespan _headerTimeout;
 	Poco::Timespan _keepAliveTimeout;
+	int _minBodyBytesPerSecond;
 	Poco::FastMutex _mutex;
 	std::set<Slot*> _slots;
 	std::atomic<Poco::UInt64> _cutOff{0};

@@ -242,31 +242,18 @@ public:
 	void testOneBytePerSecondClientIsCutOff()
 	{
 		NodeProcess& node = start({"-Dplugins.load=messaging", "-Dhttp.header_timeout_ms=1500", "-Dhttp.keep_alive_timeout_ms=500"}, "");
-		Poco::Net::StreamSocket slow(Poco::Net::SocketAddress("127.0.0.1", node.port()));
-		slow.setReceiveTimeout(Poco::Timespan(0, 100 * 1000));
-		const std::string head = "GET /health HTTP/1.1\r\nHost: 127.0.0.1\r\nX-Padding: aaaaaaaaaaaaaaaaaaaaaaaaaaaa\r\n\r\n";
-		Poco::Stopwatch clock;
-		clock.start();
-		bool cut = false;
-		for (std::size_t i = 0; i < head.size() && !cut && clock.elapsedSeconds() < 10; ++i)
-		{
-			try
-			{
-				slow.sendBytes(&head[i], 1);
-				char c;
-				if (slow.poll(Poco::Timespan(1, 0), Poco::Net::Socket::SELECT_READ)) cut = slow.receiveBytes(&c, 1) <= 0;
-			}
-			catch (const Poco::Exception&)
-			{
-				cut = true; // reset by the peer
-			}
-		}
-		const double seconds = static_cast<double>(clock.elapsed()) / 1e6;
-		CPPUNIT_ASSERT_MESSAGE("a client at one byte per second was still connected after 10 s", cut);
-		CPPUNIT_ASSERT_MESSAGE(std::to_string(seconds) + " s", seconds >= 1.0 && seconds < 5.0);
-		// A healthy client is served meanwhile, and the cut is counted.
+		// A head trickled in...
+		const double headSeconds = secondsUntilCutOff(
+			node, "GET /health HTTP/1.1\r\nHost: 127.0.0.1\r\nX-Padding: aaaaaaaaaaaaaaaaaaaaaaaaaaaa\r\n\r\n", 0);
+		CPPUNIT_ASSERT_MESSAGE(std::to_string(headSeconds) + " s", headSeconds >= 1.0 && headSeconds < 5.0);
+		// ...and a body trickled in after a head sent at once.
+		const std::string head = "POST /message HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/json\r\n"
+		                         "Content-Length: 60\r\n\r\n";
+		const double bodySeconds = secondsUntilCutOff(node, head + std::string(60, ' '), head.size());
+		CPPUNIT_ASSERT_MESSAGE(std::to_string(bodySeconds) + " s", bodySeconds >= 1.0 && bodySeconds < 5.0);
+		// Healthy clients are served meanwhile, and the cuts are counted.
 		const std::string metrics = p2p::test::http(node.port(), "GET", "/metrics").body;
-		CPPUNIT_ASSERT(metrics.find("p2p_http_slow_clients_cut_total 1") != std::string::npos);
+		CPPUNIT_ASSERT(metrics.find("p2p_http_slow_clients_cut_total 2") != std::string::npos);
 	}
 
 private:
@@ -319,6 +306,31 @@ private:
 		Poco::Net::StreamSocket visitor = trap.acceptConnection();
 		visitor.close();
 		return true;
+	}
+
+	/// Sends the first `atOnce` bytes of request at once, then one byte a
+	/// second, until the node hangs up (or 10 s pass: -1).
+	static double secondsUntilCutOff(NodeProcess& node, const std::string& request, std::size_t atOnce)
+	{
+		Poco::Net::StreamSocket slow(Poco::Net::SocketAddress("127.0.0.1", node.port()));
+		if (atOnce > 0) slow.sendBytes(request.data(), static_cast<int>(atOnce));
+		Poco::Stopwatch clock;
+		clock.start();
+		for (std::size_t i = atOnce; i < request.size() && clock.elapsedSeconds() < 10; ++i)
+		{
+			try
+			{
+				slow.sendBytes(&request[i], 1);
+				char c;
+				if (slow.poll(Poco::Timespan(1, 0), Poco::Net::Socket::SELECT_READ) && slow.receiveBytes(&c, 1) <= 0) break;
+			}
+			catch (const Poco::Exception&)
+			{
+				break; // reset by the peer
+			}
+		}
+		const double seconds = static_cast<double>(clock.elapsed()) / 1e6;
+		return clock.elapsedSeconds() < 10 ? seconds : -1;
 	}
 
 	static std::string urlOf(NodeProcess& node) { return "http://127.0.0.1:" + std::to_string(node.port()); }

@@ -5,6 +5,7 @@
 #include <Poco/JSON/Object.h>
 #include <Poco/Net/HTTPServerRequest.h>
 #include <map>
+#include <memory>
 #include <string>
 
 namespace p2p {
@@ -18,6 +19,7 @@ class Request
 public:
 	Request(Poco::Net::HTTPServerRequest& http, std::string route, std::map<std::string, std::string> params,
 	        std::string requestId);
+	~Request();
 
 	const std::string& method() const;
 	/// The path as sent, without the query and not decoded.
@@ -40,7 +42,9 @@ public:
 	Poco::JSON::Object::Ptr jsonObject() const;
 
 	/// The body stream, for routes that read their own body (Body::Stream).
-	std::istream& body() { return _http.stream(); }
+	/// A client that sends it slower than http.min_body_bytes_per_s is cut
+	/// off while the handler waits for it.
+	std::istream& body();
 
 	Poco::Net::HTTPServerRequest& http() { return _http; }
 
@@ -62,6 +66,7 @@ private:
 	std::map<std::string, std::string> _params;
 	std::string _requestId;
 	Poco::Dynamic::Var _json;
+	std::unique_ptr<std::istream> _body;
 	bool _fromNode = false;
 	mutable bool _queryParsed = false;
 	mutable std::multimap<std::string, std::string> _query;
