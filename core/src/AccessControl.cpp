@@ -33,22 +33,18 @@ AccessControl::Admission AccessControl::admit(const Poco::Net::HTTPServerRequest
 		if (admission.claim.present() || route.access == Access::Peer)
 		{
 			_signer->checkHead(admission.claim);
-			switch (route.body)
+			if (route.body == Body::Json)
 			{
-			case Body::Json:
 				admission.bodySignatureToCheck = true;
-				break;
-			case Body::Stream:
-				// The handler streams it; the signature vouches for the head
-				// and for the hash the sender claims.
-				_signer->verify(request.getMethod(), request.getURI(), admission.claim.bodyHash, admission.claim);
-				admission.signedByNode = true;
-				break;
-			case Body::None:
-				_signer->verify(request.getMethod(), request.getURI(), RequestSigner::sha256Hex(""), admission.claim);
-				admission.signedByNode = true;
-				break;
+				return admission;
 			}
+			// A streamed body is the handler's to read: the signature vouches
+			// for the head and for the hash the sender claims. A route that
+			// takes no body checks against the empty one.
+			const std::string& bodyHash =
+				route.body == Body::Stream ? admission.claim.bodyHash : RequestSigner::EmptyBodyHash;
+			_signer->verify(request.getMethod(), request.getURI(), bodyHash, admission.claim);
+			admission.signedByNode = true;
 			return admission;
 		}
 	}

@@ -44,9 +44,9 @@ public:
 	/// True when a refusal should carry WWW-Authenticate: Bearer.
 	bool asksClientsForTokens() const { return _clients && _clients->required(); }
 
+private:
 	static RequestSignature claimOf(const Poco::Net::HTTPServerRequest& request);
 
-private:
 	std::shared_ptr<const RequestSigner> _signer;
 	std::shared_ptr<const ClientCredentials> _clients;
 };

@@ -7,11 +7,6 @@ namespace p2p {
 
 namespace {
 
-int intSetting(const Poco::Util::AbstractConfiguration& config, const std::string& key, int defaultValue, int min, int max)
-{
-	return settings::getInt(config, "", key, defaultValue, min, max);
-}
-
 Poco::Timespan milliseconds(int ms)
 {
 	return Poco::Timespan(static_cast<Poco::Timespan::TimeDiff>(ms) * 1000);
@@ -23,17 +18,17 @@ HttpListeners::Settings HttpListeners::Settings::read(const Poco::Util::Abstract
 {
 	Settings s;
 	s.host = config.getString("http.host", "0.0.0.0");
-	s.port = intSetting(config, "http.port", 5000, 0, 65535);
-	s.minThreads = intSetting(config, "http.min_threads", 2, 1, 1024);
-	s.maxThreads = intSetting(config, "http.max_threads", 64, s.minThreads, 4096);
-	s.maxQueued = intSetting(config, "http.max_queued", 256, 1, 65536);
-	s.backlog = intSetting(config, "http.backlog", 256, 1, 65536);
+	s.port = settings::getInt(config, "", "http.port", 5000, 0, 65535);
+	s.minThreads = settings::getInt(config, "", "http.min_threads", 2, 1, 1024);
+	s.maxThreads = settings::getInt(config, "", "http.max_threads", 64, s.minThreads, 4096);
+	s.maxQueued = settings::getInt(config, "", "http.max_queued", 256, 1, 65536);
+	s.backlog = settings::getInt(config, "", "http.backlog", 256, 1, 65536);
 	s.keepAlive = settings::getBool(config, "", "http.keep_alive", true);
-	s.keepAliveTimeoutMs = intSetting(config, "http.keep_alive_timeout_ms", 10000, 1, 3600 * 1000);
-	s.maxKeepAliveRequests = intSetting(config, "http.max_keep_alive_requests", 0, 0, 1 << 30);
-	s.timeoutMs = intSetting(config, "http.timeout_ms", 30000, 1, 3600 * 1000);
-	s.headerTimeoutMs = intSetting(config, "http.header_timeout_ms", 10000, 1, 3600 * 1000);
-	s.minBodyBytesPerSecond = intSetting(config, "http.min_body_bytes_per_s", 1024, 0, 1 << 30);
+	s.keepAliveTimeoutMs = settings::getInt(config, "", "http.keep_alive_timeout_ms", 10000, 1, 3600 * 1000);
+	s.maxKeepAliveRequests = settings::getInt(config, "", "http.max_keep_alive_requests", 0, 0, 1 << 30);
+	s.timeoutMs = settings::getInt(config, "", "http.timeout_ms", 30000, 1, 3600 * 1000);
+	s.headerTimeoutMs = settings::getInt(config, "", "http.header_timeout_ms", 10000, 1, 3600 * 1000);
+	s.minBodyBytesPerSecond = settings::getInt(config, "", "http.min_body_bytes_per_s", 1024, 0, 1 << 30);
 	return s;
 }
 

@@ -17,8 +17,6 @@ class PacedBodyBuffer: public std::streambuf
 public:
 	explicit PacedBodyBuffer(std::istream& source);
 
-	Poco::UInt64 received() const { return _received; }
-
 protected:
 	int_type underflow() override;
 

@@ -202,7 +202,7 @@ void PeerClient::stream(const std::string& baseUrl, const std::string& method, c
 	// The body goes out as it arrives, before anyone could hash it, unless
 	// the caller knew its hash.
 	const std::string declared = declaredBodyHash(headers);
-	sign(request, !body ? RequestSigner::sha256Hex("") : declared.empty() ? RequestSigner::UnsignedPayload : declared);
+	sign(request, !body ? RequestSigner::EmptyBodyHash : declared.empty() ? RequestSigner::UnsignedPayload : declared);
 	std::ostream* out = nullptr;
 	try
 	{

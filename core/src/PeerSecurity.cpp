@@ -10,6 +10,12 @@ PeerSecurity::PeerSecurity(std::shared_ptr<const RequestSigner> signer, std::str
 {
 }
 
+void PeerSecurity::refuseOldProtocols(Poco::Net::Context& context)
+{
+	context.disableProtocols(Poco::Net::Context::PROTO_SSLV2 | Poco::Net::Context::PROTO_SSLV3 |
+	                         Poco::Net::Context::PROTO_TLSV1 | Poco::Net::Context::PROTO_TLSV1_1);
+}
+
 Poco::Net::Context::Ptr PeerSecurity::tlsContext() const
 {
 	Poco::FastMutex::ScopedLock lock(_mutex);
@@ -22,8 +28,7 @@ Poco::Net::Context::Ptr PeerSecurity::tlsContext() const
 		_context = new Poco::Net::Context(Poco::Net::Context::TLS_CLIENT_USE, "", "", _caFile,
 		                                  _verifyPeers ? Poco::Net::Context::VERIFY_RELAXED : Poco::Net::Context::VERIFY_NONE,
 		                                  9, _caFile.empty(), kCipherList);
-		_context->disableProtocols(Poco::Net::Context::PROTO_SSLV2 | Poco::Net::Context::PROTO_SSLV3 |
-		                           Poco::Net::Context::PROTO_TLSV1 | Poco::Net::Context::PROTO_TLSV1_1);
+		refuseOldProtocols(*_context);
 	}
 	catch (const Poco::Exception& exc)
 	{

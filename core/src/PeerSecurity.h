@@ -19,6 +19,9 @@ public:
 	/// Forward-secret, authenticated suites only, for both ends.
 	static constexpr const char* kCipherList = "HIGH:!aNULL:!eNULL:!MD5:!RC4:!3DES:!SHA1@STRENGTH";
 
+	/// TLS 1.2 and later only, for both ends.
+	static void refuseOldProtocols(Poco::Net::Context& context);
+
 	PeerSecurity(std::shared_ptr<const RequestSigner> signer, std::string caFile, bool verifyPeers);
 
 	const RequestSigner* signer() const { return _signer.get(); }

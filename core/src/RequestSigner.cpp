@@ -26,6 +26,7 @@ const std::string RequestSigner::TimeHeader = "X-P2P-Time";
 const std::string RequestSigner::BodyHashHeader = PeerClient::kBodyHashHeader;
 const std::string RequestSigner::SignatureHeader = "X-P2P-Signature";
 const std::string RequestSigner::UnsignedPayload = PeerClient::kUnsignedPayload;
+const std::string RequestSigner::EmptyBodyHash = "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855";
 
 RequestSigner::RequestSigner(const std::string& secret, std::string nodeId, int maxSkewSeconds):
 	_secret(secret),

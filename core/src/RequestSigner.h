@@ -38,6 +38,8 @@ public:
 	static const std::string BodyHashHeader;
 	static const std::string SignatureHeader;
 	static const std::string UnsignedPayload;
+	/// sha256Hex(""): the hash of every request without a body.
+	static const std::string EmptyBodyHash;
 
 	using Headers = std::vector<std::pair<std::string, std::string>>;
 
@@ -61,8 +63,6 @@ public:
 	/// formed and fresh. Lets a receiver refuse an unsigned upload without
 	/// reading it.
 	void checkHead(const RequestSignature& claim, Poco::Timestamp now = Poco::Timestamp()) const;
-
-	int maxSkewSeconds() const { return _maxSkewSeconds; }
 
 	static std::string sha256Hex(const std::string& data);
 

@@ -42,8 +42,7 @@ Poco::Net::Context::Ptr SecuritySettings::serverContext() const
 		Poco::Net::Context::Ptr context = new Poco::Net::Context(Poco::Net::Context::TLS_SERVER_USE, privateKey, certificate,
 		                                                         "", Poco::Net::Context::VERIFY_NONE, 9, false,
 		                                                         PeerSecurity::kCipherList);
-		context->disableProtocols(Poco::Net::Context::PROTO_SSLV2 | Poco::Net::Context::PROTO_SSLV3 |
-		                          Poco::Net::Context::PROTO_TLSV1 | Poco::Net::Context::PROTO_TLSV1_1);
+		PeerSecurity::refuseOldProtocols(*context);
 		context->enableSessionCache(true, "p2p-node");
 		return context;
 	}

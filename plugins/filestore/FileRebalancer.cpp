@@ -5,6 +5,20 @@
 
 namespace p2p::filestore {
 
+bool sendCopy(PeerClient& transfers, const Placement::Owner& owner, const std::string& encoded,
+              FileCatalog::OpenFile& file)
+{
+	bool stored = false;
+	transfers.stream(owner.url, "PUT", "/internal/files/" + encoded, {{PeerClient::kBodyHashHeader, file.sha256()}},
+	                 file.stream.get(), static_cast<std::streamsize>(file.info.size), "application/octet-stream",
+	                 [&](const Poco::Net::HTTPResponse& answer, std::istream& body) {
+		                 Poco::NullOutputStream discard;
+		                 Poco::StreamCopier::copyStream(body, discard);
+		                 stored = answer.getStatus() == Poco::Net::HTTPResponse::HTTP_OK;
+	                 });
+	return stored;
+}
+
 FileRebalancer::FileRebalancer(FileCatalog& catalog, std::string selfId, PeerClient& transfers,
                                std::shared_ptr<const Placement> placement, std::size_t replicas):
 	_catalog(catalog),
@@ -30,15 +44,7 @@ bool FileRebalancer::copy(const Placement::Owner& owner, const FileInfo& info, c
 {
 	auto file = _catalog.open(info.name);
 	if (!file || file->info.sha256 != info.sha256) return false; // replaced meanwhile: the next pass
-	bool stored = false;
-	_transfers.stream(owner.url, "PUT", "/internal/files/" + encoded, {{PeerClient::kBodyHashHeader, file->sha256()}},
-	                  file->stream.get(), static_cast<std::streamsize>(file->info.size), "application/octet-stream",
-	                  [&](const Poco::Net::HTTPResponse& answer, std::istream& body) {
-		                  Poco::NullOutputStream discard;
-		                  Poco::StreamCopier::copyStream(body, discard);
-		                  stored = answer.getStatus() == Poco::Net::HTTPResponse::HTTP_OK;
-	                  });
-	return stored;
+	return sendCopy(_transfers, owner, encoded, *file);
 }
 
 FileRebalancer::Pass FileRebalancer::run()

@@ -9,6 +9,13 @@
 
 namespace p2p::filestore {
 
+/// Streams an open file from disk to owner's PUT /internal/files/<encoded>,
+/// declaring its SHA-256 for the owner to check; whether the owner stored
+/// it. Throws what PeerClient::stream throws. The one way a copy travels,
+/// for the rebalancer and for an upload's replicas alike.
+bool sendCopy(PeerClient& transfers, const Placement::Owner& owner, const std::string& encoded,
+              FileCatalog::OpenFile& file);
+
 /// Puts every file this node holds on the nodes that own it now, after the
 /// ring changed: each owner that lacks the file, or has another version of
 /// it (by SHA-256), gets a copy streamed from disk; a file this node no

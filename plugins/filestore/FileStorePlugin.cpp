@@ -20,7 +20,6 @@
 #include <Poco/Net/MultipartReader.h>
 #include <Poco/Net/NameValueCollection.h>
 #include <Poco/Net/NetException.h>
-#include <Poco/NullStream.h>
 #include <Poco/StreamCopier.h>
 #include <Poco/Net/HTTPServerRequestImpl.h>
 #include <Poco/URI.h>
@@ -475,16 +474,7 @@ std::vector<std::string> FileStorePlugin::replicate(const FileInfo& info, const 
 		if (!file) break; // replaced or deleted meanwhile: the newer request copies it
 		try
 		{
-			bool ok = false;
-			_transfers->stream(owner.url, "PUT", "/internal/files/" + encoded,
-			                   {{PeerClient::kBodyHashHeader, file->sha256()}}, file->stream.get(),
-			                   static_cast<std::streamsize>(file->info.size), "application/octet-stream",
-			                   [&](const Poco::Net::HTTPResponse& answer, std::istream& body) {
-				                   Poco::NullOutputStream discard;
-				                   Poco::StreamCopier::copyStream(body, discard);
-				                   ok = answer.getStatus() == Poco::Net::HTTPResponse::HTTP_OK;
-			                   });
-			if (ok) holders.push_back(owner.id);
+			if (sendCopy(*_transfers, owner, encoded, *file)) holders.push_back(owner.id);
 		}
 		catch (const Poco::Exception& exc)
 		{

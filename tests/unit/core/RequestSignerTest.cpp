@@ -95,6 +95,7 @@ public:
 	{
 		CPPUNIT_ASSERT_EQUAL(std::string("e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855"), hash(""));
 		CPPUNIT_ASSERT_EQUAL(std::string("ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad"), hash("abc"));
+		CPPUNIT_ASSERT_EQUAL(hash(""), RequestSigner::EmptyBodyHash);
 	}
 
 private:
