@@ -29,6 +29,8 @@ HttpListeners::Settings HttpListeners::Settings::read(const Poco::Util::Abstract
 	s.timeoutMs = settings::getInt(config, "", "http.timeout_ms", 30000, 1, 3600 * 1000);
 	s.headerTimeoutMs = settings::getInt(config, "", "http.header_timeout_ms", 10000, 1, 3600 * 1000);
 	s.minBodyBytesPerSecond = settings::getInt(config, "", "http.min_body_bytes_per_s", 1024, 0, 1 << 30);
+	s.idleParkMs = settings::getInt(config, "", "http.idle_park_ms", 50, 0, 3600 * 1000);
+	s.maxIdleConnections = settings::getInt(config, "", "http.max_idle_connections", 1024, 0, 1 << 20);
 	return s;
 }
 
@@ -40,9 +42,11 @@ HttpListeners::HttpListeners(Settings settings, const SecuritySettings& security
 
 HttpListeners::~HttpListeners()
 {
-	if (_server) _server->stop();
-	if (_tlsServer) _tlsServer->stop();
+	stopAccepting();
+	if (_idle) _idle->stop();
+	if (_dispatcher) _dispatcher->stop();
 	if (_slowClients) _slowClients->stop();
+	if (_dispatcher) _dispatcher->release();
 }
 
 void HttpListeners::bind()
@@ -113,52 +117,65 @@ void HttpListeners::start(Poco::SharedPtr<HttpRouter> router, const std::string&
 	_slowClients = std::make_unique<SlowClientGuard>(milliseconds(_settings.headerTimeoutMs),
 	                                                 milliseconds(_settings.keepAliveTimeoutMs),
 	                                                 _settings.minBodyBytesPerSecond);
+	_idle = std::make_unique<IdleConnections>(static_cast<std::size_t>(_settings.maxIdleConnections));
 	// Idle nodes keep minThreads; the pool grows under load and shrinks
 	// back after the idle time, so 100 nodes on one machine stay cheap.
 	_threads = std::make_unique<Poco::ThreadPool>("http", _settings.minThreads, _settings.maxThreads, 30);
 	Poco::Net::HTTPServerParams::Ptr params = serverParams(serverName);
-	_server = std::make_unique<Poco::Net::TCPServer>(_slowClients->connectionFactory(params, router), *_threads,
-	                                                 _socket, params);
-	if (_tlsSocket)
-	{
-		_tlsServer = std::make_unique<Poco::Net::TCPServer>(_slowClients->connectionFactory(params, router), *_threads,
-		                                                    *_tlsSocket, params);
-	}
+	_connections = new HttpConnections(params, router, *_slowClients, *_idle, milliseconds(_settings.idleParkMs),
+	                                   milliseconds(_settings.headerTimeoutMs));
+	_dispatcher = new Poco::Net::TCPServerDispatcher(_connections, *_threads, params);
+	_connections->serveFrom(*_dispatcher);
+	_acceptor = std::make_unique<HttpAcceptor>(_socket, *_connections);
+	if (_tlsSocket) _tlsAcceptor = std::make_unique<HttpAcceptor>(*_tlsSocket, *_connections);
 	metrics.gauge("p2p_http_slow_clients_cut_total",
 	              "Connections cut off for sending a request head slower than http.header_timeout_ms allows, "
 	              "or a body slower than http.min_body_bytes_per_s.", {},
 	              [guard = _slowClients.get()] { return static_cast<double>(guard->cutOff()); });
 	metrics.gauge("p2p_http_refused_connections_total",
-	              "Connections closed at once because http.max_queued were already waiting.", {}, [this] {
-		              return static_cast<double>((_server ? _server->refusedConnections() : 0) +
-		                                         (_tlsServer ? _tlsServer->refusedConnections() : 0));
-	              });
+	              "Connections closed at once, new or with a request after being idle, because http.max_queued "
+	              "were already waiting for a thread.", {},
+	              [dispatcher = _dispatcher] { return static_cast<double>(dispatcher->refusedConnections()); });
+	metrics.gauge("p2p_http_idle_connections", "Kept-alive connections waiting for a request without a thread.", {},
+	              [idle = _idle.get()] { return static_cast<double>(idle->size()); });
+	metrics.gauge("p2p_http_idle_connections_closed_total",
+	              "Idle connections closed after http.keep_alive_timeout_ms (or, before a first request, "
+	              "http.header_timeout_ms) without a request.", {},
+	              [idle = _idle.get()] { return static_cast<double>(idle->expired()); });
+	metrics.gauge("p2p_http_idle_connections_unparked_total",
+	              "Idle connections that kept their thread because http.max_idle_connections were parked.", {},
+	              [idle = _idle.get()] { return static_cast<double>(idle->refused()); });
 	_slowClients->start();
-	_server->start();
-	if (_tlsServer) _tlsServer->start();
+	_idle->start([connections = _connections.get()](const Poco::Net::StreamSocket& socket) {
+		return connections->queue(socket);
+	});
+	_acceptor->start();
+	if (_tlsAcceptor) _tlsAcceptor->start();
 }
 
 void HttpListeners::stopAccepting()
 {
-	if (_server) _server->stop();
+	if (_acceptor) _acceptor->stop();
+	if (_tlsAcceptor) _tlsAcceptor->stop();
 	_socket.close();
-	if (_tlsServer) _tlsServer->stop();
 	if (_tlsSocket) _tlsSocket->close();
 }
 
 void HttpListeners::closeConnections(bool abort)
 {
-	// The connections of both servers listen to the router for this, as
-	// they would to an HTTPServer's stopAll().
-	if (_router) _router->closeConnections(abort);
+	// Parked connections have no request in hand: they close at once. The
+	// dispatcher ran until now so that a parked connection whose client
+	// sent a request while the node drained was still served; stopping it
+	// drops what is still queued and ends its tasks, so join() can.
+	if (_idle) _idle->stop();
+	if (_connections) _connections->closeAll(abort);
+	if (_dispatcher) _dispatcher->stop();
 }
 
 void HttpListeners::join()
 {
 	if (_threads) _threads->joinAll();
 	if (_slowClients) _slowClients->stop();
-	_server.reset();
-	_tlsServer.reset();
 }
 
 } // namespace p2p

@@ -1,14 +1,16 @@
 #ifndef P2P_HttpListeners_INCLUDED
 #define P2P_HttpListeners_INCLUDED
 
+#include "HttpAcceptor.h"
+#include "HttpConnection.h"
 #include "HttpRouter.h"
+#include "IdleConnections.h"
 #include "SecuritySettings.h"
 #include "SlowClientGuard.h"
 #include "p2p/Metrics.h"
 #include <Poco/Net/HTTPServerParams.h>
 #include <Poco/Net/SecureServerSocket.h>
 #include <Poco/Net/ServerSocket.h>
-#include <Poco/Net/TCPServer.h>
 #include <Poco/SharedPtr.h>
 #include <Poco/ThreadPool.h>
 #include <Poco/Util/AbstractConfiguration.h>
@@ -18,9 +20,9 @@
 namespace p2p {
 
 /// Where a node's HTTP comes in: the http.port socket, the https.port one
-/// when there is one, a TCP server on each that shares one thread pool, and
-/// the slow-client guard watching every connection. Requests go to the
-/// router.
+/// when there is one, an acceptor on each feeding one dispatcher and its
+/// thread pool, the idle connections parked without a thread, and the
+/// slow-client guard watching every connection. Requests go to the router.
 ///
 /// Driven by Node from its main thread, in this order: bind(), start(),
 /// then on the way out stopAccepting(), closeConnections(), join().
@@ -41,6 +43,8 @@ public:
 		int timeoutMs = 30000;
 		int headerTimeoutMs = 10000;
 		int minBodyBytesPerSecond = 1024;
+		int idleParkMs = 50;
+		int maxIdleConnections = 1024;
 
 		/// The http.* properties; throws StartupException for a bad value.
 		static Settings read(const Poco::Util::AbstractConfiguration& config);
@@ -88,9 +92,13 @@ private:
 	/// Declared before the threads so that it outlives them: connections
 	/// report to it until the pool has joined.
 	std::unique_ptr<SlowClientGuard> _slowClients;
+	std::unique_ptr<IdleConnections> _idle;
 	std::unique_ptr<Poco::ThreadPool> _threads;
-	std::unique_ptr<Poco::Net::TCPServer> _server;
-	std::unique_ptr<Poco::Net::TCPServer> _tlsServer;
+	Poco::SharedPtr<HttpConnections> _connections;
+	/// Reference-counted by POCO; released in the destructor.
+	Poco::Net::TCPServerDispatcher* _dispatcher = nullptr;
+	std::unique_ptr<HttpAcceptor> _acceptor;
+	std::unique_ptr<HttpAcceptor> _tlsAcceptor;
 };
 
 } // namespace p2p

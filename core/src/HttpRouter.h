@@ -52,10 +52,6 @@ public:
 
 	void dispatch(Poco::Net::HTTPServerRequest& request, Poco::Net::HTTPServerResponse& response);
 
-	/// Ends the connections it serves, as HTTPServer::stopAll does: at once
-	/// (abort) or each after its current request.
-	void closeConnections(bool abort) { serverStopped(this, abort); }
-
 	/// Requests being handled right now.
 	int inFlight() const { return _inFlight.load(); }
 

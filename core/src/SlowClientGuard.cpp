@@ -1,5 +1,4 @@
 #include "SlowClientGuard.h"
-#include <Poco/Net/HTTPServerConnection.h>
 #include <Poco/Timestamp.h>
 #include <algorithm>
 #include <fcntl.h>
@@ -19,48 +18,6 @@ Poco::Int64 nowMicroseconds()
 	return Poco::Timestamp().epochMicroseconds();
 }
 
-class WatchedConnection: public Poco::Net::HTTPServerConnection
-{
-public:
-	WatchedConnection(const Poco::Net::StreamSocket& socket, Poco::Net::HTTPServerParams::Ptr params,
-	                  Poco::Net::HTTPRequestHandlerFactory::Ptr handlers, SlowClientGuard& guard):
-		HTTPServerConnection(socket, params, handlers),
-		_guard(guard)
-	{
-	}
-
-	void run() override
-	{
-		SlowClientGuard::Watch watch(_guard, socket());
-		HTTPServerConnection::run();
-	}
-
-private:
-	SlowClientGuard& _guard;
-};
-
-class WatchedConnectionFactory: public Poco::Net::TCPServerConnectionFactory
-{
-public:
-	WatchedConnectionFactory(Poco::Net::HTTPServerParams::Ptr params, Poco::Net::HTTPRequestHandlerFactory::Ptr handlers,
-	                         SlowClientGuard& guard):
-		_params(params),
-		_handlers(handlers),
-		_guard(guard)
-	{
-	}
-
-	Poco::Net::TCPServerConnection* createConnection(const Poco::Net::StreamSocket& socket) override
-	{
-		return new WatchedConnection(socket, _params, _handlers, _guard);
-	}
-
-private:
-	Poco::Net::HTTPServerParams::Ptr _params;
-	Poco::Net::HTTPRequestHandlerFactory::Ptr _handlers;
-	SlowClientGuard& _guard;
-};
-
 } // namespace
 
 SlowClientGuard::SlowClientGuard(Poco::Timespan headerTimeout, Poco::Timespan keepAliveTimeout, int minBodyBytesPerSecond):
@@ -76,16 +33,10 @@ SlowClientGuard::~SlowClientGuard()
 	stop();
 }
 
-Poco::Net::TCPServerConnectionFactory::Ptr SlowClientGuard::connectionFactory(
-	Poco::Net::HTTPServerParams::Ptr params, Poco::Net::HTTPRequestHandlerFactory::Ptr handlers)
-{
-	return new WatchedConnectionFactory(params, handlers, *this);
-}
-
-SlowClientGuard::Watch::Watch(SlowClientGuard& guard, const Poco::Net::StreamSocket& socket)
+SlowClientGuard::Watch::Watch(SlowClientGuard& guard, const Poco::Net::StreamSocket& socket, Poco::Int64 headDue)
 {
 	_slot.guard = &guard;
-	_slot.deadline = nowMicroseconds() + guard._headerTimeout.totalMicroseconds();
+	_slot.deadline = headDue > 0 ? headDue : nowMicroseconds() + guard._headerTimeout.totalMicroseconds();
 	guard.add(_slot, socket);
 	currentSlot = &_slot;
 }

@@ -3,10 +3,7 @@
 
 #include <Poco/Event.h>
 #include <Poco/Mutex.h>
-#include <Poco/Net/HTTPRequestHandlerFactory.h>
-#include <Poco/Net/HTTPServerParams.h>
 #include <Poco/Net/StreamSocket.h>
-#include <Poco/Net/TCPServerConnectionFactory.h>
 #include <Poco/Thread.h>
 #include <Poco/Timespan.h>
 #include <atomic>
@@ -24,7 +21,7 @@ namespace p2p {
 /// body bytes counts, not the time it works. Past a deadline the guard
 /// shuts the socket down, which ends the server thread's read.
 ///
-/// The connections it makes (connectionFactory()) report to it; the
+/// Each HttpConnection reports to it while it has a thread; the
 /// router calls requestStarted() when a head is complete and
 /// requestFinished() after the answer, and a body read is wrapped in a
 /// BodyRead, all on the connection's own thread.
@@ -50,15 +47,13 @@ public:
 	void start();
 	void stop();
 
-	/// Makes HTTP connections this guard watches, for a TCPServer.
-	Poco::Net::TCPServerConnectionFactory::Ptr connectionFactory(Poco::Net::HTTPServerParams::Ptr params,
-	                                                             Poco::Net::HTTPRequestHandlerFactory::Ptr handlers);
-
 	/// Watches the calling thread's connection for as long as it lives.
 	class Watch
 	{
 	public:
-		Watch(SlowClientGuard& guard, const Poco::Net::StreamSocket& socket);
+		/// headDue: when the first request's head must be in (epoch
+		/// microseconds); 0: http.header_timeout_ms from now.
+		Watch(SlowClientGuard& guard, const Poco::Net::StreamSocket& socket, Poco::Int64 headDue = 0);
 		~Watch();
 
 		Watch(const Watch&) = delete;

@@ -7,7 +7,13 @@
 #include <Poco/Stopwatch.h>
 #include <Poco/Thread.h>
 #include <cppunit/extensions/HelperMacros.h>
+#include <Poco/Net/Context.h>
+#include <Poco/Net/SecureStreamSocket.h>
+#include <algorithm>
+#include <array>
+#include <atomic>
 #include <sys/stat.h>
+#include <thread>
 
 using p2p::RequestSigner;
 using p2p::test::HttpResult;
@@ -28,6 +34,9 @@ class SecurityTest: public CppUnit::TestFixture
 	CPPUNIT_TEST(testTlsWithTheTestCaOnly);
 	CPPUNIT_TEST(testKvOverHttpsBetweenNodes);
 	CPPUNIT_TEST(testOneBytePerSecondClientIsCutOff);
+	CPPUNIT_TEST(testIdleConnectionsHoldNoThread);
+	CPPUNIT_TEST(testIdleTlsConnectionsComeBack);
+	CPPUNIT_TEST(testBusyConnectionsShareTheThreads);
 	CPPUNIT_TEST_SUITE_END();
 
 public:
@@ -256,6 +265,131 @@ public:
 		CPPUNIT_ASSERT(metrics.find("p2p_http_slow_clients_cut_total 2") != std::string::npos);
 	}
 
+	void testIdleConnectionsHoldNoThread()
+	{
+		// Ten times as many kept-alive connections as threads. Before
+		// idle connections were parked, each held a thread for the whole
+		// keep-alive time and a new client waited that long.
+		NodeProcess& node = start({"-Dplugins.load=messaging", "-Dhttp.min_threads=2", "-Dhttp.max_threads=4",
+		                           "-Dhttp.keep_alive_timeout_ms=8000"},
+		                          "");
+		std::vector<Poco::Net::StreamSocket> idle;
+		for (int i = 0; i < 40; ++i)
+		{
+			idle.emplace_back(Poco::Net::SocketAddress("127.0.0.1", node.port()));
+			CPPUNIT_ASSERT_EQUAL(200, exchange(idle.back(), healthRequest()));
+		}
+		Poco::Stopwatch watch;
+		watch.start();
+		CPPUNIT_ASSERT_EQUAL(200, p2p::test::http(node.port(), "GET", "/health").status);
+		CPPUNIT_ASSERT_MESSAGE(std::to_string(watch.elapsed() / 1e6) + " s", watch.elapsed() < 4000000);
+		CPPUNIT_ASSERT(p2p::test::eventually([&] { return metric(node, "p2p_http_idle_connections") >= 36; }));
+
+		// Each comes back with its session: a second request, and two
+		// pipelined in one write, are answered on the same connection.
+		for (auto& socket : idle) CPPUNIT_ASSERT_EQUAL(200, exchange(socket, healthRequest()));
+		const std::string two = healthRequest() + healthRequest();
+		idle.front().sendBytes(two.data(), static_cast<int>(two.size()));
+		CPPUNIT_ASSERT_EQUAL(200, readAnswer(idle.front()));
+		CPPUNIT_ASSERT_EQUAL(200, readAnswer(idle.front()));
+
+		// Quiet past the keep-alive time, they are closed: the client reads the end.
+		idle.front().setReceiveTimeout(Poco::Timespan(20, 0));
+		char byte = 0;
+		CPPUNIT_ASSERT_EQUAL(0, idle.front().receiveBytes(&byte, 1));
+		CPPUNIT_ASSERT(p2p::test::eventually([&] { return metric(node, "p2p_http_idle_connections_closed_total") >= 40; }));
+	}
+
+	void testIdleTlsConnectionsComeBack()
+	{
+		// A parked TLS connection keeps its TLS state: the next request on
+		// it, after the node has parked it, is answered.
+		makeCertificates();
+		NodeProcess& node = start({"-Dplugins.load=messaging", "-Dhttps.port=0", "-Dhttps.certificate=" + _certs.file("node.pem"),
+		                           "-Dhttps.private_key=" + _certs.file("node.key")},
+		                          "");
+		Poco::Net::Context::Ptr trust =
+			new Poco::Net::Context(Poco::Net::Context::TLS_CLIENT_USE, "", "", _certs.file("ca.pem"), Poco::Net::Context::VERIFY_RELAXED);
+		Poco::Net::SecureStreamSocket socket(Poco::Net::SocketAddress("127.0.0.1", httpsPort(node)), trust);
+		socket.setReceiveTimeout(Poco::Timespan(10, 0));
+		for (int round = 0; round < 3; ++round)
+		{
+			CPPUNIT_ASSERT_EQUAL(200, exchange(socket, healthRequest()));
+			CPPUNIT_ASSERT(p2p::test::eventually([&] { return metric(node, "p2p_http_idle_connections") >= 1; }));
+		}
+		const std::string two = healthRequest() + healthRequest();
+		socket.sendBytes(two.data(), static_cast<int>(two.size()));
+		CPPUNIT_ASSERT_EQUAL(200, readAnswer(socket));
+		CPPUNIT_ASSERT_EQUAL(200, readAnswer(socket));
+	}
+
+	void testBusyConnectionsShareTheThreads()
+	{
+		// Eight clients that never pause, on four threads: a ninth still
+		// gets its answers, because a thread whose client has no request
+		// ready parks it when others wait, instead of waiting for it.
+		NodeProcess& node = start({"-Dplugins.load=messaging", "-Dhttp.min_threads=4", "-Dhttp.max_threads=4"}, "");
+		constexpr int kClients = 8;
+		std::atomic<bool> done{false};
+		std::array<std::atomic<int>, kClients> answers{};
+		std::array<std::atomic<bool>, kClients> quit{};
+		std::vector<std::thread> busy;
+		for (int i = 0; i < kClients; ++i)
+		{
+			busy.emplace_back([&, i, port = node.port()] {
+				try
+				{
+					Poco::Net::StreamSocket socket(Poco::Net::SocketAddress("127.0.0.1", port));
+					socket.setReceiveTimeout(Poco::Timespan(10, 0));
+					// Bounded, but far beyond the test: a client that stopped
+					// early would free its thread and prove nothing.
+					Poco::Stopwatch running;
+					running.start();
+					while (!done && running.elapsed() < 60000000)
+					{
+						if (exchange(socket, healthRequest()) != 200) break;
+						++answers[static_cast<std::size_t>(i)];
+					}
+				}
+				catch (const Poco::Exception&)
+				{
+				}
+				if (!done) quit[static_cast<std::size_t>(i)] = true;
+			});
+		}
+		struct Join
+		{
+			std::atomic<bool>& done;
+			std::vector<std::thread>& threads;
+			~Join()
+			{
+				done = true;
+				for (auto& thread : threads) thread.join();
+			}
+		} join{done, busy};
+		CPPUNIT_ASSERT(p2p::test::eventually([&] {
+			return std::all_of(answers.begin(), answers.end(), [](const std::atomic<int>& n) { return n > 100; });
+		}));
+		std::array<int, kClients> before{};
+		for (int i = 0; i < kClients; ++i) before[static_cast<std::size_t>(i)] = answers[static_cast<std::size_t>(i)];
+		double slowest = 0;
+		for (int i = 0; i < 5; ++i)
+		{
+			Poco::Stopwatch watch;
+			watch.start();
+			CPPUNIT_ASSERT_EQUAL(200, p2p::test::http(node.port(), "GET", "/health").status);
+			slowest = std::max(slowest, watch.elapsed() / 1e6);
+		}
+		CPPUNIT_ASSERT_MESSAGE(std::to_string(slowest) + " s", slowest < 2.0);
+		// All eight kept going meanwhile: none gave up its thread by leaving.
+		for (int i = 0; i < kClients; ++i)
+		{
+			const auto at = static_cast<std::size_t>(i);
+			CPPUNIT_ASSERT_MESSAGE("client " + std::to_string(i) + " stopped", !quit[at]);
+			CPPUNIT_ASSERT(p2p::test::eventually([&] { return answers[at] > before[at]; }));
+		}
+	}
+
 private:
 	static constexpr const char* kSecret = "integration-cluster-secret-0123456789";
 
@@ -306,6 +440,42 @@ private:
 		Poco::Net::StreamSocket visitor = trap.acceptConnection();
 		visitor.close();
 		return true;
+	}
+
+	static std::string healthRequest() { return "GET /health HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n"; }
+
+	/// Reads one answer (head and Content-Length body) off a kept-alive
+	/// connection; its status.
+	static int readAnswer(Poco::Net::StreamSocket& socket)
+	{
+		std::string data;
+		char buffer[1];
+		while (data.size() < 4 || data.compare(data.size() - 4, 4, "\r\n\r\n") != 0)
+		{
+			if (socket.receiveBytes(buffer, 1) != 1) return -1;
+			data += buffer[0];
+		}
+		Poco::RegularExpression length("Content-Length: *([0-9]+)", Poco::RegularExpression::RE_CASELESS);
+		std::vector<std::string> found;
+		length.split(data, found);
+		for (std::size_t body = found.size() == 2 ? std::stoul(found[1]) : 0; body > 0; --body)
+		{
+			if (socket.receiveBytes(buffer, 1) != 1) return -1;
+		}
+		return data.size() > 12 ? std::stoi(data.substr(9, 3)) : -1;
+	}
+
+	static int exchange(Poco::Net::StreamSocket& socket, const std::string& request)
+	{
+		socket.sendBytes(request.data(), static_cast<int>(request.size()));
+		return readAnswer(socket);
+	}
+
+	static double metric(NodeProcess& node, const std::string& name)
+	{
+		const std::string text = p2p::test::http(node.port(), "GET", "/metrics").body;
+		const auto at = text.find("\n" + name + " ");
+		return at == std::string::npos ? -1 : std::stod(text.substr(at + name.size() + 2));
 	}
 
 	/// Sends the first `atOnce` bytes of request at once, then one byte a

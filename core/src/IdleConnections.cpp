@@ -1,0 +1,216 @@
+#include "IdleConnections.h"
+#include <Poco/Exception.h>
+#include <cerrno>
+#include <cstring>
+#include <sys/epoll.h>
+#include <sys/eventfd.h>
+#include <sys/socket.h>
+#include <unistd.h>
+#include <vector>
+
+namespace p2p {
+
+namespace {
+
+/// How often deadlines are checked: they are seconds long, so a tenth of a
+/// second late is close enough.
+constexpr int kTickMs = 100;
+
+} // namespace
+
+IdleConnections::IdleConnections(std::size_t maxParked):
+	_maxParked(maxParked),
+	_thread("idle-connections")
+{
+	_epoll = ::epoll_create1(EPOLL_CLOEXEC);
+	_stopSignal = ::eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
+	if (_epoll < 0 || _stopSignal < 0)
+	{
+		const std::string why = std::strerror(errno);
+		if (_epoll >= 0) ::close(_epoll);
+		if (_stopSignal >= 0) ::close(_stopSignal);
+		throw Poco::SystemException("cannot watch idle connections: " + why);
+	}
+	epoll_event event{};
+	event.events = EPOLLIN;
+	event.data.fd = _stopSignal;
+	::epoll_ctl(_epoll, EPOLL_CTL_ADD, _stopSignal, &event);
+}
+
+IdleConnections::~IdleConnections()
+{
+	stop();
+	// Handed back but never taken up (the dispatcher stopped first).
+	std::vector<std::unique_ptr<ServerSession>> closing;
+	for (auto& [fd, entry] : _entries) closing.push_back(std::move(entry.parked.session));
+	_entries.clear();
+	close(closing);
+	::close(_stopSignal);
+	::close(_epoll);
+}
+
+void IdleConnections::start(Requeue requeue)
+{
+	_requeue = std::move(requeue);
+	_thread.start(*this);
+}
+
+void IdleConnections::stop()
+{
+	{
+		Poco::FastMutex::ScopedLock lock(_mutex);
+		if (_stopped) return;
+		_stopped = true;
+	}
+	const std::uint64_t one = 1;
+	if (::write(_stopSignal, &one, sizeof(one)) < 0)
+	{
+		// Full counter: the thread is being woken anyway.
+	}
+	if (_thread.isRunning()) _thread.join();
+	std::vector<std::unique_ptr<ServerSession>> closing;
+	{
+		Poco::FastMutex::ScopedLock lock(_mutex);
+		for (auto it = _entries.begin(); it != _entries.end();)
+		{
+			if (it->second.handedOver)
+			{
+				++it;
+				continue;
+			}
+			closing.push_back(std::move(it->second.parked.session));
+			it = _entries.erase(it);
+			--_count;
+		}
+	}
+	close(closing);
+}
+
+bool IdleConnections::park(Parked& parked, Poco::Timestamp deadline)
+{
+	const int fd = parked.session->socket().impl()->sockfd();
+	Poco::FastMutex::ScopedLock lock(_mutex);
+	if (_stopped || fd < 0) return false;
+	if (_entries.size() >= _maxParked)
+	{
+		++_refused;
+		return false;
+	}
+	// One-shot: after one wake-up the descriptor stays quiet until it is
+	// removed, so no second thread is ever handed the same connection.
+	epoll_event event{};
+	event.events = EPOLLIN | EPOLLRDHUP | EPOLLONESHOT;
+	event.data.fd = fd;
+	if (::epoll_ctl(_epoll, EPOLL_CTL_ADD, fd, &event) != 0) return false;
+	// A parked descriptor stays open, so its number is never reused while
+	// it is here, and it is not here twice.
+	parked.deadline = deadline;
+	_entries[fd] = Entry{std::move(parked), false};
+	++_count;
+	return true;
+}
+
+std::optional<IdleConnections::Parked> IdleConnections::resume(const Poco::Net::StreamSocket& socket)
+{
+	const int fd = socket.impl()->sockfd();
+	Poco::FastMutex::ScopedLock lock(_mutex);
+	auto it = _entries.find(fd);
+	if (it == _entries.end() || !it->second.handedOver) return std::nullopt;
+	Parked parked = std::move(it->second.parked);
+	_entries.erase(it);
+	--_count;
+	return parked;
+}
+
+void IdleConnections::run()
+{
+	std::vector<epoll_event> events(256);
+	Poco::Timestamp lastCheck;
+	for (;;)
+	{
+		const int n = ::epoll_wait(_epoll, events.data(), static_cast<int>(events.size()), kTickMs);
+		// Only EINTR can happen to a valid epoll set and buffer.
+		if (n < 0 && errno != EINTR) break;
+		std::vector<int> ready;
+		for (int i = 0; i < n; ++i)
+		{
+			if (events[static_cast<std::size_t>(i)].data.fd == _stopSignal) return;
+			ready.push_back(events[static_cast<std::size_t>(i)].data.fd);
+		}
+		if (!ready.empty()) wake(ready);
+		Poco::Timestamp now;
+		if (now - lastCheck >= kTickMs * 1000)
+		{
+			expire(now);
+			lastCheck = now;
+		}
+	}
+}
+
+void IdleConnections::wake(const std::vector<int>& ready)
+{
+	std::vector<std::pair<int, Poco::Net::StreamSocket>> resumed;
+	{
+		Poco::FastMutex::ScopedLock lock(_mutex);
+		for (int fd : ready)
+		{
+			auto it = _entries.find(fd);
+			if (it == _entries.end() || it->second.handedOver) continue;
+			::epoll_ctl(_epoll, EPOLL_CTL_DEL, fd, nullptr);
+			it->second.handedOver = true;
+			resumed.emplace_back(fd, it->second.parked.session->socket());
+		}
+	}
+	// Outside the lock: a thread may take the connection up (resume())
+	// before requeue returns. A connection whose client closed goes back
+	// too; its thread reads the end and closes it.
+	std::vector<std::unique_ptr<ServerSession>> dropped;
+	for (const auto& [fd, socket] : resumed)
+	{
+		if (_requeue(socket)) continue;
+		// The dispatcher's queue was full and it dropped the socket: nobody
+		// will take this one up.
+		Poco::FastMutex::ScopedLock lock(_mutex);
+		auto it = _entries.find(fd);
+		if (it == _entries.end()) continue;
+		dropped.push_back(std::move(it->second.parked.session));
+		_entries.erase(it);
+		--_count;
+	}
+	close(dropped);
+}
+
+void IdleConnections::expire(Poco::Timestamp now)
+{
+	std::vector<std::unique_ptr<ServerSession>> closing;
+	{
+		Poco::FastMutex::ScopedLock lock(_mutex);
+		for (auto it = _entries.begin(); it != _entries.end();)
+		{
+			if (it->second.handedOver || it->second.parked.deadline > now)
+			{
+				++it;
+				continue;
+			}
+			::epoll_ctl(_epoll, EPOLL_CTL_DEL, it->first, nullptr);
+			closing.push_back(std::move(it->second.parked.session));
+			it = _entries.erase(it);
+			--_count;
+			++_expired;
+		}
+	}
+	close(closing);
+}
+
+void IdleConnections::close(std::vector<std::unique_ptr<ServerSession>>& sessions)
+{
+	for (auto& session : sessions)
+	{
+		const int fd = session->socket().impl()->sockfd();
+		if (fd >= 0) ::shutdown(fd, SHUT_RDWR);
+		session.reset(); // closes the socket
+	}
+	sessions.clear();
+}
+
+} // namespace p2p
