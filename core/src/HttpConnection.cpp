@@ -11,6 +11,14 @@
 
 namespace p2p {
 
+namespace {
+
+/// A connection taken up from the queue gets at least this long to be
+/// read, whatever deadline it had when its client sent.
+const Poco::Timespan kQueueGrace(1, 0);
+
+} // namespace
+
 HttpConnections::HttpConnections(Poco::Net::HTTPServerParams::Ptr params,
                                  Poco::Net::HTTPRequestHandlerFactory::Ptr handlers, SlowClientGuard& guard,
                                  IdleConnections& idle, Poco::Timespan idlePark, Poco::Timespan headerTimeout):
@@ -89,9 +97,12 @@ void HttpConnection::run()
 	std::unique_ptr<ServerSession> session =
 		parked ? std::move(parked->session) : std::make_unique<ServerSession>(socket(), _owner._params);
 	int served = parked ? parked->served : 0;
-	// A new connection's head is due http.header_timeout_ms after it was
-	// accepted, however long it was parked meanwhile.
-	Poco::Timestamp deadline = parked && firstHeadPending ? parked->deadline : Poco::Timestamp() + _owner._headerTimeout;
+	// A new connection's head is due http.header_timeout_ms after a thread
+	// first took it up, however long it was parked meanwhile; but a client
+	// that did send in time is not blamed for the wait in our queue.
+	Poco::Timestamp deadline = Poco::Timestamp() + _owner._headerTimeout;
+	if (parked && firstHeadPending)
+		deadline = std::max(parked->deadline, Poco::Timestamp() + kQueueGrace.totalMicroseconds());
 
 	if (!_owner.add(*this)) return; // stopping
 	struct Registration
@@ -113,16 +124,22 @@ void HttpConnection::run()
 		next = serveAll(*session, served, deadline);
 	}
 	registration.end();
-	if (next != Next::Park) return;
-	IdleConnections::Parked quiet{std::move(session), served, deadline};
-	if (_owner._idle.park(quiet, deadline)) return;
-	// Parking refused (http.max_idle_connections are parked, or the node is
-	// stopping): wait on this thread as POCO would, unless stopping.
-	session = std::move(quiet.session);
-	if (!_owner.add(*this)) return;
-	registration.live = true;
-	SlowClientGuard::Watch watch(_owner._guard, socket(), firstHeadPending && served == 0 ? deadline.epochMicroseconds() : 0);
-	if (awaitRequest(*session, deadline, false) == Next::Request) serveAll(*session, served, deadline);
+	while (next == Next::Park)
+	{
+		IdleConnections::Parked quiet{std::move(session), served, deadline};
+		if (_owner._idle.park(quiet, deadline)) return;
+		// Parking refused (http.max_idle_connections are parked, or the node
+		// is stopping): wait on this thread as POCO would, unless stopping.
+		session = std::move(quiet.session);
+		if (!_owner.add(*this)) return;
+		registration.live = true;
+		// The guard's allowance for a later head: the keep-alive wait plus
+		// the header time, as SlowClientGuard::requestFinished() gives.
+		const Poco::Timestamp headDue = served == 0 ? deadline : deadline + _owner._headerTimeout;
+		SlowClientGuard::Watch watch(_owner._guard, socket(), headDue.epochMicroseconds());
+		next = awaitRequest(*session, deadline, false) == Next::Request ? serveAll(*session, served, deadline) : Next::Close;
+		registration.end();
+	}
 }
 
 HttpConnection::Next HttpConnection::serveAll(ServerSession& session, int& served, Poco::Timestamp& deadline)
@@ -147,12 +164,14 @@ HttpConnection::Next HttpConnection::awaitRequest(ServerSession& session, Poco::
 	if (session.buffered() > 0) return Next::Request;
 	if (socket().secure() && socket().available() > 0) return Next::Request;
 
+	// Past the deadline, only a request already sent is read. When other
+	// connections wait for a thread, this one only keeps its thread if its
+	// next request is already there.
 	const Poco::Timestamp::TimeDiff left = deadline - Poco::Timestamp();
-	if (left <= 0) return Next::Close;
-	// When other connections wait for a thread, this one only keeps its
-	// thread if its next request is already there.
-	const Poco::Timestamp::TimeDiff wait =
-		!mayPark ? left : _owner.othersWaiting() ? 0 : std::min(left, _owner._idlePark.totalMicroseconds());
+	const Poco::Timestamp::TimeDiff wait = left <= 0 ? 0
+	                                       : !mayPark ? left
+	                                       : _owner.othersWaiting() ? 0
+	                                                                : std::min(left, _owner._idlePark.totalMicroseconds());
 	pollfd watched{};
 	watched.fd = socket().impl()->sockfd();
 	watched.events = POLLIN;
@@ -163,7 +182,7 @@ HttpConnection::Next HttpConnection::awaitRequest(ServerSession& session, Poco::
 	} while (ready < 0 && errno == EINTR && !_stopped);
 	// Readable, closed or failed: reading the request tells which.
 	if (ready != 0) return Next::Request;
-	return mayPark && deadline > Poco::Timestamp() ? Next::Park : Next::Close;
+	return mayPark && left > 0 && deadline > Poco::Timestamp() ? Next::Park : Next::Close;
 }
 
 bool HttpConnection::serve(ServerSession& session, int served)

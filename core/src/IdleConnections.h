@@ -51,7 +51,7 @@ public:
 	using Requeue = std::function<bool(const Poco::Net::StreamSocket&)>;
 
 	/// maxParked: http.max_idle_connections; beyond it a connection that
-	/// goes quiet is closed instead.
+	/// goes quiet keeps its thread instead.
 	explicit IdleConnections(std::size_t maxParked);
 	~IdleConnections() override;
 

@@ -36,6 +36,7 @@ class SecurityTest: public CppUnit::TestFixture
 	CPPUNIT_TEST(testOneBytePerSecondClientIsCutOff);
 	CPPUNIT_TEST(testIdleConnectionsHoldNoThread);
 	CPPUNIT_TEST(testIdleTlsConnectionsComeBack);
+	CPPUNIT_TEST(testConnectionsBeyondTheIdleLimitKeepTheirThread);
 	CPPUNIT_TEST(testBusyConnectionsShareTheThreads);
 	CPPUNIT_TEST_SUITE_END();
 
@@ -277,6 +278,7 @@ public:
 		for (int i = 0; i < 40; ++i)
 		{
 			idle.emplace_back(Poco::Net::SocketAddress("127.0.0.1", node.port()));
+			idle.back().setReceiveTimeout(Poco::Timespan(10, 0));
 			CPPUNIT_ASSERT_EQUAL(200, exchange(idle.back(), healthRequest()));
 		}
 		Poco::Stopwatch watch;
@@ -323,6 +325,21 @@ public:
 		CPPUNIT_ASSERT_EQUAL(200, readAnswer(socket));
 	}
 
+	void testConnectionsBeyondTheIdleLimitKeepTheirThread()
+	{
+		// No room to park: a quiet connection waits on its thread, as
+		// before parking existed, and stays open for its next requests.
+		NodeProcess& node = start({"-Dplugins.load=messaging", "-Dhttp.max_idle_connections=0"}, "");
+		Poco::Net::StreamSocket socket(Poco::Net::SocketAddress("127.0.0.1", node.port()));
+		socket.setReceiveTimeout(Poco::Timespan(10, 0));
+		for (int round = 1; round <= 3; ++round)
+		{
+			CPPUNIT_ASSERT_EQUAL(200, exchange(socket, healthRequest()));
+			CPPUNIT_ASSERT(p2p::test::eventually([&] { return metric(node, "p2p_http_idle_connections_unparked_total") >= round; }));
+		}
+		CPPUNIT_ASSERT_EQUAL(200, exchange(socket, healthRequest()));
+	}
+
 	void testBusyConnectionsShareTheThreads()
 	{
 		// Eight clients that never pause, on four threads: a ninth still
@@ -367,9 +384,9 @@ public:
 				for (auto& thread : threads) thread.join();
 			}
 		} join{done, busy};
-		CPPUNIT_ASSERT(p2p::test::eventually([&] {
-			return std::all_of(answers.begin(), answers.end(), [](const std::atomic<int>& n) { return n > 100; });
-		}));
+		CPPUNIT_ASSERT(p2p::test::eventually(
+			[&] { return std::all_of(answers.begin(), answers.end(), [](const std::atomic<int>& n) { return n > 20; }); },
+			Poco::Timespan(60, 0)));
 		std::array<int, kClients> before{};
 		for (int i = 0; i < kClients; ++i) before[static_cast<std::size_t>(i)] = answers[static_cast<std::size_t>(i)];
 		double slowest = 0;
@@ -380,13 +397,13 @@ public:
 			CPPUNIT_ASSERT_EQUAL(200, p2p::test::http(node.port(), "GET", "/health").status);
 			slowest = std::max(slowest, watch.elapsed() / 1e6);
 		}
-		CPPUNIT_ASSERT_MESSAGE(std::to_string(slowest) + " s", slowest < 2.0);
+		CPPUNIT_ASSERT_MESSAGE(std::to_string(slowest) + " s", slowest < 5.0);
 		// All eight kept going meanwhile: none gave up its thread by leaving.
 		for (int i = 0; i < kClients; ++i)
 		{
 			const auto at = static_cast<std::size_t>(i);
 			CPPUNIT_ASSERT_MESSAGE("client " + std::to_string(i) + " stopped", !quit[at]);
-			CPPUNIT_ASSERT(p2p::test::eventually([&] { return answers[at] > before[at]; }));
+			CPPUNIT_ASSERT(p2p::test::eventually([&] { return answers[at] > before[at]; }, Poco::Timespan(30, 0)));
 		}
 	}
 
