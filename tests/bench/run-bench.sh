@@ -59,25 +59,31 @@ start_node() { # start_node NAME PORT [PLUGINS] -> pid in NODE_PID
   wait_for "http://127.0.0.1:$2/health"
 }
 
-# --- nginx serving a tiny static JSON file, 2 workers, no access log.
-NGINX_PORT=$(free_port)
-printf '{"status":"ok"}' > "$WORK/health.json"
-cat > "$WORK/nginx.conf" <<CONF
+# nginx_conf NAME HTTP_BLOCK: $WORK/NAME.conf, 2 workers, no access log.
+nginx_conf() {
+  cat > "$WORK/$1.conf" <<CONF
 worker_processes 2;
 daemon off;
-pid $WORK/nginx.pid;
-error_log $WORK/nginx-error.log warn;
+pid $WORK/$1.pid;
+error_log $WORK/$1-error.log warn;
 events { worker_connections 1024; }
 http {
   access_log off;
+$2
+}
+CONF
+}
+
+# --- nginx serving a tiny static JSON file.
+NGINX_PORT=$(free_port)
+printf '{"status":"ok"}' > "$WORK/health.json"
+nginx_conf nginx "
   default_type application/json;
   server {
     listen 127.0.0.1:$NGINX_PORT;
     root $WORK;
     location = /health { try_files /health.json =404; }
-  }
-}
-CONF
+  }"
 "$NGINX" -c "$WORK/nginx.conf" -p "$WORK" &
 PIDS+=($!)
 wait_for "http://127.0.0.1:$NGINX_PORT/health"
@@ -170,21 +176,12 @@ read -r FWD_RPS FWD_P99 <<<"$(run kv-forwarded "http://127.0.0.1:$FWD1/kv/$FWD_K
 # owner, node2): what an event-driven relay gets out of this machine, the
 # yardstick for node1's.
 RELAY_PORT=$(free_port)
-cat > "$WORK/relay.conf" <<CONF
-worker_processes 2;
-daemon off;
-pid $WORK/relay.pid;
-error_log $WORK/relay-error.log warn;
-events { worker_connections 1024; }
-http {
-  access_log off;
+nginx_conf relay "
   upstream owner { server 127.0.0.1:$((CLUSTER_BASE + 2)); keepalive 64; }
   server {
     listen 127.0.0.1:$RELAY_PORT;
-    location / { proxy_pass http://owner; proxy_http_version 1.1; proxy_set_header Connection ""; }
-  }
-}
-CONF
+    location / { proxy_pass http://owner; proxy_http_version 1.1; proxy_set_header Connection \"\"; }
+  }"
 "$NGINX" -c "$WORK/relay.conf" -p "$WORK" &
 RELAY_PID=$!
 PIDS+=("$RELAY_PID")
