@@ -284,14 +284,7 @@ private:
 		}
 	}
 
-	double localKeys(int k)
-	{
-		const std::string metrics = p2p::test::http(port(k), "GET", "/metrics").body;
-		const std::string name = "\np2p_kvstore_keys ";
-		const auto at = metrics.find(name);
-		if (at == std::string::npos) return -1;
-		return Poco::NumberParser::parseFloat(metrics.substr(at + name.size(), metrics.find('\n', at + 1) - at - name.size()));
-	}
+	double localKeys(int k) { return p2p::test::metricValue(port(k), "p2p_kvstore_keys"); }
 
 	/// Live keys over all running nodes: 3 per key once every key has its three copies.
 	double copies(std::set<int> except = {})

@@ -285,7 +285,7 @@ public:
 		watch.start();
 		CPPUNIT_ASSERT_EQUAL(200, p2p::test::http(node.port(), "GET", "/health").status);
 		CPPUNIT_ASSERT_MESSAGE(std::to_string(watch.elapsed() / 1e6) + " s", watch.elapsed() < 4000000);
-		CPPUNIT_ASSERT(p2p::test::eventually([&] { return metric(node, "p2p_http_idle_connections") >= 36; }));
+		CPPUNIT_ASSERT(p2p::test::eventually([&] { return p2p::test::metricValue(node.port(), "p2p_http_idle_connections") >= 36; }));
 
 		// Each comes back with its session: a second request, and two
 		// pipelined in one write, are answered on the same connection.
@@ -299,7 +299,7 @@ public:
 		idle.front().setReceiveTimeout(Poco::Timespan(20, 0));
 		char byte = 0;
 		CPPUNIT_ASSERT_EQUAL(0, idle.front().receiveBytes(&byte, 1));
-		CPPUNIT_ASSERT(p2p::test::eventually([&] { return metric(node, "p2p_http_idle_connections_closed_total") >= 40; }));
+		CPPUNIT_ASSERT(p2p::test::eventually([&] { return p2p::test::metricValue(node.port(), "p2p_http_idle_connections_closed_total") >= 40; }));
 	}
 
 	void testIdleTlsConnectionsComeBack()
@@ -317,7 +317,7 @@ public:
 		for (int round = 0; round < 3; ++round)
 		{
 			CPPUNIT_ASSERT_EQUAL(200, exchange(socket, healthRequest()));
-			CPPUNIT_ASSERT(p2p::test::eventually([&] { return metric(node, "p2p_http_idle_connections") >= 1; }));
+			CPPUNIT_ASSERT(p2p::test::eventually([&] { return p2p::test::metricValue(node.port(), "p2p_http_idle_connections") >= 1; }));
 		}
 		const std::string two = healthRequest() + healthRequest();
 		socket.sendBytes(two.data(), static_cast<int>(two.size()));
@@ -335,7 +335,7 @@ public:
 		for (int round = 1; round <= 3; ++round)
 		{
 			CPPUNIT_ASSERT_EQUAL(200, exchange(socket, healthRequest()));
-			CPPUNIT_ASSERT(p2p::test::eventually([&] { return metric(node, "p2p_http_idle_connections_unparked_total") >= round; }));
+			CPPUNIT_ASSERT(p2p::test::eventually([&] { return p2p::test::metricValue(node.port(), "p2p_http_idle_connections_unparked_total") >= round; }));
 		}
 		CPPUNIT_ASSERT_EQUAL(200, exchange(socket, healthRequest()));
 	}
@@ -486,13 +486,6 @@ private:
 	{
 		socket.sendBytes(request.data(), static_cast<int>(request.size()));
 		return readAnswer(socket);
-	}
-
-	static double metric(NodeProcess& node, const std::string& name)
-	{
-		const std::string text = p2p::test::http(node.port(), "GET", "/metrics").body;
-		const auto at = text.find("\n" + name + " ");
-		return at == std::string::npos ? -1 : std::stod(text.substr(at + name.size() + 2));
 	}
 
 	/// Sends the first `atOnce` bytes of request at once, then one byte a

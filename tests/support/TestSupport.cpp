@@ -4,6 +4,7 @@
 #include <Poco/Net/HTTPClientSession.h>
 #include <Poco/Net/HTTPRequest.h>
 #include <Poco/Net/HTTPResponse.h>
+#include <Poco/NumberParser.h>
 #include <Poco/Path.h>
 #include <Poco/Pipe.h>
 #include <Poco/PipeStream.h>
@@ -71,6 +72,16 @@ HttpResult httpTo(const std::string& host, Poco::UInt16 port, const std::string&
 	Poco::StreamCopier::copyStream(in, out);
 	result.body = out.str();
 	return result;
+}
+
+double metricValue(Poco::UInt16 port, const std::string& name)
+{
+	const std::string metrics = http(port, "GET", "/metrics").body;
+	const std::string line = "\n" + name + " ";
+	const auto at = metrics.find(line);
+	if (at == std::string::npos) return -1;
+	const auto value = at + line.size();
+	return Poco::NumberParser::parseFloat(metrics.substr(value, metrics.find('\n', value) - value));
 }
 
 Poco::JSON::Object::Ptr jsonObject(const std::string& text)

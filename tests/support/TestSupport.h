@@ -58,6 +58,10 @@ struct ToolResult
 	std::string output; ///< stdout and stderr together
 };
 
+/// The value of an unlabelled metric in the node's GET /metrics; -1 when
+/// the node does not export it.
+double metricValue(Poco::UInt16 port, const std::string& name);
+
 /// The body of an answer as a JSON object (throws when it is not one).
 Poco::JSON::Object::Ptr jsonObject(const std::string& text);
 
