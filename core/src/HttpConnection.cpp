@@ -6,6 +6,7 @@
 #include <algorithm>
 #include <cerrno>
 #include <memory>
+#include <mutex>
 #include <poll.h>
 #include <sys/socket.h>
 
@@ -82,8 +83,8 @@ void HttpConnection::stop(bool abort)
 	// socket's shutdown() would write from this thread while the
 	// connection's own thread uses the TLS state. The descriptor is still
 	// the connection's: it closes only after leaving the registry.
-	std::unique_ptr<Poco::FastMutex::ScopedLock> lock;
-	if (!abort) lock = std::make_unique<Poco::FastMutex::ScopedLock>(_busy);
+	std::unique_lock<Poco::FastMutex> lock(_busy, std::defer_lock);
+	if (!abort) lock.lock();
 	const int fd = socket().impl()->sockfd();
 	if (fd >= 0) ::shutdown(fd, SHUT_RDWR);
 }
@@ -91,8 +92,7 @@ void HttpConnection::stop(bool abort)
 void HttpConnection::run()
 {
 	auto parked = _owner._idle.resume(socket());
-	const bool firstHeadPending = !parked || parked->served == 0;
-	// Declared before the registration, so destroyed after it: the socket
+	// Declared before any registration, so destroyed after it: the socket
 	// closes only once stop() can no longer reach it.
 	std::unique_ptr<ServerSession> session =
 		parked ? std::move(parked->session) : std::make_unique<ServerSession>(socket(), _owner._params);
@@ -101,44 +101,51 @@ void HttpConnection::run()
 	// first took it up, however long it was parked meanwhile; but a client
 	// that did send in time is not blamed for the wait in our queue.
 	Poco::Timestamp deadline = Poco::Timestamp() + _owner._headerTimeout;
-	if (parked && firstHeadPending)
+	if (parked && served == 0)
 		deadline = std::max(parked->deadline, Poco::Timestamp() + kQueueGrace.totalMicroseconds());
 
-	if (!_owner.add(*this)) return; // stopping
 	struct Registration
 	{
+		Registration(HttpConnections& owner, HttpConnection& connection):
+			owner(owner),
+			connection(connection),
+			admitted(owner.add(connection))
+		{
+		}
+		~Registration()
+		{
+			if (admitted) owner.remove(connection);
+		}
 		HttpConnections& owner;
 		HttpConnection& connection;
-		bool live = true;
-		void end()
-		{
-			if (live) owner.remove(connection);
-			live = false;
-		}
-		~Registration() { end(); }
-	} registration{_owner, *this};
+		const bool admitted;
+	};
 
-	Next next = Next::Close;
+	// Taken up from the queue, the connection is served at once. When a park
+	// is refused (http.max_idle_connections are parked, or the node is
+	// stopping), it waits here for its next request, as POCO would, and
+	// tries to park again after the next answer.
+	for (bool waitHere = false;; waitHere = true)
 	{
-		SlowClientGuard::Watch watch(_owner._guard, socket(), firstHeadPending ? deadline.epochMicroseconds() : 0);
-		next = serveAll(*session, served, deadline);
-	}
-	registration.end();
-	while (next == Next::Park)
-	{
+		Next next = Next::Close;
+		{
+			const Registration live(_owner, *this);
+			if (!live.admitted) return; // stopping
+			// A first head is due by the deadline. A later one: within the
+			// header time once a thread watches for it, or after a wait here,
+			// the keep-alive wait plus the header time, as
+			// SlowClientGuard::requestFinished() gives.
+			const Poco::Int64 headDue = served == 0 ? deadline.epochMicroseconds()
+			                            : waitHere  ? (deadline + _owner._headerTimeout).epochMicroseconds()
+			                                        : 0;
+			SlowClientGuard::Watch watch(_owner._guard, socket(), headDue);
+			if (!waitHere || awaitRequest(*session, deadline, false) == Next::Request)
+				next = serveAll(*session, served, deadline);
+		}
+		if (next != Next::Park) return;
 		IdleConnections::Parked quiet{std::move(session), served, deadline};
-		if (_owner._idle.park(quiet, deadline)) return;
-		// Parking refused (http.max_idle_connections are parked, or the node
-		// is stopping): wait on this thread as POCO would, unless stopping.
+		if (_owner._idle.park(quiet)) return;
 		session = std::move(quiet.session);
-		if (!_owner.add(*this)) return;
-		registration.live = true;
-		// The guard's allowance for a later head: the keep-alive wait plus
-		// the header time, as SlowClientGuard::requestFinished() gives.
-		const Poco::Timestamp headDue = served == 0 ? deadline : deadline + _owner._headerTimeout;
-		SlowClientGuard::Watch watch(_owner._guard, socket(), headDue.epochMicroseconds());
-		next = awaitRequest(*session, deadline, false) == Next::Request ? serveAll(*session, served, deadline) : Next::Close;
-		registration.end();
 	}
 }
 

@@ -40,11 +40,8 @@ IdleConnections::IdleConnections(std::size_t maxParked):
 IdleConnections::~IdleConnections()
 {
 	stop();
-	// Handed back but never taken up (the dispatcher stopped first).
-	std::vector<std::unique_ptr<ServerSession>> closing;
-	for (auto& [fd, entry] : _entries) closing.push_back(std::move(entry.parked.session));
-	_entries.clear();
-	close(closing);
+	// What is left was handed back but never taken up (the dispatcher stopped first).
+	closeWhere([](const Entry&) { return true; });
 	::close(_stopSignal);
 	::close(_epoll);
 }
@@ -68,25 +65,10 @@ void IdleConnections::stop()
 		// Full counter: the thread is being woken anyway.
 	}
 	if (_thread.isRunning()) _thread.join();
-	std::vector<std::unique_ptr<ServerSession>> closing;
-	{
-		Poco::FastMutex::ScopedLock lock(_mutex);
-		for (auto it = _entries.begin(); it != _entries.end();)
-		{
-			if (it->second.handedOver)
-			{
-				++it;
-				continue;
-			}
-			closing.push_back(std::move(it->second.parked.session));
-			it = _entries.erase(it);
-			--_count;
-		}
-	}
-	close(closing);
+	closeWhere([](const Entry& entry) { return !entry.handedOver; });
 }
 
-bool IdleConnections::park(Parked& parked, Poco::Timestamp deadline)
+bool IdleConnections::park(Parked& parked)
 {
 	const int fd = parked.session->socket().impl()->sockfd();
 	Poco::FastMutex::ScopedLock lock(_mutex);
@@ -104,10 +86,14 @@ bool IdleConnections::park(Parked& parked, Poco::Timestamp deadline)
 	if (::epoll_ctl(_epoll, EPOLL_CTL_ADD, fd, &event) != 0) return false;
 	// A parked descriptor stays open, so its number is never reused while
 	// it is here, and it is not here twice.
-	parked.deadline = deadline;
 	_entries[fd] = Entry{std::move(parked), false};
-	++_count;
 	return true;
+}
+
+std::size_t IdleConnections::size() const
+{
+	Poco::FastMutex::ScopedLock lock(_mutex);
+	return _entries.size();
 }
 
 std::optional<IdleConnections::Parked> IdleConnections::resume(const Poco::Net::StreamSocket& socket)
@@ -118,7 +104,6 @@ std::optional<IdleConnections::Parked> IdleConnections::resume(const Poco::Net::
 	if (it == _entries.end() || !it->second.handedOver) return std::nullopt;
 	Parked parked = std::move(it->second.parked);
 	_entries.erase(it);
-	--_count;
 	return parked;
 }
 
@@ -175,31 +160,35 @@ void IdleConnections::wake(const std::vector<int>& ready)
 		if (it == _entries.end()) continue;
 		dropped.push_back(std::move(it->second.parked.session));
 		_entries.erase(it);
-		--_count;
 	}
 	close(dropped);
 }
 
 void IdleConnections::expire(Poco::Timestamp now)
 {
+	_expired += closeWhere([now](const Entry& entry) { return !entry.handedOver && entry.parked.deadline <= now; });
+}
+
+std::size_t IdleConnections::closeWhere(const std::function<bool(const Entry&)>& which)
+{
 	std::vector<std::unique_ptr<ServerSession>> closing;
 	{
 		Poco::FastMutex::ScopedLock lock(_mutex);
 		for (auto it = _entries.begin(); it != _entries.end();)
 		{
-			if (it->second.handedOver || it->second.parked.deadline > now)
+			if (!which(it->second))
 			{
 				++it;
 				continue;
 			}
-			::epoll_ctl(_epoll, EPOLL_CTL_DEL, it->first, nullptr);
+			if (!it->second.handedOver) ::epoll_ctl(_epoll, EPOLL_CTL_DEL, it->first, nullptr);
 			closing.push_back(std::move(it->second.parked.session));
 			it = _entries.erase(it);
-			--_count;
-			++_expired;
 		}
 	}
+	const std::size_t closed = closing.size();
 	close(closing);
+	return closed;
 }
 
 void IdleConnections::close(std::vector<std::unique_ptr<ServerSession>>& sessions)

@@ -41,8 +41,8 @@ public:
 		std::unique_ptr<ServerSession> session;
 		/// Requests answered on the connection so far.
 		int served = 0;
-		/// When it was to be closed had it stayed quiet: the next request's
-		/// head is due by then if it is the first.
+		/// When it is closed if it stays quiet: the next request's head is
+		/// due by then if it is the first.
 		Poco::Timestamp deadline;
 	};
 
@@ -65,16 +65,16 @@ public:
 	/// Connections already handed back stay with the threads taking them up.
 	void stop();
 
-	/// Holds the connection until its client sends again or `deadline`
+	/// Holds the connection until its client sends again or its deadline
 	/// passes. False when full or stopped: `parked` is left with the caller.
-	bool park(Parked& parked, Poco::Timestamp deadline);
+	bool park(Parked& parked);
 
 	/// What a connection coming back from here left behind; nothing for a
 	/// connection that was never parked.
 	std::optional<Parked> resume(const Poco::Net::StreamSocket& socket);
 
-	/// Connections parked now.
-	std::size_t size() const { return _count.load(); }
+	/// Connections parked now, or handed back and not yet taken up.
+	std::size_t size() const;
 	/// Connections closed here at their deadline, so far.
 	Poco::UInt64 expired() const { return _expired.load(); }
 	/// Connections not parked because http.max_idle_connections were, so far.
@@ -92,6 +92,9 @@ private:
 	void run() override;
 	void wake(const std::vector<int>& ready);
 	void expire(Poco::Timestamp now);
+	/// Removes the entries `which` picks and closes their connections
+	/// (outside the lock); how many.
+	std::size_t closeWhere(const std::function<bool(const Entry&)>& which);
 	/// Shut down before closing: destroying a TLS session writes a
 	/// close_notify, which must fail at once rather than block this thread
 	/// on a client that reads nothing.
@@ -104,7 +107,6 @@ private:
 	mutable Poco::FastMutex _mutex;
 	std::map<int, Entry> _entries;
 	bool _stopped = false;
-	std::atomic<std::size_t> _count{0};
 	std::atomic<Poco::UInt64> _expired{0};
 	std::atomic<Poco::UInt64> _refused{0};
 	Poco::Thread _thread;
