@@ -78,7 +78,8 @@ void BootstrapPlugin::registerNode(Request& request, Response& response)
 	auto body = request.jsonObject();
 	const std::string id = json::requireString(*body, "id");
 	const std::string address = json::requireString(*body, "address");
-	expire();
+	// Leases that ran out go on the expiry timer, not here: a renewal costs
+	// O(log n), so a thousand nodes renewing cost the bootstrap node little.
 	const std::size_t count = _registry->add(id, address);
 
 	Member member;
@@ -98,10 +99,22 @@ void BootstrapPlugin::listPeers(Request& request, Response& response)
 	const std::string detail = request.query("detail", "false");
 	if (detail != "true" && detail != "false")
 		throw BadRequestException("query parameter 'detail' must be true or false");
-	expire();
 	const Poco::Timestamp now;
+	Poco::UInt64 generation = 0;
+	const auto live = _registry->live(now, &generation);
+	// A weak tag: who is registered where. Renewals move last_seen on but
+	// leave the tag, so a node that asks again gets 304 and no list until
+	// the network changes.
+	const std::string etag = "W/\"" + std::to_string(generation) + "\"";
+	response.http().set("ETag", etag);
+	if (request.http().get("If-None-Match", "") == etag)
+	{
+		response.http().setStatusAndReason(Poco::Net::HTTPResponse::HTTP_NOT_MODIFIED);
+		response.http().send();
+		return;
+	}
 	Poco::JSON::Array::Ptr peers = new Poco::JSON::Array;
-	for (const auto& node : _registry->live(now))
+	for (const auto& node : live)
 	{
 		if (detail == "false")
 		{

@@ -51,25 +51,34 @@ std::size_t Registry::add(const std::string& id, const std::string& address, Poc
 		{
 			// Make room from expired entries before refusing anyone.
 			for (auto e = _nodes.begin(); e != _nodes.end();) e = expired(e->second, now) ? _nodes.erase(e) : std::next(e);
+			++_generation;
 			if (_nodes.size() >= _maxNodes)
 				throw ServiceUnavailableException("the registry is full (bootstrap.max_nodes = " + std::to_string(_maxNodes) + ")");
 		}
 		_nodes.emplace(id, Registration{id, address, now, now});
+		++_generation;
 	}
 	else
 	{
+		if (expired(it->second, now) || it->second.address != address) ++_generation;
 		it->second.address = address;
 		it->second.lastSeen = now;
 	}
-	std::size_t count = 0;
-	for (const auto& [key, registration] : _nodes) count += expired(registration, now) ? 0 : 1;
-	return count;
+	return _nodes.size();
 }
 
 bool Registry::remove(const std::string& id)
 {
 	Poco::FastMutex::ScopedLock lock(_mutex);
-	return _nodes.erase(id) > 0;
+	if (_nodes.erase(id) == 0) return false;
+	++_generation;
+	return true;
+}
+
+Poco::UInt64 Registry::generation() const
+{
+	Poco::FastMutex::ScopedLock lock(_mutex);
+	return _generation;
 }
 
 std::vector<std::string> Registry::expire(Poco::Timestamp now)
@@ -82,6 +91,7 @@ std::vector<std::string> Registry::expire(Poco::Timestamp now)
 		{
 			gone.push_back(it->first);
 			it = _nodes.erase(it);
+			++_generation;
 		}
 		else
 		{
@@ -91,9 +101,10 @@ std::vector<std::string> Registry::expire(Poco::Timestamp now)
 	return gone;
 }
 
-std::vector<Registration> Registry::live(Poco::Timestamp now) const
+std::vector<Registration> Registry::live(Poco::Timestamp now, Poco::UInt64* generation) const
 {
 	Poco::FastMutex::ScopedLock lock(_mutex);
+	if (generation) *generation = _generation;
 	std::vector<Registration> result;
 	result.reserve(_nodes.size());
 	for (const auto& [id, registration] : _nodes)

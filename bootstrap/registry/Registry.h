@@ -21,14 +21,17 @@ struct Registration
 /// The nodes registered with a bootstrap node, each on a lease: an entry not
 /// renewed within the lease is gone. Time is passed in, so the lease logic
 /// is tested without waiting. Thread-safe (one mutex; O(log n) per
-/// registration, O(n) per listing).
+/// registration or renewal, O(n) per listing). A generation number counts
+/// changes of who is registered where (not renewals), so that nodes can
+/// ask whether the list changed without fetching it.
 class Registry
 {
 public:
 	Registry(Poco::Timespan lease, std::size_t maxNodes);
 
 	/// Registers or renews a node; re-registering an id updates its address.
-	/// Returns the number of nodes registered afterwards. Throws
+	/// Returns the number of nodes registered afterwards (counting those
+	/// whose lease ran out but expire() has not removed yet). Throws
 	/// BadRequestException for an invalid id or address, and
 	/// ServiceUnavailableException when maxNodes are registered already.
 	std::size_t add(const std::string& id, const std::string& address, Poco::Timestamp now = Poco::Timestamp());
@@ -39,8 +42,13 @@ public:
 	/// Drops expired entries and returns their ids.
 	std::vector<std::string> expire(Poco::Timestamp now = Poco::Timestamp());
 
-	/// Registered nodes whose lease runs, sorted by id.
-	std::vector<Registration> live(Poco::Timestamp now = Poco::Timestamp()) const;
+	/// Registered nodes whose lease runs, sorted by id; and the generation
+	/// they are of, when asked for.
+	std::vector<Registration> live(Poco::Timestamp now = Poco::Timestamp(), Poco::UInt64* generation = nullptr) const;
+
+	/// Rises with every registration of a new id, changed address, removal
+	/// and expiry; renewals leave it.
+	Poco::UInt64 generation() const;
 
 	Poco::Timespan lease() const { return _lease; }
 
@@ -56,6 +64,7 @@ private:
 	const std::size_t _maxNodes;
 	mutable Poco::FastMutex _mutex;
 	std::map<std::string, Registration> _nodes;
+	Poco::UInt64 _generation = 1;
 };
 
 } // namespace p2p::bootstrap

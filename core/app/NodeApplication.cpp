@@ -9,6 +9,8 @@
 #include <Poco/Util/IntValidator.h>
 #include <Poco/Util/Option.h>
 #include <Poco/Util/OptionCallback.h>
+#include <cerrno>
+#include <csignal>
 #include <cstdlib>
 #include <iostream>
 #include <memory>
@@ -126,6 +128,25 @@ void NodeApplication::initialize(Poco::Util::Application& self)
 	ServerApplication::initialize(self);
 }
 
+void NodeApplication::waitForTermination(long upkeepMs, const std::function<void()>& upkeep)
+{
+	// ServerApplication::waitForTerminationRequest() with a timeout: the
+	// same signals, blocked in every thread since main().
+	sigset_t signals;
+	sigemptyset(&signals);
+	sigaddset(&signals, SIGINT);
+	sigaddset(&signals, SIGQUIT);
+	sigaddset(&signals, SIGTERM);
+	sigprocmask(SIG_BLOCK, &signals, nullptr);
+	const timespec period{upkeepMs / 1000, (upkeepMs % 1000) * 1000000};
+	while (true)
+	{
+		const int signal = sigtimedwait(&signals, nullptr, &period);
+		if (signal > 0) return;
+		if (errno == EAGAIN) upkeep(); // the period passed; EINTR: wait again
+	}
+}
+
 int NodeApplication::main(const std::vector<std::string>&)
 {
 	if (_exitEarly) return EXIT_OK;
@@ -145,7 +166,9 @@ int NodeApplication::main(const std::vector<std::string>&)
 	logger().information("node %s listening on port %hu as %s (configuration: %s)", node->identity().id, node->port(),
 	                     node->identity().advertisedUrl, _configFile.empty() ? std::string("defaults and -D only") : _configFile);
 	if (node->httpsPort() != 0) logger().information("node %s serving https on port %hu", node->identity().id, node->httpsPort());
-	waitForTerminationRequest();
+	// Every 30 s: what a burst of work (a forming network) freed goes back
+	// to the system.
+	waitForTermination(30000, [&node] { node->housekeep(); });
 	logger().information("stopping");
 	if (!node->stop())
 	{

@@ -2,6 +2,7 @@
 #define P2P_NodeApplication_INCLUDED
 
 #include <Poco/Util/ServerApplication.h>
+#include <functional>
 #include <string>
 
 namespace p2p {
@@ -20,6 +21,9 @@ protected:
 	int main(const std::vector<std::string>& args) override;
 
 private:
+	/// Waits for SIGINT, SIGTERM or SIGQUIT as ServerApplication does, and
+	/// calls upkeep every upkeepMs meanwhile.
+	void waitForTermination(long upkeepMs, const std::function<void()>& upkeep);
 	void handleHelp(const std::string& name, const std::string& value);
 	void handleVersion(const std::string& name, const std::string& value);
 	void handleConfig(const std::string& name, const std::string& value);

@@ -1,6 +1,8 @@
 #include "NodeApplication.h"
 #include <csignal>
+#include <cstdlib>
 #include <iostream>
+#include <malloc.h>
 #include <pthread.h>
 
 int main(int argc, char** argv)
@@ -15,6 +17,12 @@ int main(int argc, char** argv)
 	pthread_sigmask(SIG_BLOCK, &signals, nullptr);
 	// A peer closing its end must be an error on that socket, not our death.
 	std::signal(SIGPIPE, SIG_IGN);
+	// Two malloc arenas rather than glibc's eight a core: every thread that
+	// allocates would otherwise get an arena of its own, each keeping what
+	// it once held (measured: 3.1 of a node's 5.3 MiB on a machine running
+	// a thousand nodes). Per-thread caches still serve small allocations
+	// without a lock. MALLOC_ARENA_MAX in the environment still wins.
+	if (!std::getenv("MALLOC_ARENA_MAX")) mallopt(M_ARENA_MAX, 2);
 
 	try
 	{

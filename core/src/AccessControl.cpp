@@ -33,7 +33,7 @@ AccessControl::Admission AccessControl::admit(const Poco::Net::HTTPServerRequest
 		if (admission.claim.present() || route.access == Access::Peer)
 		{
 			_signer->checkHead(admission.claim);
-			if (route.body == Body::Json)
+			if (route.body == Body::Json || route.body == Body::Bytes)
 			{
 				admission.bodySignatureToCheck = true;
 				return admission;

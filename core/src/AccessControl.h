@@ -13,7 +13,7 @@ namespace p2p {
 /// cluster signature (RequestSigner) and the client's bearer credential
 /// (ClientCredentials). The router asks twice: admit() before the body is
 /// read, so strangers cannot make a node read their uploads, and
-/// checkBody() once a JSON body is in hand, since its signature covers it.
+/// checkBody() once a whole body (JSON or bytes) is in hand, since its signature covers it.
 ///
 /// Immutable after construction; safe on any thread.
 class AccessControl
@@ -34,7 +34,7 @@ public:
 	/// Throws UnauthorizedException when the request may not go on.
 	Admission admit(const Poco::Net::HTTPServerRequest& request, const RouteOptions& route) const;
 
-	/// For a JSON body read in full: throws UnauthorizedException unless its
+	/// For a body read in full (Body::Json, Body::Bytes): throws UnauthorizedException unless its
 	/// signature covers exactly these bytes.
 	void checkBody(const Poco::Net::HTTPServerRequest& request, Admission& admission, const std::string& body) const;
 

@@ -1,5 +1,6 @@
 #include "CoreEndpoints.h"
 #include "PluginHost.h"
+#include "p2p/Errors.h"
 #include "p2p/Json.h"
 #include "p2p/Membership.h"
 #include "p2p/Metrics.h"
@@ -7,12 +8,20 @@
 #include "p2p/Version.h"
 #include <Poco/DateTimeFormat.h>
 #include <Poco/DateTimeFormatter.h>
+#include <Poco/StringTokenizer.h>
 #include <fstream>
+#include <set>
 #include <unistd.h>
 
 namespace p2p {
 
 namespace {
+
+std::vector<std::string> splitList(const std::string& text, const std::string& separators)
+{
+	Poco::StringTokenizer tokens(text, separators, Poco::StringTokenizer::TOK_TRIM | Poco::StringTokenizer::TOK_IGNORE_EMPTY);
+	return std::vector<std::string>(tokens.begin(), tokens.end());
+}
 
 double residentBytes()
 {
@@ -59,7 +68,14 @@ void CoreEndpoints::registerOn(Router& router)
 		body->set("plugin_api_version", coreApiVersion());
 		body->set("started_at", Poco::DateTimeFormatter::format(_started, Poco::DateTimeFormat::ISO8601_FORMAT));
 		body->set("uptime_seconds", _started.elapsed() / 1000000);
-		body->set("peers", _membership.alive().size());
+		// The view by state: what an operator checks first when peers is low.
+		const auto counts = _membership.countByState();
+		body->set("peers", counts[0]);
+		auto members = json::object();
+		members->set("alive", counts[0]);
+		members->set("suspect", counts[1]);
+		members->set("dead", counts[2]);
+		body->set("members", members);
 		if (_registered) body->set("registered", _registered());
 		body->set("synced", _membership.synced()); // the view has been filled from the network
 		Poco::JSON::Array::Ptr plugins = new Poco::JSON::Array;
@@ -75,10 +91,20 @@ void CoreEndpoints::registerOn(Router& router)
 		response.json(body);
 	});
 
-	router.add("GET", "/members", [this](Request&, Response& response) {
+	router.add("GET", "/members", [this](Request& request, Response& response) {
+		// ?state=dead (or suspect,dead ...): only those, so that watching a
+		// thousand nodes for failures does not fetch a thousand whole views.
+		std::set<std::string> states;
+		for (const auto& state : splitList(request.query("state", ""), ","))
+		{
+			if (state != "alive" && state != "suspect" && state != "dead")
+				throw BadRequestException("query parameter 'state' lists alive, suspect or dead, not '" + state + "'");
+			states.insert(state);
+		}
 		Poco::JSON::Array::Ptr members = new Poco::JSON::Array;
 		for (const auto& member : _membership.members())
 		{
+			if (!states.empty() && !states.count(toString(member.state))) continue;
 			auto item = json::object();
 			item->set("id", member.id);
 			item->set("url", member.url);
@@ -107,7 +133,7 @@ void CoreEndpoints::registerOn(Router& router)
 	_metrics.gauge("p2p_uptime_seconds", "Seconds since the node started.", {},
 	               [this] { return static_cast<double>(_started.elapsed()) / 1e6; });
 	_metrics.gauge("p2p_membership_members", "Other nodes in this node's view that are alive.", {{"state", "alive"}},
-	               [this] { return static_cast<double>(_membership.alive().size()); });
+	               [this] { return static_cast<double>(_membership.countByState()[0]); });
 	_metrics.gauge("process_resident_memory_bytes", "Resident memory of the node process.", {}, residentBytes);
 }
 

@@ -1,5 +1,10 @@
 #include "HttpAcceptor.h"
 #include <Poco/ErrorHandler.h>
+#include <cerrno>
+#include <cstring>
+#include <poll.h>
+#include <sys/eventfd.h>
+#include <unistd.h>
 
 namespace p2p {
 
@@ -8,11 +13,14 @@ HttpAcceptor::HttpAcceptor(Poco::Net::ServerSocket& socket, HttpConnections& con
 	_connections(connections),
 	_thread("http-accept")
 {
+	_stopSignal = ::eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
+	if (_stopSignal < 0) throw Poco::SystemException(std::string("cannot accept connections: ") + std::strerror(errno));
 }
 
 HttpAcceptor::~HttpAcceptor()
 {
 	stop();
+	::close(_stopSignal);
 }
 
 void HttpAcceptor::start()
@@ -23,19 +31,28 @@ void HttpAcceptor::start()
 void HttpAcceptor::stop()
 {
 	_stopped = true;
+	const std::uint64_t one = 1;
+	if (::write(_stopSignal, &one, sizeof(one)) < 0)
+	{
+		// Full counter: the thread is being woken anyway.
+	}
 	if (_thread.isRunning()) _thread.join();
 }
 
 void HttpAcceptor::run()
 {
-	// Polling with a timeout rather than blocking in accept(), so stop()
-	// needs nothing but the flag.
-	const Poco::Timespan tick(0, 250 * 1000);
+	// Waiting on the listening socket and on stop's signal together: no
+	// tick, so an idle node's acceptor never wakes.
+	pollfd watched[2] = {{_socket.impl()->sockfd(), POLLIN, 0}, {_stopSignal, POLLIN, 0}};
 	while (!_stopped)
 	{
 		try
 		{
-			if (!_socket.poll(tick, Poco::Net::Socket::SELECT_READ)) continue;
+			watched[0].revents = watched[1].revents = 0;
+			if (::poll(watched, 2, -1) <= 0) continue;
+			if (watched[0].revents & (POLLERR | POLLNVAL))
+				throw Poco::IOException("the listening socket failed");
+			if ((watched[0].revents & POLLIN) == 0) continue;
 			Poco::Net::StreamSocket connection = _socket.acceptConnection();
 			// An answer written in two parts must not wait for the
 			// client's delayed ACK (40 ms) between them.

@@ -22,7 +22,8 @@ public:
 	HttpAcceptor& operator=(const HttpAcceptor&) = delete;
 
 	void start();
-	/// Stops accepting within a quarter of a second.
+	/// Stops accepting (wakes the thread, which is never woken otherwise
+	/// but by a connection).
 	void stop();
 
 private:
@@ -31,6 +32,7 @@ private:
 	Poco::Net::ServerSocket& _socket;
 	HttpConnections& _connections;
 	std::atomic<bool> _stopped{false};
+	int _stopSignal = -1; ///< eventfd that stop() writes
 	Poco::Thread _thread;
 };
 

@@ -60,6 +60,7 @@ public:
 	/// naming the properties.
 	void bind();
 
+	const Settings& settings() const { return _settings; }
 	Poco::UInt16 port() const { return _socket.address().port(); }
 	/// 0 without https.port.
 	Poco::UInt16 httpsPort() const { return _tlsSocket ? _tlsSocket->address().port() : 0; }

@@ -145,27 +145,29 @@ HttpRouter::RouteStats& HttpRouter::statsFor(const Route* route)
 
 void HttpRouter::record(RouteStats& stats, int status, double seconds)
 {
-	if (status < 0 || status >= static_cast<int>(stats.byStatus.size())) status = 0;
-	Counter* counter = stats.byStatus[status].load(std::memory_order_acquire);
+	const auto known = std::lower_bound(kStatuses.begin(), kStatuses.end(), status);
+	std::atomic<Counter*>* slot =
+		known != kStatuses.end() && *known == status ? &stats.byStatus[static_cast<std::size_t>(known - kStatuses.begin())] : nullptr;
+	Counter* counter = slot ? slot->load(std::memory_order_acquire) : nullptr;
 	if (!counter)
 	{
 		// First request with this status on this route: the registry locks,
 		// and hands every thread the same counter.
 		counter = &_metrics.counter("p2p_http_requests_total", "HTTP requests answered, by route and status.",
 		                            {{"route", stats.label}, {"status", std::to_string(status)}});
-		stats.byStatus[status].store(counter, std::memory_order_release);
+		if (slot) slot->store(counter, std::memory_order_release);
 	}
 	counter->inc();
 	if (stats.seconds) stats.seconds->observe(seconds);
 }
 
-std::string HttpRouter::readJsonBody(Request& request, std::streamsize limit)
+std::string HttpRouter::readWholeBody(Request& request, std::streamsize limit, bool json)
 {
 	Poco::Net::HTTPServerRequest& http = request.http();
 	const std::string& contentType = http.getContentType();
 	// A missing type is taken as JSON: old clients (and the seed's) send
 	// JSON without saying so. A type that says something else is refused.
-	if (!contentType.empty() && !isJsonMediaType(contentType))
+	if (json && !contentType.empty() && !isJsonMediaType(contentType))
 		throw UnsupportedMediaTypeException("Content-Type must be application/json, not '" + contentType + "'");
 	if (http.hasContentLength())
 	{
@@ -176,7 +178,7 @@ std::string HttpRouter::readJsonBody(Request& request, std::streamsize limit)
 	}
 	else if (!http.getChunkedTransferEncoding())
 	{
-		throw LengthRequiredException("a JSON body needs a Content-Length header (or chunked transfer encoding)");
+		throw LengthRequiredException(std::string(json ? "a JSON body" : "a body") + " needs a Content-Length header (or chunked transfer encoding)");
 	}
 	std::string body;
 	char buffer[8192];
@@ -190,7 +192,7 @@ std::string HttpRouter::readJsonBody(Request& request, std::streamsize limit)
 	if (http.hasContentLength() && static_cast<Poco::Int64>(body.size()) < http.getContentLength64())
 		throw BadRequestException(Poco::format("request body ended after %z of %Ld bytes", body.size(),
 		                                       static_cast<Poco::Int64>(http.getContentLength64())));
-	if (body.empty()) throw BadRequestException("request body is empty; expected a JSON document");
+	if (json && body.empty()) throw BadRequestException("request body is empty; expected a JSON document");
 	return body;
 }
 
@@ -283,14 +285,18 @@ void HttpRouter::dispatch(Poco::Net::HTTPServerRequest& http, Poco::Net::HTTPSer
 			Response answer(response);
 			AccessControl::Admission admission;
 			if (_access) admission = _access->admit(http, route->options);
-			if (route->options.body == Body::Json)
+			if (route->options.body == Body::Json || route->options.body == Body::Bytes)
 			{
-				const std::string body =
-					readJsonBody(request, route->options.maxBodyBytes > 0 ? route->options.maxBodyBytes : _settings.maxBodyBytes);
+				const bool isJson = route->options.body == Body::Json;
+				std::string body = readWholeBody(
+					request, route->options.maxBodyBytes > 0 ? route->options.maxBodyBytes : _settings.maxBodyBytes, isJson);
 				bodyRead = true;
 				// Checked before parsing: a stranger's JSON is not even parsed.
 				if (_access) _access->checkBody(http, admission, body);
-				request.setJson(json::parse(body));
+				if (isJson)
+					request.setJson(json::parse(body));
+				else
+					request.setContent(std::move(body));
 			}
 			else if (route->options.body == Body::None && requestHasBody)
 			{

@@ -12,9 +12,9 @@ namespace p2p {
 
 namespace {
 
-/// How often deadlines are checked: they are seconds long, so a tenth of a
-/// second late is close enough.
-constexpr int kTickMs = 100;
+/// Deadlines are seconds long: closing a connection this late lets one
+/// wake-up close the ones due together.
+constexpr Poco::Timestamp::TimeDiff kSlackMicroseconds = 50 * 1000;
 
 } // namespace
 
@@ -23,18 +23,18 @@ IdleConnections::IdleConnections(std::size_t maxParked):
 	_thread("idle-connections")
 {
 	_epoll = ::epoll_create1(EPOLL_CLOEXEC);
-	_stopSignal = ::eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
-	if (_epoll < 0 || _stopSignal < 0)
+	_signal = ::eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
+	if (_epoll < 0 || _signal < 0)
 	{
 		const std::string why = std::strerror(errno);
 		if (_epoll >= 0) ::close(_epoll);
-		if (_stopSignal >= 0) ::close(_stopSignal);
+		if (_signal >= 0) ::close(_signal);
 		throw Poco::SystemException("cannot watch idle connections: " + why);
 	}
 	epoll_event event{};
 	event.events = EPOLLIN;
-	event.data.fd = _stopSignal;
-	::epoll_ctl(_epoll, EPOLL_CTL_ADD, _stopSignal, &event);
+	event.data.fd = _signal;
+	::epoll_ctl(_epoll, EPOLL_CTL_ADD, _signal, &event);
 }
 
 IdleConnections::~IdleConnections()
@@ -42,7 +42,7 @@ IdleConnections::~IdleConnections()
 	stop();
 	// What is left was handed back but never taken up (the dispatcher stopped first).
 	closeWhere([](const Entry&) { return true; });
-	::close(_stopSignal);
+	::close(_signal);
 	::close(_epoll);
 }
 
@@ -59,11 +59,7 @@ void IdleConnections::stop()
 		if (_stopped) return;
 		_stopped = true;
 	}
-	const std::uint64_t one = 1;
-	if (::write(_stopSignal, &one, sizeof(one)) < 0)
-	{
-		// Full counter: the thread is being woken anyway.
-	}
+	signal();
 	if (_thread.isRunning()) _thread.join();
 	closeWhere([](const Entry& entry) { return !entry.handedOver; });
 }
@@ -86,8 +82,42 @@ bool IdleConnections::park(Parked& parked)
 	if (::epoll_ctl(_epoll, EPOLL_CTL_ADD, fd, &event) != 0) return false;
 	// A parked descriptor stays open, so its number is never reused while
 	// it is here, and it is not here twice.
+	const Poco::Timestamp deadline = parked.deadline;
 	_entries[fd] = Entry{std::move(parked), false};
+	// The thread sleeps until the earliest deadline it knows of (or for
+	// good, with nothing parked): an earlier one must wake it to plan again.
+	if (_wakeAt == 0 || deadline.epochMicroseconds() < _wakeAt) signal();
 	return true;
+}
+
+void IdleConnections::signal()
+{
+	const std::uint64_t one = 1;
+	if (::write(_signal, &one, sizeof(one)) < 0)
+	{
+		// Full counter: the thread is being woken anyway.
+	}
+}
+
+int IdleConnections::planWakeUp(Poco::Timestamp now)
+{
+	// Under _mutex. No periodic tick: an idle node's thread sleeps until a
+	// connection is due to close, or forever.
+	Poco::Timestamp::TimeVal earliest = 0;
+	for (const auto& [fd, entry] : _entries)
+	{
+		if (entry.handedOver) continue;
+		const Poco::Timestamp::TimeVal due = entry.parked.deadline.epochMicroseconds();
+		if (earliest == 0 || due < earliest) earliest = due;
+	}
+	if (earliest == 0)
+	{
+		_wakeAt = 0;
+		return -1;
+	}
+	_wakeAt = earliest + kSlackMicroseconds;
+	const Poco::Timestamp::TimeDiff wait = std::max<Poco::Timestamp::TimeDiff>(0, _wakeAt - now.epochMicroseconds());
+	return static_cast<int>(std::min<Poco::Timestamp::TimeDiff>(wait / 1000 + 1, 3600 * 1000));
 }
 
 std::size_t IdleConnections::size() const
@@ -110,25 +140,34 @@ std::optional<IdleConnections::Parked> IdleConnections::resume(const Poco::Net::
 void IdleConnections::run()
 {
 	std::vector<epoll_event> events(256);
-	Poco::Timestamp lastCheck;
 	for (;;)
 	{
-		const int n = ::epoll_wait(_epoll, events.data(), static_cast<int>(events.size()), kTickMs);
+		int timeoutMs;
+		{
+			Poco::FastMutex::ScopedLock lock(_mutex);
+			if (_stopped) return;
+			timeoutMs = planWakeUp(Poco::Timestamp());
+		}
+		const int n = ::epoll_wait(_epoll, events.data(), static_cast<int>(events.size()), timeoutMs);
 		// Only EINTR can happen to a valid epoll set and buffer.
 		if (n < 0 && errno != EINTR) break;
 		std::vector<int> ready;
 		for (int i = 0; i < n; ++i)
 		{
-			if (events[static_cast<std::size_t>(i)].data.fd == _stopSignal) return;
-			ready.push_back(events[static_cast<std::size_t>(i)].data.fd);
+			const int fd = events[static_cast<std::size_t>(i)].data.fd;
+			if (fd == _signal)
+			{
+				std::uint64_t count;
+				if (::read(_signal, &count, sizeof(count)) < 0)
+				{
+					// Already drained: nothing to do.
+				}
+				continue;
+			}
+			ready.push_back(fd);
 		}
 		if (!ready.empty()) wake(ready);
-		Poco::Timestamp now;
-		if (now - lastCheck >= kTickMs * 1000)
-		{
-			expire(now);
-			lastCheck = now;
-		}
+		expire(Poco::Timestamp());
 	}
 }
 

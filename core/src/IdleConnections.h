@@ -29,7 +29,8 @@ public:
 /// and send nothing (or keep them alive between rare requests, as peers'
 /// pools do) cannot tie up http.max_threads. One thread watches them all
 /// with epoll: a connection whose client sends again goes back to the
-/// dispatcher, and one still quiet at its deadline is closed.
+/// dispatcher, and one still quiet at its deadline is closed. The thread
+/// sleeps until a deadline is due: an idle node costs it no wake-ups.
 ///
 /// A parked connection keeps its session (buffer, keep-alive state), so
 /// the thread that takes it up again continues where the last one stopped.
@@ -90,6 +91,9 @@ private:
 	};
 
 	void run() override;
+	void signal();
+	/// The epoll timeout until the earliest deadline (-1: none); sets _wakeAt.
+	int planWakeUp(Poco::Timestamp now);
 	void wake(const std::vector<int>& ready);
 	void expire(Poco::Timestamp now);
 	/// Removes the entries `which` picks and closes their connections
@@ -102,11 +106,12 @@ private:
 
 	const std::size_t _maxParked;
 	int _epoll = -1;
-	int _stopSignal = -1;
+	int _signal = -1; ///< eventfd: stop, or plan the next wake-up again
 	Requeue _requeue;
 	mutable Poco::FastMutex _mutex;
 	std::map<int, Entry> _entries;
 	bool _stopped = false;
+	Poco::Timestamp::TimeVal _wakeAt = 0; ///< when the thread wakes next, 0: not before an event
 	std::atomic<Poco::UInt64> _expired{0};
 	std::atomic<Poco::UInt64> _refused{0};
 	Poco::Thread _thread;

@@ -92,6 +92,40 @@ bool Membership::find(const std::string& id, Member& member) const
 	return true;
 }
 
+std::array<std::size_t, 3> Membership::countByState() const
+{
+	std::array<std::size_t, 3> counts{0, 0, 0};
+	Poco::FastMutex::ScopedLock lock(_mutex);
+	for (const auto& [id, member] : _members) ++counts[static_cast<std::size_t>(member.state)];
+	return counts;
+}
+
+std::vector<Member> Membership::sample(std::size_t k, std::mt19937& random,
+                                       const std::function<bool(const Member&)>& eligible) const
+{
+	std::vector<Member> chosen;
+	if (k == 0) return chosen;
+	chosen.reserve(k);
+	std::size_t seen = 0;
+	Poco::FastMutex::ScopedLock lock(_mutex);
+	for (const auto& [id, member] : _members)
+	{
+		if (eligible && !eligible(member)) continue;
+		++seen;
+		if (chosen.size() < k)
+			chosen.push_back(member);
+		else
+		{
+			// Algorithm R: the seen-th eligible member replaces one of the k
+			// with probability k / seen.
+			const std::size_t slot = std::uniform_int_distribution<std::size_t>(0, seen - 1)(random);
+			if (slot < k) chosen[slot] = member;
+		}
+	}
+	std::shuffle(chosen.begin(), chosen.end(), random);
+	return chosen;
+}
+
 std::size_t Membership::size() const
 {
 	Poco::FastMutex::ScopedLock lock(_mutex);
@@ -101,24 +135,28 @@ std::size_t Membership::size() const
 int Membership::subscribe(Listener listener)
 {
 	Poco::Mutex::ScopedLock lock(_listenerMutex);
-	_listeners.emplace(_nextListener, std::move(listener));
+	auto listeners = std::make_shared<std::map<int, Listener>>(*_listeners);
+	listeners->emplace(_nextListener, std::move(listener));
+	_listeners = std::move(listeners);
 	return _nextListener++;
 }
 
 void Membership::unsubscribe(int id)
 {
 	Poco::Mutex::ScopedLock lock(_listenerMutex);
-	_listeners.erase(id);
+	auto listeners = std::make_shared<std::map<int, Listener>>(*_listeners);
+	listeners->erase(id);
+	_listeners = std::move(listeners);
 }
 
 void Membership::notify(const MembershipEvent& event)
 {
 	// Under the listeners' lock (not the view's), so that unsubscribe() from
-	// another thread waits for a running notification; over a copy, so that
-	// a listener may (un)subscribe while it runs.
+	// another thread waits for a running notification; over the listeners
+	// as they were, so that a listener may (un)subscribe while it runs.
 	Poco::Mutex::ScopedLock lock(_listenerMutex);
 	const auto listeners = _listeners;
-	for (const auto& [id, listener] : listeners) listener(event);
+	for (const auto& [id, listener] : *listeners) listener(event);
 }
 
 } // namespace p2p

@@ -1,5 +1,6 @@
 #include "Node.h"
 #include "AccessControl.h"
+#include "FreeMemory.h"
 #include "NodeIdStore.h"
 #include "PeerSecurity.h"
 #include "p2p/Errors.h"
@@ -48,14 +49,17 @@ Node::~Node()
 	}
 }
 
-Node::SslLibrary::SslLibrary()
+void Node::SslLibrary::require()
 {
-	Poco::Net::initializeSSL();
+	std::call_once(_once, [this] {
+		Poco::Net::initializeSSL();
+		_initialized = true;
+	});
 }
 
 Node::SslLibrary::~SslLibrary()
 {
-	Poco::Net::uninitializeSSL();
+	if (_initialized) Poco::Net::uninitializeSSL();
 }
 
 std::vector<std::string> Node::readUrlList(const Poco::Util::AbstractConfiguration& config, const std::string& key,
@@ -121,7 +125,8 @@ std::shared_ptr<const RequestSigner> Node::makeSigner() const
 
 std::unique_ptr<PeerClient> Node::makePeerClient(std::shared_ptr<const RequestSigner> signer) const
 {
-	auto security = std::make_shared<PeerSecurity>(std::move(signer), _security.caFile, _security.verifyPeers);
+	auto security = std::make_shared<PeerSecurity>(std::move(signer), _security.caFile, _security.verifyPeers,
+	                                               [this] { _ssl.require(); });
 	if (!_security.verifyPeers)
 		_logger.warning("https.verify_peers=false: https peers are not checked, so anyone in the path can pose as them");
 	if (!_security.caFile.empty())
@@ -153,6 +158,7 @@ void Node::protectRouter(std::shared_ptr<const RequestSigner> signer)
 void Node::start()
 {
 	if (_running) return;
+	if (_security.httpsEnabled()) _ssl.require();
 	_listeners.bind();
 
 	const std::string port = std::to_string(this->port());
@@ -163,6 +169,10 @@ void Node::start()
 	                                                        : "http://127.0.0.1:" + port;
 	_identity.advertisedUrl = _config.getString("node.advertise", defaultUrl);
 	checkAdvertisedUrl(_identity.advertisedUrl);
+	// The listener the advertised URL leads to: https's when it is https.
+	_identity.bindHost = Poco::icompare(_identity.advertisedUrl.substr(0, 8), "https://") == 0
+	                         ? _security.httpsHost
+	                         : _listeners.settings().host;
 	const auto signer = makeSigner();
 	_peers = makePeerClient(signer);
 	protectRouter(signer);
@@ -207,6 +217,11 @@ void Node::start()
 	_running = true;
 	// After the server: registering announces a node that already answers.
 	if (_registrar) _registrar->start();
+}
+
+void Node::housekeep()
+{
+	returnFreeMemory();
 }
 
 void Node::abandonStart()

@@ -18,6 +18,8 @@
 #include <Poco/Util/AbstractConfiguration.h>
 #include <functional>
 #include <memory>
+#include <atomic>
+#include <mutex>
 
 namespace p2p {
 
@@ -53,6 +55,11 @@ public:
 	/// and the caller should exit the process without further clean-up.
 	bool stop();
 
+	/// The node's periodic upkeep, called from the main thread while it
+	/// waits for a termination signal (so it needs no thread of its own):
+	/// returns memory freed since to the system.
+	void housekeep();
+
 	const NodeIdentity& identity() const { return _identity; }
 	Poco::UInt16 port() const { return _listeners.port(); }
 	/// The https port, 0 without https.port.
@@ -77,13 +84,23 @@ private:
 	/// Undoes a start() that failed once the plugins had started.
 	void abandonStart();
 
-	/// OpenSSL set up for the node's lifetime; first, so that every TLS
-	/// context below is gone before it is.
-	struct SslLibrary
+	/// OpenSSL, set up when the node first needs TLS (an https listener
+	/// or an https peer), not at start: its setup costs each node about
+	/// 260 KB of heap, a quarter of a gigabyte on a machine running a
+	/// thousand nodes that never speak https. First, so that every TLS
+	/// context below is gone before it is undone.
+	class SslLibrary
 	{
-		SslLibrary();
+	public:
 		~SslLibrary();
-	} _ssl;
+		/// Sets OpenSSL up, once; any thread.
+		void require();
+
+	private:
+		std::once_flag _once;
+		std::atomic<bool> _initialized{false};
+	};
+	mutable SslLibrary _ssl; ///< set up on demand, from const members too
 	const Poco::Util::AbstractConfiguration& _config;
 	Poco::Logger& _logger;
 	// The host is declared first so it is destroyed last: the router,

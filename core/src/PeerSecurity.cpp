@@ -3,10 +3,12 @@
 
 namespace p2p {
 
-PeerSecurity::PeerSecurity(std::shared_ptr<const RequestSigner> signer, std::string caFile, bool verifyPeers):
+PeerSecurity::PeerSecurity(std::shared_ptr<const RequestSigner> signer, std::string caFile, bool verifyPeers,
+                           std::function<void()> beforeTls):
 	_signer(std::move(signer)),
 	_caFile(std::move(caFile)),
-	_verifyPeers(verifyPeers)
+	_verifyPeers(verifyPeers),
+	_beforeTls(std::move(beforeTls))
 {
 }
 
@@ -20,6 +22,7 @@ Poco::Net::Context::Ptr PeerSecurity::tlsContext() const
 {
 	Poco::FastMutex::ScopedLock lock(_mutex);
 	if (_context) return _context;
+	if (_beforeTls) _beforeTls();
 	try
 	{
 		// VERIFY_RELAXED on a client checks the peer's chain against the CA

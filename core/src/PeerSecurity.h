@@ -4,6 +4,7 @@
 #include "RequestSigner.h"
 #include <Poco/Mutex.h>
 #include <Poco/Net/Context.h>
+#include <functional>
 #include <memory>
 #include <string>
 
@@ -22,7 +23,10 @@ public:
 	/// TLS 1.2 and later only, for both ends.
 	static void refuseOldProtocols(Poco::Net::Context& context);
 
-	PeerSecurity(std::shared_ptr<const RequestSigner> signer, std::string caFile, bool verifyPeers);
+	/// beforeTls: called before the first TLS context is made (it sets
+	/// OpenSSL up; nodes that never speak https never pay for that).
+	PeerSecurity(std::shared_ptr<const RequestSigner> signer, std::string caFile, bool verifyPeers,
+	             std::function<void()> beforeTls = {});
 
 	const RequestSigner* signer() const { return _signer.get(); }
 
@@ -36,6 +40,7 @@ private:
 	std::shared_ptr<const RequestSigner> _signer;
 	std::string _caFile;
 	bool _verifyPeers;
+	std::function<void()> _beforeTls;
 	mutable Poco::FastMutex _mutex;
 	mutable Poco::Net::Context::Ptr _context;
 };

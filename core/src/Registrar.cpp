@@ -1,4 +1,5 @@
 #include "Registrar.h"
+#include "FreeMemory.h"
 #include "p2p/Errors.h"
 #include "p2p/Json.h"
 #include <Poco/Timestamp.h>
@@ -14,10 +15,12 @@ PeerClient::Settings unpooled()
 {
 	PeerClient::Settings s;
 	s.maxIdlePerPeer = 0;
-	// Short, so that stopping the node never waits long on a bootstrap node
-	// that hangs: stop() joins this thread.
+	// Short enough that stopping the node never waits long on a bootstrap
+	// node that hangs (stop() joins this thread), long enough for one that
+	// is busy with a thousand nodes joining: a registration that timed out
+	// is sent again, which would only add to its load.
 	s.connectTimeout = Poco::Timespan(1, 0);
-	s.requestTimeout = Poco::Timespan(2, 0);
+	s.requestTimeout = Poco::Timespan(5, 0);
 	return s;
 }
 
@@ -74,9 +77,20 @@ void Registrar::registerSelf(const std::string& bootstrap)
 
 bool Registrar::refreshPeers(const std::string& bootstrap)
 {
-	PeerResponse response = _client.send(bootstrap, "GET", "/peers?detail=true");
+	// Conditional: while nobody joins or leaves, the bootstrap node answers
+	// 304 without building the list.
+	PeerClient::Headers conditional;
+	if (!_listTag.empty() && bootstrap == _listTagFrom) conditional.emplace_back("If-None-Match", _listTag);
+	PeerResponse response = _client.send(bootstrap, "GET", "/peers?detail=true", "", "application/json", conditional);
+	if (response.status == 304)
+	{
+		_membership.markSynced();
+		return false;
+	}
 	if (response.status != 200)
 		throw BadGatewayException("bootstrap node " + bootstrap + " answered GET /peers with " + std::to_string(response.status));
+	_listTag = response.etag;
+	_listTagFrom = bootstrap;
 	auto peers = json::asObject(json::parse(response.body))->getArray("peers");
 	if (!peers) throw BadGatewayException("bootstrap node " + bootstrap + " sent a peer list without 'peers'");
 
@@ -99,9 +113,15 @@ bool Registrar::refreshPeers(const std::string& bootstrap)
 		changed = _membership.update(member) || changed;
 	}
 	// A node whose lease ran out at the bootstrap leaves our view too, but
-	// only the ones we learned here: other sources (gossip) speak for theirs.
+	// only the ones we learned here: other sources (gossip) speak for theirs,
+	// and with gossip running it speaks for all.
 	for (auto it = _learned.begin(); it != _learned.end();)
 	{
+		if (_membership.gossiping())
+		{
+			it = _learned.erase(it);
+			continue;
+		}
 		if (listed.count(*it))
 		{
 			++it;
@@ -111,7 +131,17 @@ bool Registrar::refreshPeers(const std::string& bootstrap)
 		it = _learned.erase(it);
 	}
 	_membership.markSynced();
+	// A list of a thousand nodes parses into a few hundred KB freed at once.
+	returnFreeMemory();
 	return changed;
+}
+
+bool Registrar::needsPeerList() const
+{
+	// With gossip, one list is enough to join through, unless none of its
+	// members turned out alive (they all left since): then another.
+	if (!_membership.gossiping() || _listTagFrom.empty()) return true;
+	return _membership.countByState()[static_cast<std::size_t>(MemberState::Alive)] == 0;
 }
 
 void Registrar::run()
@@ -133,9 +163,18 @@ void Registrar::run()
 				nextRenew = Poco::Timestamp() + _settings.renewMs * 1000;
 				if (_stopRequested.tryWait(0)) return;
 			}
-			// Poll fast while the network is forming, slowly once it is not.
-			refreshMs = refreshPeers(bootstrap) ? _settings.refreshMinMs : std::min(refreshMs * 2, _settings.refreshMaxMs);
-			waitMs = std::min<long>(refreshMs, std::max<Poco::Timestamp::TimeDiff>(1, -nextRenew.elapsed() / 1000));
+			const long untilRenewal = static_cast<long>(std::max<Poco::Timestamp::TimeDiff>(1, -nextRenew.elapsed() / 1000));
+			if (needsPeerList())
+			{
+				// Poll fast while the network is forming, slowly once it is not.
+				refreshMs = refreshPeers(bootstrap) ? _settings.refreshMinMs : std::min(refreshMs * 2, _settings.refreshMaxMs);
+				waitMs = std::min<long>(refreshMs, untilRenewal);
+			}
+			else
+			{
+				// Gossip keeps the view: the lease is all this thread keeps.
+				waitMs = untilRenewal;
+			}
 			if (failing) _logger.information("bootstrap node %s is reachable again", bootstrap);
 			failing = false;
 			retry.reset();

@@ -18,9 +18,13 @@ namespace p2p {
 /// view filled from their peer lists.
 ///
 /// One background thread: register (POST /register), then fetch the peer
-/// list (GET /peers?detail=true) often while it changes and more rarely once
-/// it is stable, renew the lease before it runs out, and on clean shutdown
-/// leave (DELETE /register/{id}). While no bootstrap node answers it tries
+/// list (GET /peers?detail=true, conditional on its ETag, so an unchanged
+/// list costs a 304) often while it changes and more rarely once it is
+/// stable, renew the lease before it runs out, and on clean shutdown leave
+/// (DELETE /register/{id}). With gossip keeping the view
+/// (Membership::gossiping()), one list is taken to join through and after
+/// that only the lease is renewed: a network of N nodes then costs its
+/// bootstrap node N renewals per lease period, not N lists of N. While no bootstrap node answers it tries
 /// them in turn with exponential backoff and jitter. Never delays the node's
 /// own start-up: start() only starts the thread.
 class Registrar
@@ -52,6 +56,7 @@ private:
 	void run();
 	void registerSelf(const std::string& bootstrap);
 	bool refreshPeers(const std::string& bootstrap);
+	bool needsPeerList() const;
 	void leave();
 
 	Settings _settings;
@@ -66,6 +71,8 @@ private:
 	std::atomic<bool> _registered{false};
 	std::atomic<std::size_t> _current{0};
 	std::set<std::string> _learned; ///< ids this registrar added to the view (thread-only)
+	std::string _listTag;           ///< ETag of the last peer list taken (thread-only)
+	std::string _listTagFrom;       ///< the bootstrap node it came from (thread-only)
 	bool _running = false;
 };
 

@@ -90,6 +90,8 @@ void SlowClientGuard::add(Slot& slot, const Poco::Net::StreamSocket& socket)
 		throw;
 	}
 	slot.fd = fd;
+	// The watcher sleeps for good while nobody is watched.
+	if (_sleepingForGood) _wakeup.signal();
 }
 
 void SlowClientGuard::remove(Slot& slot)
@@ -103,7 +105,10 @@ void SlowClientGuard::remove(Slot& slot)
 void SlowClientGuard::start()
 {
 	if (_running) return;
-	_stop.reset();
+	{
+		Poco::FastMutex::ScopedLock lock(_mutex);
+		_stopping = false;
+	}
 	_thread.start(*this);
 	_running = true;
 }
@@ -111,7 +116,11 @@ void SlowClientGuard::start()
 void SlowClientGuard::stop()
 {
 	if (!_running) return;
-	_stop.set();
+	{
+		Poco::FastMutex::ScopedLock lock(_mutex);
+		_stopping = true;
+		_wakeup.broadcast();
+	}
 	_thread.join();
 	_running = false;
 }
@@ -120,10 +129,23 @@ void SlowClientGuard::run()
 {
 	// A quarter of the timeout, so nobody gets more than 25% over it.
 	const long tickMs = std::clamp<long>(static_cast<long>(_headerTimeout.totalMilliseconds() / 4), 10, 1000);
-	while (!_stop.tryWait(tickMs))
+	Poco::FastMutex::ScopedLock lock(_mutex);
+	while (!_stopping)
 	{
+		// Ticking only while some connection is watched: an idle node's
+		// guard does not wake.
+		if (_slots.empty())
+		{
+			_sleepingForGood = true;
+			_wakeup.wait(_mutex);
+			_sleepingForGood = false;
+		}
+		else
+		{
+			_wakeup.tryWait(_mutex, tickMs);
+		}
+		if (_stopping) break;
 		const Poco::Int64 now = nowMicroseconds();
-		Poco::FastMutex::ScopedLock lock(_mutex);
 		for (Slot* slot : _slots)
 		{
 			Poco::Int64 deadline = slot->deadline.load();

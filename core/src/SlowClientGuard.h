@@ -1,7 +1,7 @@
 #ifndef P2P_SlowClientGuard_INCLUDED
 #define P2P_SlowClientGuard_INCLUDED
 
-#include <Poco/Event.h>
+#include <Poco/Condition.h>
 #include <Poco/Mutex.h>
 #include <Poco/Net/StreamSocket.h>
 #include <Poco/Thread.h>
@@ -97,7 +97,9 @@ private:
 	std::set<Slot*> _slots;
 	std::atomic<Poco::UInt64> _cutOff{0};
 	Poco::Thread _thread;
-	Poco::Event _stop;
+	Poco::Condition _wakeup; ///< a first slot, or stop (with _mutex)
+	bool _stopping = false; ///< under _mutex
+	bool _sleepingForGood = false; ///< under _mutex: waiting for a first slot
 	bool _running = false;
 };
 

@@ -129,12 +129,11 @@ void FileStorePlugin::start(NodeContext& context)
 		_rebalanceInterval = Poco::Timespan(
 			settings::getInt(context.config(), name(), "rebalance_interval_ms", 300000, 100, 86400000) * Poco::Timespan::MILLISECONDS);
 		_rebalancer = std::make_unique<FileRebalancer>(*_catalog, context.node().id, *_transfers, _placement, _replicas);
-		_subscription = context.membership().subscribe(
-			[this](const MembershipEvent&) { _viewChangedAt = Poco::Timestamp().epochMicroseconds(); });
-		_lastPassAt = Poco::Timestamp().epochMicroseconds();
-		_viewChangedAt = _lastPassAt;
-		_timer = std::make_unique<Poco::Timer>(500, 500);
-		_timer->start(Poco::TimerCallback<FileStorePlugin>(*this, &FileStorePlugin::onTimer));
+		// A second after the last change of the view, so a forming network or
+		// several leases running out together cost one pass.
+		_timer = std::make_unique<RebalanceTimer>(context.membership(), Poco::Timespan(1, 0), _rebalanceInterval,
+		                                          [this](bool) { rebalance(); });
+		_timer->start();
 		RouteOptions peers;
 		peers.access = Access::Peer;
 		RouteOptions peerStream = stream;
@@ -154,22 +153,14 @@ void FileStorePlugin::stop()
 {
 	if (_timer)
 	{
-		_context->membership().unsubscribe(_subscription);
 		_rebalancer->stop();
 		_timer->stop(); // waits for a running pass, which ends between two files
 	}
 	_catalog.reset();
 }
 
-void FileStorePlugin::onTimer(Poco::Timer&)
+void FileStorePlugin::rebalance()
 {
-	// A second after the last change of the view, so a forming network or
-	// several leases running out together cost one pass.
-	const Poco::Int64 now = Poco::Timestamp().epochMicroseconds();
-	const Poco::Int64 changed = _viewChangedAt;
-	const bool settled = changed >= _lastPassAt && now - changed >= 1000 * 1000;
-	if (!settled && now - _lastPassAt < _rebalanceInterval.totalMicroseconds()) return;
-	_lastPassAt = now;
 	try
 	{
 		const auto pass = _rebalancer->run();

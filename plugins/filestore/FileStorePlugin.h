@@ -6,9 +6,9 @@
 #include "p2p/PeerClient.h"
 #include "p2p/Placement.h"
 #include "p2p/Plugin.h"
+#include "p2p/RebalanceTimer.h"
 #include "p2p/Router.h"
 #include <Poco/CountingStream.h>
-#include <Poco/Timer.h>
 #include <atomic>
 #include <memory>
 
@@ -81,8 +81,8 @@ private:
 	std::vector<std::string> replicate(const FileInfo& info, const std::vector<Placement::Owner>& owners);
 	/// Streams the file from its own copy here, or returns false.
 	bool serveLocal(Request& request, Response& response, const std::string& name, bool attachment);
-	/// Timer callback: a rebalancing pass when the ring settled after a change, or is due.
-	void onTimer(Poco::Timer& timer);
+	/// A rebalancing pass, on the timer's thread.
+	void rebalance();
 	/// Streams the file from the first owner that has it.
 	void relay(Request& request, Response& response, const std::string& name, bool attachment);
 	/// Copies body into upload, at most _maxUploadBytes (413 beyond).
@@ -101,11 +101,8 @@ private:
 	/// upload only after it is on its disk and copied to the other owners.
 	std::unique_ptr<PeerClient> _transfers;
 	std::unique_ptr<FileRebalancer> _rebalancer;
-	std::unique_ptr<Poco::Timer> _timer;
-	int _subscription = 0;
+	std::unique_ptr<RebalanceTimer> _timer;
 	Poco::Timespan _rebalanceInterval;
-	std::atomic<Poco::Int64> _viewChangedAt{0}; ///< epoch µs of the last membership change
-	Poco::Int64 _lastPassAt = 0;                ///< timer thread only
 	std::size_t _replicas = 2;
 };
 

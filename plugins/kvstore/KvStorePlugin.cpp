@@ -18,8 +18,7 @@ namespace {
 /// A changed view is rebalanced this long after its last change, so that a
 /// forming network, or the leases of several nodes running out together,
 /// cost one pass rather than one per node.
-constexpr Poco::Int64 kSettleMicroseconds = 1000 * 1000;
-constexpr long kTimerPeriodMs = 250;
+const Poco::Timespan kSettle(1, 0);
 
 } // namespace
 
@@ -113,24 +112,15 @@ void KvStorePlugin::startReplication()
 	metrics.gauge("p2p_kvstore_stand_ins_total", "Reads and writes a stand-in node served because an owner failed.", {},
 	              [c = _coordinator.get()] { return static_cast<double>(c->standIns()); });
 
-	_subscription = context.membership().subscribe(
-		[this](const MembershipEvent&) { _viewChangedAt = Poco::Timestamp().epochMicroseconds(); });
-	_lastPassAt = Poco::Timestamp().epochMicroseconds();
-	_viewChangedAt = _lastPassAt; // the first pass after start-up catches up on what changed while down
-	_timer = std::make_unique<Poco::Timer>(kTimerPeriodMs, kTimerPeriodMs);
-	_timer->start(Poco::TimerCallback<KvStorePlugin>(*this, &KvStorePlugin::onTimer));
+	_timer = std::make_unique<RebalanceTimer>(context.membership(), kSettle, _antiEntropyInterval,
+	                                          [this](bool afterChange) { rebalance(afterChange); });
+	_timer->start();
 	context.logger().information("replicating over the ring: %z copies of each key, writes wait for %z, reads for %z",
 	                             quorum.replicas, quorum.writeQuorum, quorum.readQuorum);
 }
 
-void KvStorePlugin::onTimer(Poco::Timer&)
+void KvStorePlugin::rebalance(bool viewSettled)
 {
-	const Poco::Int64 now = Poco::Timestamp().epochMicroseconds();
-	const Poco::Int64 changed = _viewChangedAt;
-	const bool viewSettled = changed >= _lastPassAt && now - changed >= kSettleMicroseconds;
-	const bool periodic = now - _lastPassAt >= _antiEntropyInterval.totalMicroseconds();
-	if (!viewSettled && !periodic) return;
-	_lastPassAt = now;
 	try
 	{
 		const Poco::Timestamp started;
@@ -154,7 +144,6 @@ void KvStorePlugin::stop()
 {
 	if (_timer)
 	{
-		_context->membership().unsubscribe(_subscription);
 		_rebalancer->stop();
 		_timer->stop(); // waits for a running pass, which stops between batches
 	}

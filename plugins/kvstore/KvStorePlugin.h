@@ -6,9 +6,9 @@
 #include "Store.h"
 #include "p2p/Forwarder.h"
 #include "p2p/Plugin.h"
+#include "p2p/RebalanceTimer.h"
 #include "p2p/Router.h"
 #include <Poco/ThreadPool.h>
-#include <Poco/Timer.h>
 #include <atomic>
 #include <memory>
 
@@ -68,12 +68,14 @@ private:
 	void putReplica(Request& request, Response& response);
 	void pushReplicas(Request& request, Response& response);
 
-	/// Timer callback: runs a rebalancing pass when one is due.
-	void onTimer(Poco::Timer& timer);
+	/// A rebalancing pass, on the timer's thread.
+	void rebalance(bool afterChange);
 
 	NodeContext* _context = nullptr;
 	std::unique_ptr<Store> _store;
-	Poco::ThreadPool _pool{2, 64, 60};
+	/// Writes beyond the quorum and read repairs; one idle thread (a machine
+	/// may run a thousand nodes), more while they are needed.
+	Poco::ThreadPool _pool{1, 64, 60};
 	std::unique_ptr<Replicas> _replicas;
 	std::unique_ptr<Coordinator> _coordinator;
 
@@ -81,11 +83,8 @@ private:
 	std::shared_ptr<Placement> _placement;
 	std::shared_ptr<Forwarder> _forwarder;
 	std::unique_ptr<Rebalancer> _rebalancer;
-	std::unique_ptr<Poco::Timer> _timer;
-	int _subscription = 0;
+	std::unique_ptr<RebalanceTimer> _timer;
 	Poco::Timespan _antiEntropyInterval;
-	std::atomic<Poco::Int64> _viewChangedAt{0}; ///< epoch µs of the last membership change
-	Poco::Int64 _lastPassAt = 0;                ///< timer thread only
 	mutable std::atomic<Poco::Int64> _lastStamp{0}; ///< the last timestamp stamp() gave
 	Counter* _forwarded = nullptr;
 	Counter* _passes = nullptr;

@@ -5,9 +5,12 @@
 #include <Poco/Mutex.h>
 #include <Poco/Timestamp.h>
 #include <Poco/Types.h>
+#include <array>
 #include <atomic>
 #include <functional>
 #include <map>
+#include <memory>
+#include <random>
 #include <string>
 #include <vector>
 
@@ -68,6 +71,8 @@ public:
 	explicit Membership(NodeIdentity self, std::size_t maxMembers = 10000);
 
 	const NodeIdentity& self() const { return _self; }
+	/// cluster.max_members: the most other members the view holds.
+	std::size_t maxMembers() const { return _maxMembers; }
 
 	/// Merges news about a member; returns whether the view changed (a
 	/// newer lastSeen alone refreshes the entry but is not a change). News
@@ -81,6 +86,16 @@ public:
 	std::vector<Member> members() const;
 	/// Members in state alive, sorted by id.
 	std::vector<Member> alive() const;
+
+	/// How many members are in each state: indexed by MemberState. O(N)
+	/// under the lock, without copying a member (for /status and metrics,
+	/// which a thousand-node view must answer cheaply).
+	std::array<std::size_t, 3> countByState() const;
+	/// Up to k members picked uniformly at random among those `eligible`
+	/// accepts, copying only those k (reservoir sampling). eligible runs
+	/// under the view's lock: it must not touch the view.
+	std::vector<Member> sample(std::size_t k, std::mt19937& random,
+	                           const std::function<bool(const Member&)>& eligible) const;
 	bool find(const std::string& id, Member& member) const;
 	std::size_t size() const;
 
@@ -91,6 +106,14 @@ public:
 	bool synced() const { return _synced.load(); }
 	/// Called by whatever fills the view (registration, gossip) once it has.
 	void markSynced() { _synced = true; }
+
+	/// Whether a plugin keeps the view current by talking to the members
+	/// themselves (gossip, which sets it while it runs). Then the registrar
+	/// fills the view from a bootstrap node's peer list once, to join, and
+	/// afterwards only renews its lease: polling whole lists would cost the
+	/// bootstrap node the square of the network's size.
+	bool gossiping() const { return _gossiping.load(); }
+	void setGossiping(bool gossiping) { _gossiping = gossiping; }
 
 	/// URLs of nodes to join through without a bootstrap node (cluster.seeds),
 	/// for the plugin that gossips. Set once by the core before plugins start.
@@ -107,12 +130,15 @@ private:
 	const NodeIdentity _self;
 	const std::size_t _maxMembers;
 	std::atomic<bool> _synced{false};
+	std::atomic<bool> _gossiping{false};
 	std::vector<std::string> _seeds;
 	mutable Poco::FastMutex _mutex;
 	std::map<std::string, Member> _members;
 	/// Recursive: a listener may change the view, which notifies again.
 	Poco::Mutex _listenerMutex;
-	std::map<int, Listener> _listeners;
+	/// Replaced, never changed, on (un)subscribe: a notification walks the
+	/// listeners it started with, without copying them for every event.
+	std::shared_ptr<const std::map<int, Listener>> _listeners = std::make_shared<std::map<int, Listener>>();
 	int _nextListener = 1;
 };
 

@@ -20,6 +20,10 @@ struct NodeIdentity
 	std::string id;
 	/// The URL other nodes use to reach this one (node.advertise).
 	std::string advertisedUrl;
+	/// The address of the listener advertisedUrl leads to (http.host, or
+	/// https.host): where a plugin that opens a socket of its own (gossip's
+	/// datagrams) binds it too.
+	std::string bindHost = "0.0.0.0";
 };
 
 /// Everything the core hands one plugin. The host owns it and keeps it

@@ -25,6 +25,11 @@ struct PeerResponse
 	int status = 0;
 	std::string body;
 	std::string contentType;
+	std::string etag; ///< the answer's ETag header, if any
+	/// The exchange's size on the wire above TCP: request head and body
+	/// sent, answer head and body received (for traffic metrics).
+	std::size_t bytesSent = 0;
+	std::size_t bytesReceived = 0;
 };
 
 /// HTTP to other nodes over pooled keep-alive connections. Thread-safe: a
@@ -110,6 +115,19 @@ public:
 
 	/// Idle connections held, over all peers (for metrics and tests).
 	std::size_t idleConnections() const;
+
+	/// For messages that travel outside HTTP (gossip's datagrams), signed
+	/// with the cluster secret as requests are: the signature of body on
+	/// channel (a name the receiver checks it under, such as
+	/// "/gossip/exchange") as one line of text, "<node> <time> <hmac>";
+	/// empty without a secret.
+	std::string signMessage(const std::string& channel, const std::string& body) const;
+	/// Checks such a line for body on channel and returns the signer's id;
+	/// throws UnauthorizedException when it is missing, wrong or stale.
+	/// Without a secret it accepts anything and returns "".
+	std::string verifyMessage(const std::string& channel, const std::string& body, const std::string& signature) const;
+	/// Whether signMessage() signs (a cluster secret is set).
+	bool signsMessages() const;
 
 private:
 	using Session = std::unique_ptr<Poco::Net::HTTPClientSession>;

@@ -41,6 +41,9 @@ public:
 	/// The body as an object; throws BadRequestException when it is not one.
 	Poco::JSON::Object::Ptr jsonObject() const;
 
+	/// The body of a Body::Bytes route, as it came.
+	const std::string& content() const { return _content; }
+
 	/// The body stream, for routes that read their own body (Body::Stream).
 	/// A client that sends it slower than http.min_body_bytes_per_s is cut
 	/// off while the handler waits for it.
@@ -56,6 +59,7 @@ public:
 	bool fromNode() const { return _fromNode; }
 
 	void setJson(Poco::Dynamic::Var value) { _json = std::move(value); }
+	void setContent(std::string content) { _content = std::move(content); }
 	void setFromNode(bool fromNode) { _fromNode = fromNode; }
 
 private:
@@ -66,6 +70,7 @@ private:
 	std::map<std::string, std::string> _params;
 	std::string _requestId;
 	Poco::Dynamic::Var _json;
+	std::string _content;
 	std::unique_ptr<std::istream> _body;
 	bool _fromNode = false;
 	mutable bool _queryParsed = false;

@@ -21,7 +21,12 @@ enum class Body
 	/// handler finds it in Request::json().
 	Json,
 	/// The handler reads Request::body() itself (uploads, proxying).
-	Stream
+	Stream,
+	/// The body as it came, whatever its type: read whole within the
+	/// route's limit (413, checked before reading) and, like JSON, checked
+	/// against its cluster signature. The handler finds it in
+	/// Request::content(). For compact formats between nodes.
+	Bytes
 };
 
 /// Who may call a route. The router checks before the handler runs, and
@@ -43,7 +48,7 @@ enum class Access
 struct RouteOptions
 {
 	Body body = Body::None;
-	/// Body limit in bytes for Body::Json; 0 means http.max_body_bytes.
+	/// Body limit in bytes for Body::Json and Body::Bytes; 0 means http.max_body_bytes.
 	std::streamsize maxBodyBytes = 0;
 	Access access = Access::Client;
 };

@@ -1,5 +1,6 @@
 #include "p2p/Membership.h"
 #include <cppunit/extensions/HelperMacros.h>
+#include <map>
 
 using p2p::Member;
 using p2p::MemberState;
@@ -18,6 +19,8 @@ class MembershipTest: public CppUnit::TestFixture
 	CPPUNIT_TEST(testRemoveNotifiesLeft);
 	CPPUNIT_TEST(testUnsubscribe);
 	CPPUNIT_TEST(testListenerMayChangeTheView);
+	CPPUNIT_TEST(testCountsByState);
+	CPPUNIT_TEST(testSampleIsUniformAndEligibleOnly);
 	CPPUNIT_TEST_SUITE_END();
 
 public:
@@ -36,6 +39,39 @@ public:
 		CPPUNIT_ASSERT_EQUAL(std::string("a"), _view->members()[0].id);
 		CPPUNIT_ASSERT_EQUAL(std::size_t(2), _events.size());
 		CPPUNIT_ASSERT(_events[0].kind == MembershipEvent::Kind::Joined);
+	}
+
+	void testCountsByState()
+	{
+		_view->update(member("a", 0, MemberState::Alive));
+		_view->update(member("b", 0, MemberState::Suspect));
+		_view->update(member("c", 0, MemberState::Dead));
+		_view->update(member("d", 0, MemberState::Alive));
+		const auto counts = _view->countByState();
+		CPPUNIT_ASSERT_EQUAL(std::size_t(2), counts[static_cast<std::size_t>(MemberState::Alive)]);
+		CPPUNIT_ASSERT_EQUAL(std::size_t(1), counts[static_cast<std::size_t>(MemberState::Suspect)]);
+		CPPUNIT_ASSERT_EQUAL(std::size_t(1), counts[static_cast<std::size_t>(MemberState::Dead)]);
+	}
+
+	void testSampleIsUniformAndEligibleOnly()
+	{
+		for (int i = 0; i < 10; ++i) _view->update(member("m" + std::to_string(i), 0, i == 3 ? MemberState::Dead : MemberState::Alive));
+		std::mt19937 random(7);
+		const auto alive = [](const Member& m) { return m.state == MemberState::Alive; };
+		CPPUNIT_ASSERT_EQUAL(std::size_t(9), _view->sample(50, random, alive).size()); // all there are
+		std::map<std::string, int> picked;
+		for (int round = 0; round < 9000; ++round)
+		{
+			const auto two = _view->sample(2, random, alive);
+			CPPUNIT_ASSERT_EQUAL(std::size_t(2), two.size());
+			CPPUNIT_ASSERT(two[0].id != two[1].id);
+			for (const auto& m : two) ++picked[m.id];
+		}
+		CPPUNIT_ASSERT_EQUAL(0, picked["m3"]); // dead: never eligible
+		// 18,000 picks over 9 members: 2,000 each, give or take a few percent.
+		for (const auto& [id, count] : picked)
+			if (id != "m3") CPPUNIT_ASSERT_MESSAGE(id + ": " + std::to_string(count), count > 1800 && count < 2200);
+		CPPUNIT_ASSERT(_view->sample(0, random, alive).empty());
 	}
 
 	void testSelfIsIgnored()
