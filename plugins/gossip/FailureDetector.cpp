@@ -30,13 +30,10 @@ std::optional<Member> FailureDetector::nextTarget()
 
 std::vector<Member> FailureDetector::helpers(const Member& target, std::size_t k)
 {
-	std::vector<Member> candidates;
-	for (auto& member : _view.alive())
-		if (member.id != target.id) candidates.push_back(std::move(member));
 	Poco::FastMutex::ScopedLock lock(_mutex);
-	std::shuffle(candidates.begin(), candidates.end(), _random);
-	if (candidates.size() > k) candidates.resize(k);
-	return candidates;
+	return _view.sample(k, _random, [&target](const Member& member) {
+		return member.state == MemberState::Alive && member.id != target.id;
+	});
 }
 
 bool FailureDetector::suspect(const Member& target)

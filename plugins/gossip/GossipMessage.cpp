@@ -6,6 +6,12 @@
 
 namespace p2p::gossip {
 
+namespace {
+
+constexpr const char* kTextHeader = "p2p-gossip 1";
+
+} // namespace
+
 Poco::JSON::Object::Ptr GossipMessage::toJson() const
 {
 	auto body = json::object();
@@ -63,6 +69,82 @@ GossipMessage GossipMessage::fromJson(const Poco::JSON::Object& body, std::size_
 		message.from = MemberCodec::fromJson(*from);
 	}
 	message.members = MemberCodec::listFrom(body, "members", maxEntries);
+	return message;
+}
+
+std::string GossipMessage::toText() const
+{
+	std::string text(kTextHeader);
+	text.reserve(64 + members.size() * 56);
+	text += '\n';
+	if (from) text.append("from ").append(MemberCodec::toLine(*from)).append(1, '\n');
+	if (!digest.empty()) text.append("digest ").append(digest).append(1, '\n');
+	if (fullState) text.append("full\n");
+	if (push) text.append("push\n");
+	for (const auto& member : members) text.append("member ").append(MemberCodec::toLine(member)).append(1, '\n');
+	return text;
+}
+
+GossipMessage GossipMessage::fromText(const std::string& text, std::size_t maxMembers)
+{
+	GossipMessage message;
+	std::size_t start = 0;
+	std::size_t number = 0;
+	bool sawFrom = false;
+	while (start < text.size())
+	{
+		std::size_t end = text.find('\n', start);
+		if (end == std::string::npos) end = text.size();
+		const std::string line = text.substr(start, end - start);
+		start = end + 1;
+		++number;
+		const std::string where = "line " + std::to_string(number) + " of the gossip message";
+		if (number == 1)
+		{
+			if (line != kTextHeader) throw BadRequestException(where + " must be '" + std::string(kTextHeader) + "'");
+			continue;
+		}
+		const std::size_t space = line.find(' ');
+		const std::string keyword = line.substr(0, space);
+		const std::string rest = space == std::string::npos ? std::string() : line.substr(space + 1);
+		try
+		{
+			if (keyword == "member")
+			{
+				if (message.members.size() >= maxMembers)
+					throw BadRequestException("more than " + std::to_string(maxMembers) + " members");
+				message.members.push_back(MemberCodec::fromLine(rest));
+			}
+			else if (keyword == "from" && !sawFrom)
+			{
+				message.from = MemberCodec::fromLine(rest);
+				sawFrom = true;
+			}
+			else if (keyword == "digest" && message.digest.empty())
+			{
+				if (rest.empty() || rest.size() > 64 || rest.find_first_not_of("0123456789abcdef") != std::string::npos)
+					throw BadRequestException("a digest is 1 to 64 lower-case hex digits");
+				message.digest = rest;
+			}
+			else if (keyword == "full" && space == std::string::npos && !message.fullState)
+			{
+				message.fullState = true;
+			}
+			else if (keyword == "push" && space == std::string::npos && !message.push)
+			{
+				message.push = true;
+			}
+			else
+			{
+				throw BadRequestException("'" + keyword.substr(0, 32) + "' is not a gossip line here");
+			}
+		}
+		catch (const BadRequestException& exc)
+		{
+			throw BadRequestException(where + ": " + exc.message());
+		}
+	}
+	if (number == 0) throw BadRequestException("the gossip message is empty; it starts with '" + std::string(kTextHeader) + "'");
 	return message;
 }
 

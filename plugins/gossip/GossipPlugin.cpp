@@ -8,6 +8,8 @@
 #include "p2p/Request.h"
 #include "p2p/Response.h"
 #include "p2p/Settings.h"
+#include <Poco/Net/SocketAddress.h>
+#include <Poco/URI.h>
 #include <set>
 
 namespace p2p::gossip {
@@ -39,6 +41,7 @@ void GossipPlugin::start(NodeContext& context)
 	_context = &context;
 	const auto& config = context.config();
 	_interval = milliseconds(settings::getInt(config, name(), "interval_ms", 1000, 10, 600000));
+	_spreadInterval = milliseconds(settings::getInt(config, name(), "spread_interval_ms", 200, 10, 600000));
 	_settings.fanout = static_cast<std::size_t>(settings::getInt(config, name(), "fanout", 3, 1, 64));
 	_settings.maxTtl = settings::getInt(config, name(), "max_ttl", 5, 0, 64);
 	_settings.maxEntries = static_cast<std::size_t>(settings::getInt(config, name(), "max_peers_per_message", 64, 1, 1000));
@@ -46,9 +49,39 @@ void GossipPlugin::start(NodeContext& context)
 	_settings.indirectProbes = static_cast<std::size_t>(settings::getInt(config, name(), "indirect_probes", 3, 0, 16));
 	_settings.suspectTimeout = milliseconds(settings::getInt(config, name(), "suspect_timeout_ms", 5000, 1, 3600000));
 	_settings.deadRetention = milliseconds(settings::getInt(config, name(), "dead_retention_ms", 300000, 1, 86400000));
+	_settings.syncInterval = milliseconds(settings::getInt(config, name(), "sync_interval_ms", 30000, 10, 86400000));
+	_settings.retransmitMultiplier = static_cast<std::size_t>(settings::getInt(config, name(), "retransmit_mult", 4, 1, 64));
+	_settings.maxMembers = context.membership().maxMembers();
 	_settings.seeds = context.membership().seeds();
 
-	_transport = std::make_unique<HttpGossipTransport>(_settings.probeTimeout, _settings.maxEntries, context.peers());
+	const std::string transport = config.getString("transport", "udp");
+	if (transport != "udp" && transport != "http")
+		throw StartupException("property gossip.transport must be udp or http, not '" + transport + "'");
+	_http = std::make_unique<HttpGossipTransport>(_settings.probeTimeout, _settings.maxMembers, context.peers());
+	_transport = _http.get();
+	if (transport == "udp")
+	{
+		// Datagrams to and from the port of this node's URL, on the address
+		// its listener has: every node finds every other's from its URL alone.
+		const Poco::URI advertised(context.node().advertisedUrl);
+		const Poco::Net::SocketAddress address(context.node().bindHost, advertised.getPort());
+		try
+		{
+			_listener = std::make_unique<DatagramListener>(address, UdpGossipTransport::kMaxDatagramBytes,
+			                                               [this](const std::string& bytes, const Poco::Net::SocketAddress&) {
+				                                               return datagram(bytes);
+			                                               });
+		}
+		catch (const Poco::Exception& exc)
+		{
+			throw StartupException("gossip cannot listen for datagrams on UDP " + address.toString() + " (the port of " +
+			                       context.node().advertisedUrl + "): " + exc.displayText() +
+			                       "; free that UDP port, or set gossip.transport = http");
+		}
+		_udp = std::make_unique<UdpGossipTransport>(*_http, context.peers());
+		_transport = _udp.get();
+		_settings.maxMessageBytes = UdpGossipTransport::kMaxMessageBytes;
+	}
 	_gossiper = std::make_unique<Gossiper>(context.membership(), *_transport, _settings);
 	_subscription = context.membership().subscribe([this](const MembershipEvent& event) { _gossiper->observe(event); });
 
@@ -57,15 +90,25 @@ void GossipPlugin::start(NodeContext& context)
 	json.maxBodyBytes = kMaxGossipBytes;
 	// Every gossip route can put a URL in front of the node's peers.
 	json.access = Access::Peer;
+	RouteOptions text = json;
+	text.body = Body::Bytes;
+	text.maxBodyBytes = HttpGossipTransport::maxExchangeBytes(_settings.maxMembers);
 	context.router().add("POST", "/gossip", [this](Request& rq, Response& rs) { rumour(rq, rs); }, json);
-	context.router().add("POST", "/gossip/exchange", [this](Request& rq, Response& rs) { exchange(rq, rs); }, json);
+	context.router().add("POST", "/gossip/exchange", [this](Request& rq, Response& rs) { exchange(rq, rs); }, text);
 	context.router().add("POST", "/gossip/probe", [this](Request& rq, Response& rs) { probe(rq, rs); }, json);
 	context.router().add("GET", "/gossip/state", [this](Request& rq, Response& rs) { state(rq, rs); });
 	addMetrics();
 
-	_thread.start(*this);
-	context.logger().information("gossiping every %Ld ms with %z peers, suspects dead after %Ld ms%s",
-	                             static_cast<Poco::Int64>(_interval.totalMilliseconds()), _settings.fanout,
+	context.membership().setGossiping(true);
+	_gossiper->onNews([this] { _wakeSpreader.set(); });
+	if (_listener) _listener->start();
+	_prober.startFunc([this] { probeLoop(); });
+	_spreader.startFunc([this] { spreadLoop(); });
+	context.logger().information("probing every %Ld ms, spreading news every %Ld ms to %z peers, syncing every %Ld ms, "
+	                             "suspects dead after %Ld ms%s",
+	                             static_cast<Poco::Int64>(_interval.totalMilliseconds()),
+	                             static_cast<Poco::Int64>(_spreadInterval.totalMilliseconds()), _settings.fanout,
+	                             static_cast<Poco::Int64>(_settings.syncInterval.totalMilliseconds()),
 	                             static_cast<Poco::Int64>(_settings.suspectTimeout.totalMilliseconds()),
 	                             _settings.seeds.empty() ? std::string() : ", joining through " + std::to_string(_settings.seeds.size()) + " seeds");
 }
@@ -73,43 +116,97 @@ void GossipPlugin::start(NodeContext& context)
 void GossipPlugin::stop()
 {
 	_stopping = true;
-	_wake.set();
-	_thread.join();
+	_wakeProber.set();
+	_wakeSpreader.set();
+	_prober.join();
+	_spreader.join();
+	if (_listener) _listener->stop();
+	_context->membership().setGossiping(false);
 	_context->membership().unsubscribe(_subscription);
 	_gossiper->leave();
 }
 
-void GossipPlugin::run()
+std::string GossipPlugin::datagram(const std::string& bytes)
+{
+	// Checked (seal, form, size) before anything of it is merged; what is
+	// refused gets no answer.
+	GossipMessage message = GossipMessage::fromText(UdpGossipTransport::unseal(_context->peers(), bytes), _settings.maxEntries);
+	if (!message.from) throw BadRequestException("a gossip datagram needs a 'from' line");
+	if (message.fullState || !message.digest.empty())
+		throw BadRequestException("whole views and syncs go over HTTP, not in datagrams");
+	if (message.push)
+	{
+		_gossiper->receive(std::move(message), false);
+		return "";
+	}
+	GossipMessage answer = _gossiper->receive(std::move(message));
+	std::string sealed = UdpGossipTransport::seal(_context->peers(), answer.toText());
+	while (sealed.size() > UdpGossipTransport::kMaxDatagramBytes && !answer.members.empty())
+	{
+		answer.members.pop_back();
+		sealed = UdpGossipTransport::seal(_context->peers(), answer.toText());
+	}
+	return sealed;
+}
+
+Poco::UInt64 GossipPlugin::bytesSent() const
+{
+	return _http->bytesSent() + (_udp ? _udp->bytesSent() : 0);
+}
+
+Poco::UInt64 GossipPlugin::bytesReceived() const
+{
+	return _http->bytesReceived() + (_udp ? _udp->bytesReceived() : 0);
+}
+
+void GossipPlugin::probeLoop()
 {
 	Poco::Timestamp next;
 	while (!_stopping)
 	{
-		const Poco::Timestamp::TimeDiff wait = std::max<Poco::Timestamp::TimeDiff>(1, -next.elapsed() / 1000);
-		_wake.tryWait(static_cast<long>(wait));
+		_wakeProber.tryWait(static_cast<long>(std::max<Poco::Timestamp::TimeDiff>(1, -next.elapsed() / 1000)));
 		if (_stopping) break;
-		try
-		{
-			if (_gossiper->hasOutbox())
-			{
-				_gossiper->flush();
-				if (_gossiper->hasOutbox()) _wake.set(); // the rest right after
-			}
-			if (next.elapsed() >= 0)
-			{
-				_gossiper->round();
-				next = Poco::Timestamp() + _interval.totalMicroseconds();
-			}
-		}
-		catch (const Poco::Exception& exc)
-		{
-			_context->logger().error("gossip round failed: %s", exc.displayText());
-			next = Poco::Timestamp() + _interval.totalMicroseconds();
-		}
-		catch (const std::exception& exc)
-		{
-			_context->logger().error("gossip round failed: %s", std::string(exc.what()));
-			next = Poco::Timestamp() + _interval.totalMicroseconds();
-		}
+		const Poco::Timestamp started;
+		guarded([this] { _gossiper->round(); });
+		// A period that overran (a probe that waited for indirect ones, an
+		// overloaded machine) is followed by a pause all the same, rather
+		// than by the next period at once: gossip must not feed an overload.
+		next = std::max(started + _interval.totalMicroseconds(), Poco::Timestamp() + _interval.totalMicroseconds() / 4);
+	}
+}
+
+void GossipPlugin::spreadLoop()
+{
+	// Every spread interval while there is news or a rumour to pass on;
+	// asleep until some arrives otherwise.
+	bool busy = true;
+	while (!_stopping)
+	{
+		if (busy)
+			_wakeSpreader.tryWait(static_cast<long>(_spreadInterval.totalMilliseconds()));
+		else
+			_wakeSpreader.wait();
+		if (_stopping) break;
+		guarded([this, &busy] {
+			if (_gossiper->hasOutbox()) _gossiper->flush();
+			busy = _gossiper->spread() || _gossiper->hasOutbox();
+		});
+	}
+}
+
+void GossipPlugin::guarded(const std::function<void()>& step)
+{
+	try
+	{
+		step();
+	}
+	catch (const Poco::Exception& exc)
+	{
+		_context->logger().error("gossip failed: %s", exc.displayText());
+	}
+	catch (const std::exception& exc)
+	{
+		_context->logger().error("gossip failed: %s", std::string(exc.what()));
 	}
 }
 
@@ -118,7 +215,7 @@ void GossipPlugin::rumour(Request& request, Response& response)
 	GossipMessage message = GossipMessage::fromJson(*request.jsonObject(), _settings.maxEntries);
 	const std::vector<std::string> named = message.peers;
 	_gossiper->receive(std::move(message), false);
-	if (_gossiper->hasOutbox()) _wake.set();
+	if (_gossiper->hasOutbox()) _wakeSpreader.set();
 
 	// The seed's answer: every peer this node knows now, the ones just named included.
 	std::set<std::string> known(named.begin(), named.end());
@@ -135,11 +232,12 @@ void GossipPlugin::rumour(Request& request, Response& response)
 
 void GossipPlugin::exchange(Request& request, Response& response)
 {
-	GossipMessage message = GossipMessage::fromJson(*request.jsonObject(), _settings.maxEntries);
-	if (!message.from) throw BadRequestException("field 'from' is required: who is exchanging state");
-	message.ttl = 0; // state, not a rumour
-	message.peers.clear();
-	response.json(_gossiper->receive(std::move(message)).toJson());
+	GossipMessage message = GossipMessage::fromText(request.content(), _settings.maxMembers);
+	if (!message.from) throw BadRequestException("a 'from' line is required: who is exchanging state");
+	if (!message.fullState && message.members.size() > _settings.maxEntries)
+		throw BadRequestException("the message has " + std::to_string(message.members.size()) + " news entries, more than " +
+		                          std::to_string(_settings.maxEntries) + " (gossip.max_peers_per_message)");
+	response.send(_gossiper->receive(std::move(message)).toText(), GossipMessage::kTextType);
 }
 
 void GossipPlugin::probe(Request& request, Response& response)
@@ -176,10 +274,18 @@ void GossipPlugin::state(Request&, Response& response)
 	body->set("rounds", stats.rounds);
 	body->set("messages", messages);
 	body->set("probes_failed", stats.probesFailed);
+	body->set("syncs", stats.syncs);
+	body->set("whole_views_sent", stats.wholeViews);
+	body->set("pending_news", _gossiper->pendingNews());
+	body->set("digest", _gossiper->digest());
 	body->set("suspects", _gossiper->detector().suspects());
-	body->set("bytes_sent", _transport->bytesSent());
-	body->set("bytes_received", _transport->bytesReceived());
+	body->set("bytes_sent", bytesSent());
+	body->set("bytes_received", bytesReceived());
+	body->set("transport", _udp ? "udp" : "http");
+	body->set("fallbacks", stats.fallbacks);
 	body->set("interval_ms", _interval.totalMilliseconds());
+	body->set("spread_interval_ms", _spreadInterval.totalMilliseconds());
+	body->set("sync_interval_ms", _settings.syncInterval.totalMilliseconds());
 	body->set("fanout", _settings.fanout);
 	response.json(body);
 }
@@ -188,7 +294,7 @@ void GossipPlugin::addMetrics()
 {
 	auto& metrics = _context->metrics();
 	Gossiper* g = _gossiper.get();
-	HttpGossipTransport* t = _transport.get();
+	GossipPlugin* t = this;
 	metrics.gauge("p2p_gossip_rounds_total", "Gossip periods run.", {}, [g] { return static_cast<double>(g->stats().rounds); });
 	metrics.gauge("p2p_gossip_messages_sent_total", "Gossip messages sent (exchanges, probes, rumours).", {},
 	              [g] { return static_cast<double>(g->stats().sent); });
@@ -198,9 +304,20 @@ void GossipPlugin::addMetrics()
 	              [g] { return static_cast<double>(g->stats().droppedTtl); });
 	metrics.gauge("p2p_gossip_messages_dropped_total", "Rumours not forwarded.", {{"reason", "duplicate"}},
 	              [g] { return static_cast<double>(g->stats().droppedDuplicate); });
-	metrics.gauge("p2p_gossip_bytes_sent_total", "Bytes of gossip bodies sent.", {}, [t] { return static_cast<double>(t->bytesSent()); });
-	metrics.gauge("p2p_gossip_bytes_received_total", "Bytes of gossip bodies received in answers.", {},
+	metrics.gauge("p2p_gossip_bytes_sent_total",
+	              "Bytes of the gossip messages this node sent: datagrams, and HTTP requests with their heads.", {},
+	              [t] { return static_cast<double>(t->bytesSent()); });
+	metrics.gauge("p2p_gossip_bytes_received_total",
+	              "Bytes of the answers to this node's gossip messages: datagrams, and HTTP answers with their heads.", {},
 	              [t] { return static_cast<double>(t->bytesReceived()); });
+	metrics.gauge("p2p_gossip_fallbacks_total", "Probes answered over HTTP only: their datagram was lost.", {},
+	              [g] { return static_cast<double>(g->stats().fallbacks); });
+	metrics.gauge("p2p_gossip_syncs_total", "Digests of the view compared with another node's.", {},
+	              [g] { return static_cast<double>(g->stats().syncs); });
+	metrics.gauge("p2p_gossip_whole_views_sent_total", "Whole views sent because digests differed.", {},
+	              [g] { return static_cast<double>(g->stats().wholeViews); });
+	metrics.gauge("p2p_gossip_pending_news", "Changes of the view this node is still spreading.", {},
+	              [g] { return static_cast<double>(g->pendingNews()); });
 	metrics.gauge("p2p_gossip_suspects", "Members suspected now, their clocks running.", {},
 	              [g] { return static_cast<double>(g->detector().suspects()); });
 }

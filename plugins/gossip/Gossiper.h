@@ -1,29 +1,47 @@
 #ifndef P2P_Gossip_Gossiper_INCLUDED
 #define P2P_Gossip_Gossiper_INCLUDED
 
+#include "Broadcasts.h"
 #include "FailureDetector.h"
 #include "GossipTransport.h"
 #include "RecentIds.h"
-#include "Rumors.h"
 #include <atomic>
 #include <deque>
+#include <functional>
 #include <map>
 #include <set>
 
 namespace p2p::gossip {
 
-/// The gossip protocol of one node, without HTTP: what it does with a
-/// message it receives, and what it does each period. Membership spreads
-/// by push-pull exchanges with gossip.fanout random peers per period,
-/// each carrying a bounded selection of entries (Rumors); failures are
-/// found by SWIM probing (FailureDetector), the probe being the period's
-/// first exchange; a node told it is suspected refutes with a higher
-/// incarnation. The seed's messages (bare peer URLs with a TTL) are merged,
-/// answered and forwarded to fanout random peers while their TTL lasts.
+/// The gossip protocol of one node, without HTTP, after SWIM (Das, Gupta,
+/// Motivala, DSN 2002) and memberlist:
+///  - round(), every gossip.interval_ms: one probe of the next member in a
+///    shuffled round-robin, indirect probes through others when it does not
+///    answer, suspicion when they fail too (FailureDetector);
+///  - spread(), every gossip.spread_interval_ms while there is news: the
+///    news (Broadcasts) pushed to gossip.fanout random members. Probes and
+///    their answers carry news too, so with nothing changed a period costs
+///    one small probe and nothing else;
+///  - a sync on joining and every gossip.sync_interval_ms: a digest
+///    of the view to one random member, whole views exchanged only when the
+///    digests differ, which heals what news missed; and one attempt to
+///    reach a member held dead, so halves of a healed partition find each
+///    other again;
+///  - joining through cluster.seeds or URLs a POST /gossip named: a sync;
+///  - the seed's POST /gossip rumours: merged, answered, forwarded to fanout
+///    random members while their TTL lasts, once per message id.
+/// News is a known member's changed state or address, however this node
+/// learnt it, its own suspicions and verdicts, and its refutations. Joins
+/// are not news: a node whose view is first filled (a bootstrap node's
+/// list, a seed's whole view) greets every member in it with a datagram of
+/// its own, so that a forming network of N nodes costs N x N / 2 small
+/// datagrams instead of N x N x 16 entries of news; syncs heal what a lost
+/// greeting missed.
 ///
-/// receive() runs on HTTP threads; round() and flush() on the plugin's
-/// loop thread, one at a time. Shared state is the view (which locks), the
-/// components (which lock), atomics, and the outbox under _mutex.
+/// receive() runs on HTTP threads; round() on the plugin's probe thread,
+/// spread() and flush() on its spread thread. Shared state is the view
+/// (which locks), the components (which lock), atomics, and what _mutex
+/// guards.
 class Gossiper
 {
 public:
@@ -31,11 +49,17 @@ public:
 	{
 		std::size_t fanout = 3;
 		int maxTtl = 5;
-		std::size_t maxEntries = 64;    ///< members or peers in one message (gossip.max_peers_per_message)
+		std::size_t maxEntries = 64;    ///< news entries or peers in one message (gossip.max_peers_per_message)
+		/// The most bytes a message of news takes in its text form (0: no
+		/// bound), so that it fits one datagram.
+		std::size_t maxMessageBytes = 0;
 		Poco::Timespan probeTimeout = Poco::Timespan(0, 500 * 1000);
 		std::size_t indirectProbes = 3;
 		Poco::Timespan suspectTimeout = Poco::Timespan(5, 0);
 		Poco::Timespan deadRetention = Poco::Timespan(300, 0); ///< then a dead member leaves the view
+		Poco::Timespan syncInterval = Poco::Timespan(30, 0);   ///< gossip.sync_interval_ms
+		std::size_t retransmitMultiplier = 4;                  ///< gossip.retransmit_mult
+		std::size_t maxMembers = 10000; ///< the most entries a whole view may have (cluster.max_members)
 		std::vector<std::string> seeds; ///< URLs to join through (cluster.seeds)
 	};
 
@@ -48,20 +72,27 @@ public:
 		Poco::UInt64 droppedDuplicate = 0; ///< rumours seen before
 		Poco::UInt64 failedExchanges = 0;
 		Poco::UInt64 probesFailed = 0;     ///< direct and indirect probes that all failed
+		Poco::UInt64 syncs = 0;            ///< digests compared, as asker or asked
+		Poco::UInt64 wholeViews = 0;       ///< whole views sent, because digests differed
+		Poco::UInt64 fallbacks = 0;        ///< probes answered over HTTP only, their datagram lost
 	};
 
 	Gossiper(Membership& view, GossipTransport& transport, Settings settings);
 
 	/// A message from another node or a client; returns the answer, which
-	/// takes a selection of rumours only when wantAnswer (an exchange).
+	/// carries this node and its news only when wantAnswer (an exchange),
+	/// and its whole view when the message's digest differs from its own.
 	GossipMessage receive(GossipMessage message, bool wantAnswer = true);
 
 	/// Probes target for another node's indirect probe.
 	bool probe(const Member& target);
 
-	/// One protocol period: expire suspicions, probe one member, exchange
-	/// with the others of the fanout, introduce new peers, forget the long dead.
+	/// One protocol period: expire suspicions, forget the long dead, probe
+	/// one member, sync when due, join through seeds and introductions.
 	void round();
+
+	/// Sends news to fanout random members; returns whether news is left.
+	bool spread();
 
 	/// Tells fanout random peers that this node is leaving (itself dead at a
 	/// new incarnation), so the network drops it at once rather than after
@@ -76,37 +107,64 @@ public:
 	Member self() const;
 	Stats stats() const;
 	FailureDetector& detector() { return _detector; }
-	/// Keeps suspicion clocks and rumours: call with every change of the view.
+	std::size_t pendingNews() const { return _broadcasts.pending(); }
+	/// A hash of every member not dead, this node included (id, URL, state,
+	/// incarnation): equal digests mean equal views, so syncs send whole
+	/// views only when something differs.
+	std::string digest() const;
+	/// Keeps suspicion clocks and retention: call with every change of the view.
 	void observe(const MembershipEvent& event);
+	/// Called (on the thread that found it) whenever news is queued, so
+	/// that the spreading thread sleeps while there is none. Set before use.
+	void onNews(std::function<void()> listener) { _onNews = std::move(listener); }
 
 private:
-	GossipMessage outgoing(int ttl);
+	/// This node and up to maxEntries of its news.
+	GossipMessage news();
+	GossipMessage wholeView() const;
 	/// Merges what a message says; entries about this node may make it refute.
 	void merge(const GossipMessage& message, bool direct);
+	void take(Member member, bool sighting);
+	void announce(const std::string& id);
 	/// One exchange with url; merges the answer. Returns whether it answered,
-	/// and was expectedId when one is given (a probe of a member).
-	bool exchangeWith(const std::string& url, Poco::Timespan timeout, const std::string& expectedId = "");
+	/// and was expectedId when one is given (a probe of a member);
+	/// reliably: over a connection whatever the transport prefers.
+	bool exchangeWith(const std::string& url, GossipMessage message, Poco::Timespan timeout, const std::string& expectedId = "",
+	                  bool reliably = false);
+	/// A digest to url, then whole views both ways if they differ.
+	bool syncWith(const std::string& url, const std::string& expectedId = "");
+	void syncWhenDue();
 	std::vector<Member> viewWithSelf() const;
 	std::vector<Member> randomAlive(std::size_t k, const std::string& except);
+	void forgetTheLongDead();
+	void planGreetings();
+	/// Greets the next batch of members: this node, as a datagram.
+	void greetNext();
+	void probeNext();
+	void join();
 
 	Membership& _view;
 	GossipTransport& _transport;
 	const Settings _settings;
 	FailureDetector _detector;
-	Rumors _rumors;
+	Broadcasts _broadcasts;
+	std::function<void()> _onNews;
 	RecentIds _seen{4096};
 	std::atomic<Poco::UInt64> _incarnation{0};
 
 	mutable Poco::FastMutex _mutex; ///< guards the outbox, the introductions and _random
 	std::deque<std::pair<std::string, GossipMessage>> _outbox;
 	std::set<std::string> _introductions; ///< URLs heard of, not yet known as members
-	std::atomic<bool> _seedAnswered{false};
+	std::deque<std::string> _greetings;   ///< members still to greet, by URL
+	std::atomic<bool> _greeted{false};
 	std::mt19937 _random{std::random_device{}()};
+	std::atomic<bool> _seedAnswered{false};
+	Poco::Timestamp _nextSync;          ///< probe thread only
 	Poco::FastMutex _deadMutex;
 	std::map<std::string, Poco::Timestamp> _deadSince; ///< when this node learned each death
 
 	std::atomic<Poco::UInt64> _rounds{0}, _sent{0}, _received{0}, _droppedTtl{0}, _droppedDuplicate{0},
-		_failedExchanges{0}, _probesFailed{0};
+		_failedExchanges{0}, _probesFailed{0}, _syncs{0}, _wholeViews{0}, _fallbacks{0};
 };
 
 } // namespace p2p::gossip

@@ -7,33 +7,42 @@ namespace p2p::gossip {
 
 namespace {
 
-PeerClient::Settings unpooled(Poco::Timespan timeout)
+PeerClient::Settings pooled(Poco::Timespan timeout, std::streamsize maxResponseBytes)
 {
 	PeerClient::Settings settings;
+	// One idle connection per peer is what a node's gossip reuses: news goes
+	// to a few random peers at a time, probes to one.
 	settings.maxIdlePerPeer = 0;
 	settings.connectTimeout = timeout;
 	settings.requestTimeout = timeout;
-	settings.maxResponseBytes = 1024 * 1024;
+	settings.maxResponseBytes = maxResponseBytes;
 	return settings;
 }
 
 } // namespace
 
-HttpGossipTransport::HttpGossipTransport(Poco::Timespan timeout, std::size_t maxEntries, const PeerClient& peers):
-	_quick(unpooled(timeout), peers),
-	_patient(unpooled(timeout + timeout), peers),
+std::streamsize HttpGossipTransport::maxExchangeBytes(std::size_t maxMembers)
+{
+	// A member line: "member ", an id of up to 128 bytes, a URL (node URLs
+	// are short; 256 is ample), a state and an incarnation.
+	return static_cast<std::streamsize>(1024 + (maxMembers + 1) * 420);
+}
+
+HttpGossipTransport::HttpGossipTransport(Poco::Timespan timeout, std::size_t maxMembers, const PeerClient& peers):
+	_quick(pooled(timeout, maxExchangeBytes(maxMembers)), peers),
+	_patient(pooled(timeout + timeout, maxExchangeBytes(maxMembers)), peers),
 	_timeout(timeout),
-	_maxEntries(maxEntries)
+	_maxMembers(maxMembers)
 {
 }
 
 PeerResponse HttpGossipTransport::post(const std::string& url, const std::string& path, const std::string& body,
-                                       Poco::Timespan timeout)
+                                       const std::string& contentType, Poco::Timespan timeout)
 {
 	PeerClient& client = timeout > _timeout ? _patient : _quick;
-	_bytesSent += body.size();
-	PeerResponse answer = client.send(url, "POST", path, body);
-	_bytesReceived += answer.body.size();
+	PeerResponse answer = client.send(url, "POST", path, body, contentType);
+	_bytesSent += answer.bytesSent;
+	_bytesReceived += answer.bytesReceived;
 	if (answer.status != 200)
 		throw BadGatewayException("node " + url + " answered POST " + path + " with " + std::to_string(answer.status));
 	return answer;
@@ -41,17 +50,10 @@ PeerResponse HttpGossipTransport::post(const std::string& url, const std::string
 
 GossipMessage HttpGossipTransport::exchange(const std::string& url, const GossipMessage& message, Poco::Timespan timeout)
 {
-	// A rumour goes where the seed's clients send it, whose answer is the
-	// seed's {"status", "known_peers"}; state exchanges get state back.
-	if (message.ttl > 0 || !message.peers.empty())
-	{
-		post(url, "/gossip", json::stringify(message.toJson()), timeout);
-		return {};
-	}
-	const PeerResponse answer = post(url, "/gossip/exchange", json::stringify(message.toJson()), timeout);
+	const PeerResponse answer = post(url, "/gossip/exchange", message.toText(), GossipMessage::kTextType, timeout);
 	try
 	{
-		return GossipMessage::fromJson(*json::asObject(json::parse(answer.body)), _maxEntries);
+		return GossipMessage::fromText(answer.body, _maxMembers);
 	}
 	catch (const BadRequestException& exc)
 	{
@@ -59,11 +61,18 @@ GossipMessage HttpGossipTransport::exchange(const std::string& url, const Gossip
 	}
 }
 
+void HttpGossipTransport::rumour(const std::string& url, const GossipMessage& message, Poco::Timespan timeout)
+{
+	// Where the seed's clients send rumours; the answer is the seed's
+	// {"status", "known_peers"}, which the protocol does not need.
+	post(url, "/gossip", json::stringify(message.toJson()), "application/json", timeout);
+}
+
 bool HttpGossipTransport::probeVia(const std::string& helperUrl, const Member& target, Poco::Timespan timeout)
 {
 	auto body = json::object();
 	body->set("target", MemberCodec::toJson(target));
-	const PeerResponse answer = post(helperUrl, "/gossip/probe", json::stringify(body), timeout);
+	const PeerResponse answer = post(helperUrl, "/gossip/probe", json::stringify(body), "application/json", timeout);
 	return json::asObject(json::parse(answer.body))->optValue<bool>("reachable", false);
 }
 

@@ -7,32 +7,39 @@
 
 namespace p2p::gossip {
 
-/// Gossip over POST /gossip (rumours), /gossip/exchange (push-pull of
-/// state) and /gossip/probe (indirect probes). Every message goes on a
-/// connection of its own (no pooling): a node gossips with random peers
-/// out of the whole network, and an idle pooled connection to each would
-/// hold one of every peer's server threads. Counts the bytes it moves.
+/// Gossip over POST /gossip/exchange (state, in the text form), POST
+/// /gossip (the seed's JSON rumours) and /gossip/probe (indirect probes),
+/// on pooled keep-alive connections: a node talks to the same few peers
+/// while news spreads, and a parked connection costs a peer a descriptor,
+/// not a thread. Counts the bytes it moves on the wire (heads and bodies,
+/// both ways), so that each gossip message is counted once, by its sender.
 /// Thread-safe.
 class HttpGossipTransport: public GossipTransport
 {
 public:
-	/// maxEntries: the most members or peers an answer may carry.
+	/// maxMembers: the most members an answer may carry (a whole view).
 	/// Signs and speaks TLS like `peers`, the node's client.
-	HttpGossipTransport(Poco::Timespan timeout, std::size_t maxEntries, const PeerClient& peers);
+	HttpGossipTransport(Poco::Timespan timeout, std::size_t maxMembers, const PeerClient& peers);
 
 	GossipMessage exchange(const std::string& url, const GossipMessage& message, Poco::Timespan timeout) override;
+	void rumour(const std::string& url, const GossipMessage& message, Poco::Timespan timeout) override;
 	bool probeVia(const std::string& helperUrl, const Member& target, Poco::Timespan timeout) override;
 
 	Poco::UInt64 bytesSent() const { return _bytesSent; }
 	Poco::UInt64 bytesReceived() const { return _bytesReceived; }
 
-private:
-	PeerResponse post(const std::string& url, const std::string& path, const std::string& body, Poco::Timespan timeout);
+	/// The largest exchange body a node sends or takes: a whole view of
+	/// maxMembers members.
+	static std::streamsize maxExchangeBytes(std::size_t maxMembers);
 
-	PeerClient _quick;   ///< probes and exchanges
-	PeerClient _patient; ///< indirect probes, which wait for a probe of their own
+private:
+	PeerResponse post(const std::string& url, const std::string& path, const std::string& body,
+	                  const std::string& contentType, Poco::Timespan timeout);
+
+	PeerClient _quick;   ///< probes, news and rumours
+	PeerClient _patient; ///< indirect probes, which wait for a probe of their own, and syncs
 	const Poco::Timespan _timeout;
-	const std::size_t _maxEntries;
+	const std::size_t _maxMembers;
 	std::atomic<Poco::UInt64> _bytesSent{0};
 	std::atomic<Poco::UInt64> _bytesReceived{0};
 };

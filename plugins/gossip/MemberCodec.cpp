@@ -2,6 +2,7 @@
 #include "p2p/Errors.h"
 #include "p2p/Json.h"
 #include "p2p/NodeUrl.h"
+#include <Poco/NumberParser.h>
 
 namespace p2p::gossip {
 
@@ -17,6 +18,22 @@ MemberState stateFrom(const std::string& text)
 
 } // namespace
 
+Member MemberCodec::checked(std::string id, std::string url, const std::string& state, Poco::Int64 incarnation)
+{
+	Member member;
+	member.id = std::move(id);
+	if (member.id.empty() || member.id.size() > 128) throw BadRequestException("field 'id' must be 1 to 128 characters");
+	for (const unsigned char c : member.id)
+		if (c < 0x21 || c == 0x7f) throw BadRequestException("field 'id' must not contain spaces or control characters");
+	member.url = std::move(url);
+	if (!isNodeUrl(member.url)) throw BadRequestException("field 'url' must be an http(s)://host:port URL, not '" + member.url + "'");
+	member.state = stateFrom(state);
+	if (incarnation < 0 || static_cast<Poco::UInt64>(incarnation) > kMaxIncarnation)
+		throw BadRequestException("field 'incarnation' must be from 0 to " + std::to_string(kMaxIncarnation));
+	member.incarnation = static_cast<Poco::UInt64>(incarnation);
+	return member;
+}
+
 Poco::JSON::Object::Ptr MemberCodec::toJson(const Member& member)
 {
 	auto object = json::object();
@@ -29,19 +46,9 @@ Poco::JSON::Object::Ptr MemberCodec::toJson(const Member& member)
 
 Member MemberCodec::fromJson(const Poco::JSON::Object& object)
 {
-	Member member;
-	member.id = json::requireString(object, "id");
-	if (member.id.empty() || member.id.size() > 128) throw BadRequestException("field 'id' must be 1 to 128 characters");
-	for (const unsigned char c : member.id)
-		if (c < 0x21 || c == 0x7f) throw BadRequestException("field 'id' must not contain spaces or control characters");
-	member.url = json::requireString(object, "url");
-	if (!isNodeUrl(member.url)) throw BadRequestException("field 'url' must be an http(s)://host:port URL, not '" + member.url + "'");
-	member.state = stateFrom(object.has("state") ? json::requireString(object, "state") : "alive");
-	const Poco::Int64 incarnation = object.has("incarnation") ? json::requireInt(object, "incarnation") : 0;
-	if (incarnation < 0 || static_cast<Poco::UInt64>(incarnation) > kMaxIncarnation)
-		throw BadRequestException("field 'incarnation' must be from 0 to " + std::to_string(kMaxIncarnation));
-	member.incarnation = static_cast<Poco::UInt64>(incarnation);
-	return member;
+	return checked(json::requireString(object, "id"), json::requireString(object, "url"),
+	               object.has("state") ? json::requireString(object, "state") : "alive",
+	               object.has("incarnation") ? json::requireInt(object, "incarnation") : 0);
 }
 
 std::vector<Member> MemberCodec::listFrom(const Poco::JSON::Object& body, const std::string& field, std::size_t maxEntries)
@@ -60,6 +67,37 @@ std::vector<Member> MemberCodec::listFrom(const Poco::JSON::Object& body, const 
 		members.push_back(fromJson(*item));
 	}
 	return members;
+}
+
+std::string MemberCodec::toLine(const Member& member)
+{
+	std::string line;
+	line.reserve(member.id.size() + member.url.size() + 24);
+	line.append(member.id).append(1, ' ').append(member.url).append(1, ' ').append(toString(member.state));
+	line.append(1, ' ').append(std::to_string(member.incarnation));
+	return line;
+}
+
+Member MemberCodec::fromLine(const std::string& line)
+{
+	std::string fields[4];
+	std::size_t count = 0;
+	std::size_t start = 0;
+	while (start <= line.size())
+	{
+		const std::size_t end = std::min(line.find(' ', start), line.size());
+		if (count == 4) throw BadRequestException("a member has four fields: id, url, state and incarnation");
+		fields[count++] = line.substr(start, end - start);
+		start = end + 1;
+	}
+	if (count != 4) throw BadRequestException("a member has four fields: id, url, state and incarnation");
+	Poco::UInt64 incarnation = 0;
+	if (fields[3].empty() || fields[3].size() > 20 || !Poco::NumberParser::tryParseUnsigned64(fields[3], incarnation) ||
+	    fields[3].find_first_not_of("0123456789") != std::string::npos)
+		throw BadRequestException("field 'incarnation' must be a whole number, not '" + fields[3] + "'");
+	if (incarnation > kMaxIncarnation)
+		throw BadRequestException("field 'incarnation' must be from 0 to " + std::to_string(kMaxIncarnation));
+	return checked(std::move(fields[0]), std::move(fields[1]), fields[2], static_cast<Poco::Int64>(incarnation));
 }
 
 } // namespace p2p::gossip

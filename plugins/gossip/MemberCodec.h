@@ -7,8 +7,10 @@
 
 namespace p2p::gossip {
 
-/// Members as gossip carries them:
-/// {"id": "node7", "url": "http://127.0.0.1:5007", "state": "alive", "incarnation": 3}.
+/// Members as gossip carries them: in JSON (POST /gossip, /gossip/state)
+/// {"id": "node7", "url": "http://127.0.0.1:5007", "state": "alive", "incarnation": 3},
+/// and in the compact form between nodes (/gossip/exchange) as one line
+/// "node7 http://127.0.0.1:5007 alive 3". Both are checked by the same rules.
 class MemberCodec
 {
 public:
@@ -27,6 +29,14 @@ public:
 	/// A list of entries, at most maxEntries of them; all checked before
 	/// any is returned. An absent field is an empty list.
 	static std::vector<Member> listFrom(const Poco::JSON::Object& body, const std::string& field, std::size_t maxEntries);
+
+	/// "<id> <url> <state> <incarnation>" (ids and URLs hold no spaces).
+	static std::string toLine(const Member& member);
+	/// The four fields of toLine(), checked as fromJson() checks them.
+	static Member fromLine(const std::string& line);
+
+private:
+	static Member checked(std::string id, std::string url, const std::string& state, Poco::Int64 incarnation);
 };
 
 } // namespace p2p::gossip

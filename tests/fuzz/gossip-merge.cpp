@@ -1,6 +1,7 @@
-// A gossip message (POST /gossip or /gossip/exchange body) decoded with
-// GossipMessage::fromJson and merged by Gossiper::receive into a core
-// Membership that already knows a few members. Invariants after the merge:
+// A gossip message decoded as POST /gossip/exchange (the text form, when the
+// input starts with its header line) or POST /gossip (JSON) decodes it, and
+// merged by Gossiper::receive into a core Membership that already knows a
+// few members. Invariants after the merge:
 //  - this node never appears in its own view, and a rumour that it is
 //    suspect or dead (below the incarnation cap) is refuted: its own
 //    incarnation is then above the rumour's;
@@ -10,7 +11,8 @@
 //  - no member is learnt only from news of its death;
 //  - merging the same message again only adds news, and a third time
 //    changes nothing (a message merges to a fixed point);
-//  - the answer this node sends back decodes on the other side.
+//  - the answer this node sends back decodes on the other side, in the form
+//    the message came in.
 #include "GossipMessage.h"
 #include "Gossiper.h"
 #include "MemberCodec.h"
@@ -29,6 +31,11 @@ class NoTransport: public p2p::gossip::GossipTransport
 {
 public:
 	p2p::gossip::GossipMessage exchange(const std::string& url, const p2p::gossip::GossipMessage&, Poco::Timespan) override
+	{
+		throw p2p::BadGatewayException("no node at " + url);
+	}
+
+	void rumour(const std::string& url, const p2p::gossip::GossipMessage&, Poco::Timespan) override
 	{
 		throw p2p::BadGatewayException("no node at " + url);
 	}
@@ -89,10 +96,12 @@ void requireMonotone(const std::map<std::string, p2p::Member>& before, const std
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size)
 {
 	const std::string text(reinterpret_cast<const char*>(data), size);
+	const bool asText = text.rfind("p2p-gossip", 0) == 0;
 	p2p::gossip::GossipMessage message;
 	try
 	{
-		message = p2p::gossip::GossipMessage::fromJson(*p2p::json::asObject(p2p::json::parse(text)), 64);
+		message = asText ? p2p::gossip::GossipMessage::fromText(text, 1000)
+		                 : p2p::gossip::GossipMessage::fromJson(*p2p::json::asObject(p2p::json::parse(text)), 64);
 	}
 	catch (const p2p::BadRequestException&)
 	{
@@ -143,7 +152,9 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size)
 	require(same(snapshot(view), second));
 
 	// Our answer must be readable by the node that asked (no entry cap is ours to assume).
-	const auto read = p2p::gossip::GossipMessage::fromJson(*answer.toJson(), 1 << 20);
+	const auto read = asText ? p2p::gossip::GossipMessage::fromText(answer.toText(), 1 << 20)
+	                         : p2p::gossip::GossipMessage::fromJson(*answer.toJson(), 1 << 20);
 	require(read.members.size() == answer.members.size());
+	require(read.fullState == answer.fullState && read.digest == answer.digest);
 	return 0;
 }

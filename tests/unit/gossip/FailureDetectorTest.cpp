@@ -1,5 +1,4 @@
 #include "FailureDetector.h"
-#include "Rumors.h"
 #include <cppunit/extensions/HelperMacros.h>
 #include <set>
 
@@ -16,7 +15,6 @@ class FailureDetectorTest: public CppUnit::TestFixture
 	CPPUNIT_TEST(testSuspicionRunsOutIntoDeath);
 	CPPUNIT_TEST(testRefutationStopsTheClock);
 	CPPUNIT_TEST(testMergeRulesOrderIncarnationThenState);
-	CPPUNIT_TEST(testRumorsCarryChangesFirstAndStayBounded);
 	CPPUNIT_TEST_SUITE_END();
 
 public:
@@ -81,22 +79,6 @@ public:
 		CPPUNIT_ASSERT(_view->update(member("n1", MemberState::Dead, 1)));
 		CPPUNIT_ASSERT(!_view->update(member("n1", MemberState::Suspect, 1))); // dead outranks suspect
 		CPPUNIT_ASSERT(_view->update(member("n1", MemberState::Alive, 2)));    // it came back
-	}
-
-	void testRumorsCarryChangesFirstAndStayBounded()
-	{
-		p2p::gossip::Rumors rumors(1);
-		std::vector<Member> view;
-		for (int i = 0; i < 100; ++i) view.push_back(member("m" + std::to_string(i), MemberState::Alive, 0));
-		rumors.changed("m42", 100); // 1 x ceil(log2(101)) = 7 messages
-		for (int message = 0; message < 7; ++message)
-		{
-			const auto chosen = rumors.select(view, 10);
-			CPPUNIT_ASSERT_EQUAL(std::size_t(10), chosen.size());
-			CPPUNIT_ASSERT_EQUAL(std::string("m42"), chosen.front().id);
-		}
-		CPPUNIT_ASSERT_EQUAL(std::size_t(0), rumors.pending());
-		CPPUNIT_ASSERT_EQUAL(std::size_t(10), rumors.select(view, 10).size()); // random fill only
 	}
 
 private:

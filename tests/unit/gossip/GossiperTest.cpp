@@ -1,6 +1,7 @@
 #include "Gossiper.h"
 #include "p2p/Errors.h"
 #include <cppunit/extensions/HelperMacros.h>
+#include <atomic>
 #include <map>
 #include <mutex>
 #include <set>
@@ -13,13 +14,47 @@ using p2p::gossip::Gossiper;
 namespace {
 
 /// Nodes in one process: a message to a URL is handed to that node's
-/// Gossiper; a node taken down throws like an unreachable peer.
-class LocalNetwork: public p2p::gossip::GossipTransport
+/// Gossiper, through the wire forms HTTP would carry; a node taken down, or
+/// a link cut, throws like an unreachable peer. Counts what exchanges move.
+class LocalNetwork
 {
 public:
+	struct Node;
+
+	/// One node's transport: it knows who sends, so that links can be cut.
+	class Link: public p2p::gossip::GossipTransport
+	{
+	public:
+		Link(LocalNetwork& network, std::string from): _network(network), _from(std::move(from)) {}
+
+		GossipMessage exchange(const std::string& to, const GossipMessage& message, Poco::Timespan) override
+		{
+			Gossiper& receiver = _network.reach(_from, to);
+			const GossipMessage answer = receiver.receive(GossipMessage::fromText(message.toText(), 1 << 20));
+			_network._entries += message.members.size() + answer.members.size();
+			++_network._messages;
+			return GossipMessage::fromText(answer.toText(), 1 << 20);
+		}
+
+		void rumour(const std::string& to, const GossipMessage& message, Poco::Timespan) override
+		{
+			_network.reach(_from, to).receive(GossipMessage::fromJson(*message.toJson(), 64), false);
+		}
+
+		bool probeVia(const std::string& helper, const Member& target, Poco::Timespan) override
+		{
+			return _network.reach(_from, helper).probe(target);
+		}
+
+	private:
+		LocalNetwork& _network;
+		const std::string _from;
+	};
+
 	struct Node
 	{
 		std::unique_ptr<p2p::Membership> view;
+		std::unique_ptr<Link> link;
 		std::unique_ptr<Gossiper> gossiper;
 	};
 
@@ -27,7 +62,8 @@ public:
 	{
 		auto node = std::make_unique<Node>();
 		node->view = std::make_unique<p2p::Membership>(p2p::NodeIdentity{id, url(id)});
-		node->gossiper = std::make_unique<Gossiper>(*node->view, *this, settings);
+		node->link = std::make_unique<Link>(*this, url(id));
+		node->gossiper = std::make_unique<Gossiper>(*node->view, *node->link, settings);
 		Gossiper* gossiper = node->gossiper.get();
 		node->view->subscribe([gossiper](const p2p::MembershipEvent& event) { gossiper->observe(event); });
 		auto& added = *node;
@@ -50,30 +86,39 @@ public:
 		_down.erase(url(id));
 	}
 
-	GossipMessage exchange(const std::string& to, const GossipMessage& message, Poco::Timespan) override
+	/// No message between a and b (either way) while on.
+	void cut(const std::string& a, const std::string& b, bool on)
 	{
-		return reach(to).receive(message);
+		std::lock_guard<std::mutex> lock(_mutex);
+		const auto link = std::minmax(url(a), url(b));
+		if (on)
+			_cuts.insert(link);
+		else
+			_cuts.erase(link);
 	}
 
-	bool probeVia(const std::string& helper, const Member& target, Poco::Timespan) override
-	{
-		return reach(helper).probe(target);
-	}
+	/// Member entries carried by exchanges (both ways) since the last call.
+	std::size_t takeEntries() { return _entries.exchange(0); }
+	std::size_t takeMessages() { return _messages.exchange(0); }
 
 	Node& node(const std::string& id) { return *_nodes.at(url(id)); }
 	std::map<std::string, std::unique_ptr<Node>>& nodes() { return _nodes; }
 
 private:
-	Gossiper& reach(const std::string& to)
+	Gossiper& reach(const std::string& from, const std::string& to)
 	{
 		std::lock_guard<std::mutex> lock(_mutex);
-		if (_down.count(to) || !_nodes.count(to)) throw p2p::BadGatewayException("cannot reach " + to);
+		if (_down.count(to) || !_nodes.count(to) || _cuts.count(std::minmax(from, to)))
+			throw p2p::BadGatewayException("cannot reach " + to);
 		return *_nodes[to]->gossiper;
 	}
 
 	std::mutex _mutex;
 	std::map<std::string, std::unique_ptr<Node>> _nodes;
 	std::set<std::string> _down;
+	std::set<std::pair<std::string, std::string>> _cuts;
+	std::atomic<std::size_t> _entries{0};
+	std::atomic<std::size_t> _messages{0};
 };
 
 } // namespace
@@ -88,6 +133,11 @@ class GossiperTest: public CppUnit::TestFixture
 	CPPUNIT_TEST(testRumoursAreForwardedOnceWhileTheirTtlLasts);
 	CPPUNIT_TEST(testALeavingNodeIsDeadAtOnceAndComesBack);
 	CPPUNIT_TEST(testHostileNewsIsNotTaken);
+	CPPUNIT_TEST(testAQuietNetworkSendsNoEntries);
+	CPPUNIT_TEST(testNewsAloneReachesEveryNode);
+	CPPUNIT_TEST(testSyncFillsInWhatNewsMissed);
+	CPPUNIT_TEST(testAJoinIsGreetedNotSpread);
+	CPPUNIT_TEST(testHalvesOfAPartitionFindEachOtherAgain);
 	CPPUNIT_TEST_SUITE_END();
 
 public:
@@ -98,7 +148,7 @@ public:
 		int rounds = 0;
 		while (!converged(network, 20) && rounds < 30)
 		{
-			for (auto& [url, node] : network.nodes()) node->gossiper->round();
+			runRounds(network, 1);
 			++rounds;
 		}
 		CPPUNIT_ASSERT_MESSAGE("rounds: " + std::to_string(rounds), converged(network, 20));
@@ -134,8 +184,7 @@ public:
 		const Poco::Timestamp killed;
 		for (int round = 0; round < 60 && !everyoneSees(network, "n5", MemberState::Dead); ++round)
 		{
-			for (auto& [url, node] : network.nodes())
-				if (url != LocalNetwork::url("n5")) node->gossiper->round();
+			runRounds(network, 1, "n5");
 			Poco::Thread::sleep(2); // lets the 10 ms suspicion clocks run out
 		}
 		CPPUNIT_ASSERT(everyoneSees(network, "n5", MemberState::Dead));
@@ -221,6 +270,113 @@ public:
 		CPPUNIT_ASSERT(n0.gossiper->probe(n1));
 	}
 
+	void testAQuietNetworkSendsNoEntries()
+	{
+		// Cost in proportion to change: once every change is spread, probes
+		// carry the sender alone, and syncs of equal digests nothing more.
+		LocalNetwork network;
+		startNetwork(network, 10);
+		runRounds(network, 40);
+		CPPUNIT_ASSERT(converged(network, 10));
+		network.takeEntries();
+		network.takeMessages();
+		runRounds(network, 5);
+		CPPUNIT_ASSERT_EQUAL(std::size_t(0), network.takeEntries());
+		CPPUNIT_ASSERT(network.takeMessages() >= 10 * 5); // a probe (and a digest) per node and round
+		for (auto& [url, node] : network.nodes())
+		{
+			CPPUNIT_ASSERT_EQUAL(std::size_t(0), node->gossiper->pendingNews());
+			CPPUNIT_ASSERT_EQUAL(network.node("n0").gossiper->digest(), node->gossiper->digest());
+		}
+	}
+
+	void testNewsAloneReachesEveryNode()
+	{
+		// No syncs after joining: a death found by one node reaches the
+		// other 29 through news on probes, answers and spread rounds.
+		LocalNetwork network;
+		Gossiper::Settings s = settings();
+		s.syncInterval = Poco::Timespan(3600, 0);
+		for (int i = 0; i < 30; ++i) network.add("n" + std::to_string(i), s);
+		for (int round = 0; round < 60 && !converged(network, 30); ++round) runRounds(network, 1);
+		CPPUNIT_ASSERT(converged(network, 30));
+		network.down("n7");
+		int rounds = 0;
+		for (; rounds < 60 && !everyoneSees(network, "n7", MemberState::Dead); ++rounds)
+		{
+			runRounds(network, 1, "n7");
+			Poco::Thread::sleep(2);
+		}
+		CPPUNIT_ASSERT_MESSAGE("rounds: " + std::to_string(rounds), everyoneSees(network, "n7", MemberState::Dead));
+	}
+
+	void testSyncFillsInWhatNewsMissed()
+	{
+		LocalNetwork network;
+		startNetwork(network, 3);
+		runRounds(network, 10);
+		// n1 hears of a member no news tells the others about (as a bootstrap
+		// node's peer list would tell it): the digests now differ.
+		network.add("late", settings());
+		Member late = memberFor("late");
+		late.incarnation = network.node("late").gossiper->self().incarnation;
+		network.node("n1").view->update(late);
+		CPPUNIT_ASSERT(network.node("n1").gossiper->digest() != network.node("n2").gossiper->digest());
+		Member n2;
+		CPPUNIT_ASSERT(network.node("n1").view->find("n2", n2));
+		// Syncs come every round in these settings; one is enough.
+		for (int round = 0; round < 10 && !network.node("n2").view->find("late", n2); ++round)
+		{
+			network.node("n1").gossiper->round();
+			network.node("n2").gossiper->round();
+		}
+		Member found;
+		CPPUNIT_ASSERT(network.node("n2").view->find("late", found));
+	}
+
+	void testAJoinIsGreetedNotSpread()
+	{
+		// A node that joins learns the network in one whole view and greets
+		// every member itself: nobody spreads the join as news, and nobody
+		// spreads the members the joiner learnt.
+		LocalNetwork network;
+		startNetwork(network, 12);
+		runRounds(network, 40);
+		CPPUNIT_ASSERT(converged(network, 12));
+		auto& joiner = network.add("joiner", settings());
+		joiner.gossiper->round(); // a sync with its seed: a whole view back, greetings planned
+		CPPUNIT_ASSERT_EQUAL(std::size_t(12), joiner.view->alive().size());
+		joiner.gossiper->spread();
+		CPPUNIT_ASSERT(everyoneSees(network, "joiner", MemberState::Alive));
+		for (auto& [url, node] : network.nodes()) CPPUNIT_ASSERT_EQUAL(std::size_t(0), node->gossiper->pendingNews());
+	}
+
+	void testHalvesOfAPartitionFindEachOtherAgain()
+	{
+		LocalNetwork network;
+		startNetwork(network, 6);
+		runRounds(network, 20);
+		CPPUNIT_ASSERT(converged(network, 6));
+		// n0..n2 and n3..n5 cannot reach each other: each half declares the
+		// other dead.
+		const auto cut = [&](bool on) {
+			for (int i = 0; i < 6; ++i)
+				for (int j = 0; j < 6; ++j)
+					if ((i < 3) != (j < 3)) network.cut("n" + std::to_string(i), "n" + std::to_string(j), on);
+		};
+		cut(true);
+		for (int round = 0; round < 100 && !everyoneSees(network, "n4", MemberState::Dead, {"n0", "n1", "n2"}); ++round)
+		{
+			runRounds(network, 1);
+			Poco::Thread::sleep(2);
+		}
+		CPPUNIT_ASSERT(everyoneSees(network, "n4", MemberState::Dead, {"n0", "n1", "n2"}));
+		cut(false);
+		int rounds = 0;
+		for (; rounds < 100 && !converged(network, 6); ++rounds) runRounds(network, 1);
+		CPPUNIT_ASSERT_MESSAGE("rounds: " + std::to_string(rounds), converged(network, 6));
+	}
+
 private:
 	static Gossiper::Settings settings()
 	{
@@ -229,6 +385,7 @@ private:
 		s.maxTtl = 2;
 		s.maxEntries = 8; // smaller than the network: convergence must not need whole views
 		s.suspectTimeout = Poco::Timespan(0, 10 * 1000);
+		s.syncInterval = Poco::Timespan(0); // a sync every round
 		s.seeds = {LocalNetwork::url("n0")};
 		return s;
 	}
@@ -242,7 +399,11 @@ private:
 	{
 		for (int r = 0; r < rounds; ++r)
 			for (auto& [url, node] : network.nodes())
-				if (url != LocalNetwork::url(except)) node->gossiper->round();
+				if (url != LocalNetwork::url(except))
+				{
+					node->gossiper->round();
+					node->gossiper->spread();
+				}
 	}
 
 	static bool converged(LocalNetwork& network, int size)
@@ -252,12 +413,14 @@ private:
 		return true;
 	}
 
-	/// Every node but id itself sees id in that state.
-	static bool everyoneSees(LocalNetwork& network, const std::string& id, MemberState state)
+	/// Every node (of observers, when given) but id itself sees id in that state.
+	static bool everyoneSees(LocalNetwork& network, const std::string& id, MemberState state,
+	                         const std::set<std::string>& observers = {})
 	{
 		for (auto& [url, node] : network.nodes())
 		{
 			if (url == LocalNetwork::url(id)) continue;
+			if (!observers.empty() && !observers.count(node->view->self().id)) continue;
 			Member member;
 			if (!node->view->find(id, member) || member.state != state) return false;
 		}
