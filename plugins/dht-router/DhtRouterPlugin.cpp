@@ -40,12 +40,21 @@ std::string DhtRouterPlugin::configSection() const
 void DhtRouterPlugin::start(NodeContext& context)
 {
 	_context = &context;
-	// 256 points per node: on a 100-node ring the busiest node gets 1.225x
-	// the mean of 100k random keys (128 gives 1.258, 512 gives 1.128), for a
-	// 1.5 MB ring and a 12 ms rebuild (build/bin/p2p-ring-balance 100).
-	const int vnodes = settings::getInt(context.config(), configSection(), "vnodes", 256, 1, 4096);
+	// Every node must use the same number of slots, or they disagree on
+	// where keys live; the default fits networks up to cluster.max_members.
+	const int slots = settings::getInt(context.config(), configSection(), "slots", static_cast<int>(HashRing::kDefaultSlots), 3,
+	                                   1 << 24);
+	if (!HashRing::isPrime(static_cast<std::size_t>(slots)))
+		throw StartupException("property dht.slots must be a prime number (such as 65537), not " + std::to_string(slots));
+	const std::size_t capacity = std::min<std::size_t>(static_cast<std::size_t>(slots), HashRing::kMaxNodes);
+	if (context.membership().maxMembers() + 1 > capacity)
+		throw StartupException("a ring of dht.slots = " + std::to_string(slots) + " holds " + std::to_string(capacity) +
+		                       " nodes, fewer than cluster.max_members + 1 = " +
+		                       std::to_string(context.membership().maxMembers() + 1) + "; lower cluster.max_members");
+	if (context.config().has("vnodes"))
+		context.logger().warning("dht.vnodes is no longer read: the ring has dht.slots = %d arcs, dealt out evenly", slots);
 	_defaultReplicas = settings::getInt(context.config(), configSection(), "replicas", 3, 1, 64);
-	_placement = std::make_shared<RingPlacement>(context.membership(), vnodes);
+	_placement = std::make_shared<RingPlacement>(context.membership(), static_cast<std::size_t>(slots));
 
 	_subscription = context.membership().subscribe([this](const MembershipEvent&) { _placement->invalidate(); });
 	_placement->invalidate(); // members that joined before we subscribed
@@ -73,18 +82,20 @@ void DhtRouterPlugin::stop()
 void DhtRouterPlugin::showRing(Request&, Response& response)
 {
 	const auto ring = _placement->ring();
-	const auto shares = ring->shares();
+	const auto counts = ring->slotCounts();
 	Poco::JSON::Array::Ptr members = new Poco::JSON::Array;
 	for (const auto& node : ring->nodes())
 	{
 		auto item = ownerJson(node);
-		item->set("vnodes", ring->vnodes());
-		item->set("share", shares.at(node.id));
+		const std::size_t owned = counts.at(node.id);
+		item->set("slots", owned);
+		item->set("share", static_cast<double>(owned) / static_cast<double>(ring->slots()));
 		members->add(item);
 	}
 	auto body = json::object();
 	body->set("nodes", ring->nodeCount());
-	body->set("vnodes", ring->vnodes());
+	body->set("slots", ring->slots());
+	body->set("table_bytes", ring->tableBytes());
 	body->set("generation", _placement->generation());
 	body->set("members", members);
 	response.json(body);

@@ -3,20 +3,16 @@
 #include <Poco/Exception.h>
 #include <Poco/SHA1Engine.h>
 #include <algorithm>
-#include <cmath>
-#include <set>
 
 namespace p2p::dht {
 
 namespace {
 
-/// The top 64 bits of a position as a fraction of the ring: plenty of
-/// precision for reporting shares, and cheap.
-double fractionOf(const RingPosition& position)
+std::uint64_t word(const RingPosition& position, std::size_t at)
 {
-	unsigned long long high = 0;
-	for (int i = 0; i < 8; ++i) high = (high << 8) | position[static_cast<std::size_t>(i)];
-	return std::ldexp(static_cast<double>(high), -64);
+	std::uint64_t value = 0;
+	for (std::size_t i = at; i < at + 8; ++i) value = (value << 8) | position[i];
+	return value;
 }
 
 } // namespace
@@ -36,53 +32,91 @@ std::string HashRing::toHex(const RingPosition& position)
 	return Poco::DigestEngine::digestToHex(Poco::DigestEngine::Digest(position.begin(), position.end()));
 }
 
-HashRing::HashRing(const std::vector<Placement::Owner>& nodes, int vnodes): _nodes(nodes), _vnodes(vnodes)
+bool HashRing::isPrime(std::size_t n)
 {
-	if (vnodes < 1) throw Poco::InvalidArgumentException("a hash ring needs at least one virtual node per node");
-	std::set<std::string> ids;
-	for (std::size_t i = 0; i < _nodes.size(); ++i)
+	if (n < 2) return false;
+	for (std::size_t d = 2; d * d <= n; ++d)
+		if (n % d == 0) return false;
+	return true;
+}
+
+HashRing::HashRing(const std::vector<Placement::Owner>& nodes, std::size_t slots): _nodes(nodes), _slots(slots)
+{
+	if (!isPrime(slots)) throw Poco::InvalidArgumentException("a ring needs a prime number of slots, not " + std::to_string(slots));
+	if (_nodes.size() > std::min(slots, kMaxNodes))
+		throw Poco::InvalidArgumentException("a ring of " + std::to_string(slots) + " slots holds at most " +
+		                                     std::to_string(std::min(slots, kMaxNodes)) + " nodes, not " +
+		                                     std::to_string(_nodes.size()));
+	// The same turns on every node, whatever order the view lists members in.
+	std::sort(_nodes.begin(), _nodes.end(), [](const Placement::Owner& a, const Placement::Owner& b) { return a.id < b.id; });
+	for (std::size_t i = 1; i < _nodes.size(); ++i)
+		if (_nodes[i].id == _nodes[i - 1].id) throw Poco::InvalidArgumentException("node id " + _nodes[i].id + " is on the ring twice");
+	if (_nodes.empty()) return;
+
+	// Each node's permutation of the slots: offset, offset + skip, ... (mod
+	// slots), from two independent halves of SHA-1(id).
+	const std::size_t count = _nodes.size();
+	std::vector<std::uint64_t> position(count), skip(count);
+	for (std::size_t i = 0; i < count; ++i)
 	{
-		if (!ids.insert(_nodes[i].id).second) throw Poco::InvalidArgumentException("node id " + _nodes[i].id + " is on the ring twice");
-		for (int v = 0; v < vnodes; ++v)
+		const RingPosition h = hash(_nodes[i].id);
+		position[i] = word(h, 0) % slots;
+		skip[i] = word(h, 8) % (slots - 1) + 1;
+	}
+	constexpr std::uint16_t kFree = 0xffff;
+	_table.assign(slots, kFree);
+	std::size_t filled = 0;
+	while (true)
+	{
+		for (std::size_t i = 0; i < count; ++i)
 		{
-			// A collision of two 160-bit points is not expected in practice;
-			// if it happens, the smaller id keeps the point, on every node alike.
-			auto [it, inserted] = _points.emplace(hash(_nodes[i].id + "#" + std::to_string(v)), i);
-			if (!inserted && _nodes[i].id < _nodes[it->second].id) it->second = i;
+			// This node's next preferred slot that is still free.
+			while (_table[position[i]] != kFree) position[i] = (position[i] + skip[i]) % slots;
+			_table[position[i]] = static_cast<std::uint16_t>(i);
+			position[i] = (position[i] + skip[i]) % slots;
+			if (++filled == slots) return;
 		}
 	}
+}
+
+std::size_t HashRing::slotOf(const RingPosition& position) const
+{
+	// The top 64 bits place a key to within 2^-64 of the ring, far finer
+	// than any arc: slot = floor(top64 * slots / 2^64).
+	return static_cast<std::size_t>((static_cast<unsigned __int128>(word(position, 0)) * _slots) >> 64);
 }
 
 std::vector<Placement::Owner> HashRing::preferenceList(const std::string& key, std::size_t n) const
 {
 	std::vector<Placement::Owner> owners;
-	if (_points.empty() || n == 0) return owners;
+	if (_nodes.empty() || n == 0) return owners;
 	n = std::min(n, _nodes.size());
-	std::vector<bool> taken(_nodes.size(), false);
-	auto it = _points.lower_bound(hash(key));
-	for (std::size_t steps = 0; owners.size() < n && steps < _points.size(); ++steps, ++it)
+	std::vector<std::uint16_t> taken;
+	taken.reserve(n);
+	const std::size_t start = slotOf(hash(key));
+	for (std::size_t step = 0; taken.size() < n && step < _slots; ++step)
 	{
-		if (it == _points.end()) it = _points.begin();
-		if (taken[it->second]) continue;
-		taken[it->second] = true;
-		owners.push_back(_nodes[it->second]);
+		const std::uint16_t owner = _table[(start + step) % _slots];
+		if (std::find(taken.begin(), taken.end(), owner) != taken.end()) continue;
+		taken.push_back(owner);
+		owners.push_back(_nodes[owner]);
 	}
 	return owners;
+}
+
+std::map<std::string, std::size_t> HashRing::slotCounts() const
+{
+	std::vector<std::size_t> counts(_nodes.size(), 0);
+	for (const std::uint16_t owner : _table) ++counts[owner];
+	std::map<std::string, std::size_t> byId;
+	for (std::size_t i = 0; i < _nodes.size(); ++i) byId[_nodes[i].id] = counts[i];
+	return byId;
 }
 
 std::map<std::string, double> HashRing::shares() const
 {
 	std::map<std::string, double> shares;
-	for (const auto& node : _nodes) shares[node.id] = 0;
-	if (_points.empty()) return shares;
-	// Each point owns the arc from the previous point (exclusive) to itself.
-	double previous = fractionOf(_points.rbegin()->first) - 1.0;
-	for (const auto& [position, index] : _points)
-	{
-		const double here = fractionOf(position);
-		shares[_nodes[index].id] += here - previous;
-		previous = here;
-	}
+	for (const auto& [id, count] : slotCounts()) shares[id] = static_cast<double>(count) / static_cast<double>(_slots);
 	return shares;
 }
 

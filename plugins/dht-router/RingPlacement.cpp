@@ -2,7 +2,7 @@
 
 namespace p2p::dht {
 
-RingPlacement::RingPlacement(const Membership& membership, int vnodes): _membership(membership), _vnodes(vnodes)
+RingPlacement::RingPlacement(const Membership& membership, std::size_t slots): _membership(membership), _slots(slots)
 {
 	// Never without a ring: while one thread rebuilds, the others answer
 	// from the previous ring, so there must be one from the start.
@@ -20,7 +20,7 @@ std::shared_ptr<const HashRing> RingPlacement::build() const
 	{
 		if (member.state != MemberState::Dead) nodes.push_back({member.id, member.url});
 	}
-	return std::make_shared<const HashRing>(nodes, _vnodes);
+	return std::make_shared<const HashRing>(nodes, _slots);
 }
 
 std::shared_ptr<const HashRing> RingPlacement::ring() const

@@ -14,12 +14,12 @@ namespace p2p::dht {
 /// membership view (this node plus every member not dead). A change of the
 /// view only marks the ring stale; the next lookup rebuilds it once, so the
 /// hundred joins of a forming network cost one rebuild, not a hundred (one
-/// takes about 12 ms at 100 nodes x 256 vnodes). Readers take a shared_ptr to
-/// the ring under a short lock and then work without one.
+/// takes a few milliseconds at a thousand nodes). Readers take a shared_ptr
+/// to the ring under a short lock and then work without one.
 class RingPlacement: public Placement
 {
 public:
-	RingPlacement(const Membership& membership, int vnodes);
+	RingPlacement(const Membership& membership, std::size_t slots);
 
 	std::vector<Owner> preferenceList(const std::string& key, std::size_t n) const override;
 	Owner responsible(const std::string& key) const override;
@@ -35,7 +35,7 @@ private:
 	std::shared_ptr<const HashRing> build() const;
 
 	const Membership& _membership;
-	const int _vnodes;
+	const std::size_t _slots;
 	mutable std::atomic<bool> _stale{false};
 	mutable Poco::FastMutex _rebuildMutex; ///< one rebuild at a time
 	mutable Poco::FastMutex _mutex;        ///< guards the two below

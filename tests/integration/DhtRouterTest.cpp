@@ -36,7 +36,7 @@ public:
 		{
 			auto ring = p2p::test::jsonObject(p2p::test::http(port(k), "GET", "/dht/ring").body);
 			CPPUNIT_ASSERT_EQUAL(5, ring->getValue<int>("nodes"));
-			CPPUNIT_ASSERT_EQUAL(256, ring->getValue<int>("vnodes"));
+			CPPUNIT_ASSERT_EQUAL(65537, ring->getValue<int>("slots"));
 			auto located = p2p::test::jsonObject(p2p::test::http(port(k), "GET", "/dht/locate/my%2Fkey%20with%20spaces").body);
 			CPPUNIT_ASSERT_EQUAL(std::string("my/key with spaces"), located->getValue<std::string>("key"));
 			CPPUNIT_ASSERT_EQUAL(std::size_t(40), located->getValue<std::string>("hash").size());

@@ -21,7 +21,7 @@ public:
 	void setUp() override
 	{
 		_view = std::make_unique<Membership>(p2p::NodeIdentity{"me", "http://me:5000"});
-		_placement = std::make_unique<RingPlacement>(*_view, 32);
+		_placement = std::make_unique<RingPlacement>(*_view, 1009);
 		_view->subscribe([this](const p2p::MembershipEvent&) { _placement->invalidate(); });
 	}
 
@@ -65,7 +65,7 @@ public:
 		{
 			std::atomic<bool> go{false};
 			std::atomic<int> answered{0};
-			auto fresh = std::make_unique<p2p::dht::RingPlacement>(*_view, 256);
+			auto fresh = std::make_unique<p2p::dht::RingPlacement>(*_view, 65537);
 			std::vector<std::thread> threads;
 			for (int t = 0; t < 8; ++t)
 				threads.emplace_back([&] {

@@ -19,7 +19,7 @@ public:
 	void setUp() override
 	{
 		_view = std::make_unique<p2p::Membership>(p2p::NodeIdentity{"a", "http://a"});
-		_placement = std::make_shared<p2p::dht::RingPlacement>(*_view, 64);
+		_placement = std::make_shared<p2p::dht::RingPlacement>(*_view, 1009);
 		_view->subscribe([this](const p2p::MembershipEvent&) { _placement->invalidate(); });
 		_replicas = std::make_unique<FakeReplicas>();
 		for (int i = 0; i < kKeys; ++i) local().apply(key(i), entry(i));
