@@ -7,9 +7,12 @@
 #include <Poco/Stopwatch.h>
 #include <Poco/Thread.h>
 #include <algorithm>
+#include <atomic>
+#include <thread>
 #include <csignal>
 #include <iomanip>
 #include <iostream>
+#include <sys/resource.h>
 #include <unistd.h>
 
 namespace p2p::cluster {
@@ -92,6 +95,41 @@ void ClusterLauncher::progress(int registered, int discovered, int total, bool f
 	}
 }
 
+void ClusterLauncher::raiseDescriptorLimit(int nodes)
+{
+	// The nodes inherit this process's limit. A node may hold pooled
+	// connections to many of its peers, gossip and its stores besides:
+	// 1024, a common soft default, is too few for a node of a thousand.
+	rlimit limit{};
+	if (::getrlimit(RLIMIT_NOFILE, &limit) != 0) return;
+	const rlim_t wanted = std::min<rlim_t>(limit.rlim_max, 65536);
+	if (limit.rlim_cur < wanted)
+	{
+		limit.rlim_cur = wanted;
+		if (::setrlimit(RLIMIT_NOFILE, &limit) != 0) return;
+	}
+	const rlim_t advised = static_cast<rlim_t>(std::max(4096, nodes * 4));
+	if (limit.rlim_cur < advised)
+		_err << "p2p-cluster: each node may open only " << limit.rlim_cur << " descriptors (the hard limit, ulimit -Hn); "
+		     << "with " << nodes << " nodes " << advised << " is advised: raise it (limits.conf, or LimitNOFILE= "
+		     << "for a service) and start again if nodes report 'Too many open files'" << std::endl;
+}
+
+std::vector<int> ClusterLauncher::inParallel(std::size_t count, const std::function<int(std::size_t)>& ask)
+{
+	std::vector<int> answers(count, -1);
+	std::atomic<std::size_t> next{0};
+	std::vector<std::thread> workers;
+	for (std::size_t w = 0; w < std::min<std::size_t>(count, kParallelRequests); ++w)
+	{
+		workers.emplace_back([&] {
+			for (std::size_t k = next++; k < count; k = next++) answers[k] = ask(k);
+		});
+	}
+	for (auto& worker : workers) worker.join();
+	return answers;
+}
+
 int ClusterLauncher::up(const UpOptions& options)
 {
 	static const std::string token = "http.auth.token=";
@@ -144,6 +182,7 @@ int ClusterLauncher::up(const UpOptions& options)
 		return 2;
 	}
 
+	raiseDescriptorLimit(options.nodes);
 	Poco::File(dir).createDirectories();
 	state.remove();
 	if (Poco::File(netnsMarker(dir)).exists()) Poco::File(netnsMarker(dir)).remove();
@@ -189,7 +228,14 @@ int ClusterLauncher::up(const UpOptions& options)
 		args.push_back("-Dnode.advertise=" + advertised);
 		// A hundred access logs of the launcher's own polling help nobody.
 		args.push_back("-Dhttp.access_log=false");
-		args.push_back(k == 0 ? "-Dplugins.load=bootstrap" : "-Dplugins.load=" + options.plugins);
+		if (k == 0)
+		{
+			// As config/bootstrap.properties has it: every node registers at
+			// once, and a shallow queue would refuse most of them.
+			args.insert(args.end(), {"-Dplugins.load=bootstrap", "-Dhttp.max_queued=4096", "-Dhttp.backlog=4096"});
+		}
+		else if (!options.plugins.empty() || options.config.empty())
+			args.push_back("-Dplugins.load=" + (options.plugins.empty() ? std::string(kSeedPlugins) : options.plugins));
 		if (k > 0) args.push_back("-Dcluster.bootstrap=" + bootstrapUrl);
 		for (const auto& define : options.defines) args.push_back("-D" + define);
 		if (options.netns)
@@ -206,20 +252,28 @@ int ClusterLauncher::up(const UpOptions& options)
 	}
 
 	// Wait: registered (the bootstrap lists it) and fully discovered (it
-	// knows all the other nodes). A node that has got there is not polled again.
+	// knows all the other nodes). Nodes are asked only once every node is
+	// registered (none can know all the others before), a sweep at most
+	// every millisecond per node (a thousand nodes asked twice a second
+	// would take the forming network a core), and a node that has got there
+	// is not asked again.
 	const int total = options.nodes;
 	std::vector<bool> discovered(nodes.size(), false);
 	int registered = 0;
 	int discoveredCount = 0;
+	const Poco::Timestamp::TimeDiff sweepEvery = std::max(100, total) * Poco::Timestamp::TimeDiff(1000);
+	Poco::Timestamp lastSweep(0);
 	while (true)
 	{
-		registered = std::max(0, registeredAt(nodes[0]));
+		// A busy bootstrap node that does not answer in time is no news.
+		registered = std::max(registered, registeredAt(nodes[0]));
 		if (NodeSpawner::childExited(nodes[0].pid))
 		{
 			progress(registered, discoveredCount, total, true);
 			_err << "p2p-cluster: the bootstrap node exited; its log is " << nodes[0].log << std::endl;
 			return 1;
 		}
+		std::vector<std::size_t> waiting;
 		for (std::size_t i = 1; i < nodes.size(); ++i)
 		{
 			if (discovered[i]) continue;
@@ -229,9 +283,18 @@ int ClusterLauncher::up(const UpOptions& options)
 				_err << "p2p-cluster: " << nodes[i].name << " exited; its log is " << nodes[i].log << std::endl;
 				return 1;
 			}
-			if (peersOf(nodes[i]) >= total - 1)
+			waiting.push_back(i);
+		}
+		if (registered == total && lastSweep.isElapsed(sweepEvery))
+		{
+			// Asked side by side: a thousand nodes asked one after the other
+			// would make each sweep last longer than forming the network.
+			const auto known = inParallel(waiting.size(), [&](std::size_t k) { return peersOf(nodes[waiting[k]]); });
+			lastSweep.update();
+			for (std::size_t k = 0; k < waiting.size(); ++k)
 			{
-				discovered[i] = true;
+				if (known[k] < total - 1) continue;
+				discovered[waiting[k]] = true;
 				++discoveredCount;
 			}
 		}
@@ -322,18 +385,21 @@ int ClusterLauncher::down(const std::string& dirOption, int graceSeconds, bool n
 	Poco::Stopwatch clock;
 	clock.start();
 	const auto grace = static_cast<Poco::Timestamp::TimeDiff>(graceSeconds) * 1000000;
-	// The bootstrap node goes last, so the others can still deregister.
+	// The bootstrap node goes first: the whole network is going, so its
+	// registry no longer matters, and the nodes' goodbyes to it then fail at
+	// once rather than queue on a registry busy with a thousand of them.
 	int signalled = 0;
-	for (const bool bootstrapTurn : {false, true})
+	auto runningAll = [&] { return running(true); };
+	auto bootstrapRunning = [&] { return runningAll() - running(false); };
+	for (const bool bootstrapTurn : {true, false})
 	{
 		for (const auto& node : nodes)
 		{
 			if ((node.name == "bootstrap") == bootstrapTurn && NodeSpawner::isNode(node.pid) && ::kill(node.pid, SIGTERM) == 0)
 				++signalled;
 		}
-		while (running(bootstrapTurn) > 0 && clock.elapsed() < grace) Poco::Thread::sleep(50);
+		while ((bootstrapTurn ? bootstrapRunning() : runningAll()) > 0 && clock.elapsed() < grace) Poco::Thread::sleep(50);
 	}
-	auto runningAll = [&] { return running(true); };
 	int killed = 0;
 	for (const auto& node : nodes)
 	{

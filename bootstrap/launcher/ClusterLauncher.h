@@ -2,7 +2,9 @@
 #define P2P_Cluster_ClusterLauncher_INCLUDED
 
 #include "ClusterState.h"
+#include "SeedNetwork.h"
 #include "p2p/PeerClient.h"
+#include <functional>
 #include <iosfwd>
 #include <string>
 #include <vector>
@@ -15,7 +17,9 @@ struct UpOptions
 	int nodes = 100;
 	int basePort = 5000;
 	std::string dir = "cluster";
-	std::string plugins = "messaging";
+	/// plugins.load of every node; empty: the --config file's, or without
+	/// one the seed's (kSeedPlugins).
+	std::string plugins;
 	std::string config;               ///< --config passed to every node, if set
 	std::vector<std::string> defines; ///< key=value passed to every node
 	int timeoutSeconds = 60;
@@ -52,6 +56,13 @@ private:
 	int peersOf(const NodeRecord& node);
 	int registeredAt(const NodeRecord& bootstrap);
 	void progress(int registered, int discovered, int total, bool final);
+	/// ask(0) .. ask(count - 1) on kParallelRequests threads; their answers in order.
+	static std::vector<int> inParallel(std::size_t count, const std::function<int(std::size_t)>& ask);
+
+	/// Raises the descriptor limit the nodes inherit; says so when it cannot.
+	void raiseDescriptorLimit(int nodes);
+
+	static constexpr std::size_t kParallelRequests = 16;
 
 	std::string _binDir;
 	std::ostream& _out;

@@ -1,6 +1,7 @@
 #ifndef P2P_Cluster_ComposeFile_INCLUDED
 #define P2P_Cluster_ComposeFile_INCLUDED
 
+#include "SeedNetwork.h"
 #include <string>
 
 namespace p2p::cluster {
@@ -18,7 +19,7 @@ public:
 	{
 		int nodes = 100;
 		int basePort = 5000;
-		std::string plugins = "messaging";
+		std::string plugins = kSeedPlugins;
 		std::string image = "p2p-node:latest";
 	};
 

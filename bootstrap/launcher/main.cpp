@@ -22,7 +22,8 @@ const char* const kUsage =
 	"up      starts a bootstrap node on the base port (default 5000) and N nodes (default 100) on the\n"
 	"        ports above it, on 127.0.0.1, each with a data directory and log under DIR (default\n"
 	"        ./cluster); waits until every node is registered and knows every other (--timeout,\n"
-	"        default 60 s). Nodes load --plugins (default messaging); --define is passed to all.\n"
+	"        default 60 s). Nodes load --plugins (default: the --config file's, else the\n"
+	"        seed's messaging,dht-router,kvstore,filestore,gossip); --define is passed to all.\n"
 	"        --netns: each node in its own network namespace on the bridge p2p_network, all on\n"
 	"        the base port and reachable as http://nodeK:PORT (needs root).\n"
 	"status  a table of node, pid, URL, alive, peers known.\n"
@@ -105,7 +106,7 @@ int main(int argc, char** argv)
 			p2p::cluster::ComposeFile::Options compose;
 			compose.nodes = up.nodes;
 			compose.basePort = up.basePort;
-			compose.plugins = up.plugins;
+			if (!up.plugins.empty()) compose.plugins = up.plugins;
 			compose.image = image;
 			std::cout << p2p::cluster::ComposeFile::render(compose);
 			return 0;

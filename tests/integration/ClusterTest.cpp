@@ -21,6 +21,7 @@ class ClusterTest: public CppUnit::TestFixture
 {
 	CPPUNIT_TEST_SUITE(ClusterTest);
 	CPPUNIT_TEST(testTenNodesComeUpAndGoDownWithoutTrace);
+	CPPUNIT_TEST(testDefaultNetworkServesTheSeedsSession);
 	CPPUNIT_TEST(testKilledNodeLeavesAfterItsLease);
 	CPPUNIT_TEST(testRestartedNodeKeepsItsId);
 	CPPUNIT_TEST(testTakenPortStartsNothing);
@@ -61,6 +62,36 @@ public:
 		for (int pid : pids) CPPUNIT_ASSERT_MESSAGE(std::to_string(pid), !runningNode(pid));
 		for (int port = _base; port <= _base + 10; ++port) CPPUNIT_ASSERT_MESSAGE(std::to_string(port), portFree(port));
 		CPPUNIT_ASSERT(!Poco::File(_dir->file("cluster.state")).exists());
+	}
+
+	void testDefaultNetworkServesTheSeedsSession()
+	{
+		// No --plugins: the seed's nodes, which upload, download, keep keys on
+		// the ring, message and gossip; each step on a node other than the last.
+		upWithDefaults(4, {});
+		const auto node = [&](int k) { return static_cast<Poco::UInt16>(_base + k); };
+		for (int k = 1; k <= 4; ++k)
+		{
+			auto plugins = p2p::test::jsonObject(p2p::test::http(node(k), "GET", "/status").body)->getArray("plugins");
+			CPPUNIT_ASSERT_EQUAL(std::size_t(5), plugins->size());
+		}
+		const std::string upload = "--b\r\nContent-Disposition: form-data; name=\"file\"; filename=\"mydoc.txt\"\r\n"
+		                           "Content-Type: text/plain\r\n\r\nHello, this is a test document.\r\n--b--\r\n";
+		const HttpResult uploaded = p2p::test::http(node(1), "POST", "/upload", upload, "multipart/form-data; boundary=b");
+		CPPUNIT_ASSERT_EQUAL_MESSAGE(uploaded.body, 200, uploaded.status);
+		CPPUNIT_ASSERT_EQUAL(std::string("uploaded"), p2p::test::jsonObject(uploaded.body)->getValue<std::string>("status"));
+		const HttpResult downloaded = p2p::test::http(node(2), "GET", "/download/mydoc.txt");
+		CPPUNIT_ASSERT_EQUAL(200, downloaded.status);
+		CPPUNIT_ASSERT_EQUAL(std::string("Hello, this is a test document."), downloaded.body);
+
+		CPPUNIT_ASSERT_EQUAL(200, p2p::test::http(node(3), "POST", "/kv", R"({"key": "color", "value": "blue"})").status);
+		const HttpResult value = p2p::test::http(node(4), "GET", "/kv/color");
+		CPPUNIT_ASSERT_EQUAL(std::string("blue"), p2p::test::jsonObject(value.body)->getValue<std::string>("value"));
+
+		CPPUNIT_ASSERT_EQUAL(200, p2p::test::http(node(2), "POST", "/message", R"({"sender_id": "Node1", "message": "Hello Node2!"})").status);
+		const HttpResult gossip = p2p::test::http(node(1), "POST", "/gossip", "{\"peers\": [\"http://127.0.0.1:" + std::to_string(node(1)) + "\"], \"ttl\": 2}");
+		CPPUNIT_ASSERT_EQUAL(std::string("gossip received"), p2p::test::jsonObject(gossip.body)->getValue<std::string>("status"));
+		CPPUNIT_ASSERT_EQUAL(std::size_t(3), p2p::test::jsonObject(gossip.body)->getArray("known_peers")->size());
 	}
 
 	void testKilledNodeLeavesAfterItsLease()
@@ -165,10 +196,17 @@ public:
 	}
 
 private:
-	/// Brings up a network on a random free range of ports.
+	/// Brings up a network of messaging nodes on a random free range of ports.
 	ToolResult upCluster(int nodes, std::vector<std::string> extra)
 	{
-		extra.insert(extra.begin(), {"--nodes", std::to_string(nodes), "--timeout", "30", "--plugins", "messaging"});
+		extra.insert(extra.begin(), {"--plugins", "messaging"});
+		return upWithDefaults(nodes, extra);
+	}
+
+	/// Brings up a network of the launcher's default nodes (every plugin).
+	ToolResult upWithDefaults(int nodes, std::vector<std::string> extra)
+	{
+		extra.insert(extra.begin(), {"--nodes", std::to_string(nodes), "--timeout", "30"});
 		ToolResult up;
 		_base = p2p::test::upClusterOnFreePorts(_dir->path(), extra, &up);
 		return up;

@@ -3,6 +3,7 @@
 #include <Poco/FileStream.h>
 #include <iterator>
 #include <cppunit/extensions/HelperMacros.h>
+#include <set>
 
 using p2p::test::NodeProcess;
 using p2p::test::TempDir;
@@ -33,10 +34,19 @@ public:
 		NodeProcess node({}, prefix + "bin/p2p-node");
 		const auto port = node.waitUntilListening();
 		CPPUNIT_ASSERT(node.output().find("(configuration: " + _stage->path()) != std::string::npos);
+		// The installed node.properties makes the seed's node: every plugin.
 		auto plugins = p2p::test::jsonObject(p2p::test::http(port, "GET", "/status").body)->getArray("plugins");
-		CPPUNIT_ASSERT_EQUAL(std::size_t(1), plugins->size()); // node.properties loads messaging
-		CPPUNIT_ASSERT_EQUAL(prefix + "lib/p2p-node/plugins/libp2p-messaging.so", plugins->getObject(0)->getValue<std::string>("library"));
+		std::set<std::string> loaded;
+		for (std::size_t i = 0; i < plugins->size(); ++i)
+		{
+			const auto plugin = plugins->getObject(static_cast<unsigned>(i));
+			const std::string name = plugin->getValue<std::string>("name");
+			loaded.insert(name);
+			CPPUNIT_ASSERT_EQUAL(prefix + "lib/p2p-node/plugins/libp2p-" + name + ".so", plugin->getValue<std::string>("library"));
+		}
+		CPPUNIT_ASSERT((loaded == std::set<std::string>{"messaging", "dht-router", "kvstore", "filestore", "gossip"}));
 		CPPUNIT_ASSERT_EQUAL(200, p2p::test::http(port, "POST", "/message", R"({"sender_id": "Node1", "message": "Hello Node2!"})").status);
+		CPPUNIT_ASSERT_EQUAL(200, p2p::test::http(port, "POST", "/kv", R"({"key": "color", "value": "blue"})").status);
 	}
 
 	void testSystemdUnitVerifies()
