@@ -13,7 +13,7 @@ FUZZ_DIR    ?= build-fuzz
 FUZZ_SECONDS ?= 60
 
 # Debian packages the build, the tests and the benchmarks need.
-PACKAGES := cmake g++ make pkg-config libpoco-dev libcppunit-dev curl openssl iproute2 systemd python3-yaml wrk nginx-light
+PACKAGES := cmake g++ make pkg-config libpoco-dev libcppunit-dev curl openssl iproute2 systemd python3-yaml python3-requests wrk nginx-light
 
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 

@@ -261,3 +261,13 @@ bash tests/bench/file-transfer-bench.sh "$BUILD_DIR" 1024 | sed 's/^/  /'
 # --- gossip: 100 nodes from 3 seeds, 5 SIGKILLed, 60 s watched for false alarms.
 printf '\nGossip (gossip-bench.py):\n'
 python3 tests/bench/gossip-bench.py --build "$BUILD_DIR" --nodes 100 --kill 5 --watch 60 | sed 's/^/  /'
+
+# --- the network make run starts, at rest: 100 default nodes, idle CPU and gossip
+# bytes, 5 SIGKILLed, 120 s watched for false suspicions, down. (The same at 1,000
+# nodes, by hand: tests/bench/network-bench.py --nodes 1000 --kill 10 --timeout 300.)
+printf '\nA network at rest (network-bench.py):\n'
+python3 tests/bench/network-bench.py --build "$BUILD_DIR" --nodes 100 --kill 5 --watch 120 | sed 's/^/  /'
+
+# --- the ring at 1,000 nodes: balance, memory, keys moved.
+printf '\nThe ring at 1,000 nodes (p2p-ring-balance):\n'
+"$BUILD_DIR/bin/p2p-ring-balance" 1000 | sed 's/^/  /'

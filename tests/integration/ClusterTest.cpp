@@ -26,6 +26,8 @@ class ClusterTest: public CppUnit::TestFixture
 	CPPUNIT_TEST(testRestartedNodeKeepsItsId);
 	CPPUNIT_TEST(testTakenPortStartsNothing);
 	CPPUNIT_TEST(testBootstrapRefusesBadRegistrations);
+	CPPUNIT_TEST(testAnUnchangedPeerListIsNotSentAgain);
+	CPPUNIT_TEST(testGossipingNodesOnlyRenewTheirLease);
 	CPPUNIT_TEST(testNodeServesAtOnceAndRegistersWhenBootstrapComesUp);
 	CPPUNIT_TEST_SUITE_END();
 
@@ -166,6 +168,56 @@ public:
 		CPPUNIT_ASSERT_EQUAL(std::string(R"({"status":"success","peers":2,"lease_seconds":30})"), ok.body);
 		CPPUNIT_ASSERT_EQUAL(200, p2p::test::http(_base, "DELETE", "/register/extra").status);
 		CPPUNIT_ASSERT_EQUAL(404, p2p::test::http(_base, "DELETE", "/register/extra").status);
+	}
+
+	void testAnUnchangedPeerListIsNotSentAgain()
+	{
+		upCluster(1, {});
+		const HttpResult first = p2p::test::http(_base, "GET", "/peers?detail=true");
+		const std::string tag = first.headers.get("ETag", "");
+		CPPUNIT_ASSERT_MESSAGE(tag, tag.rfind("W/\"", 0) == 0);
+		const HttpResult same = p2p::test::http(_base, "GET", "/peers?detail=true", "", "application/json", {{"If-None-Match", tag}});
+		CPPUNIT_ASSERT_EQUAL(304, same.status);
+		CPPUNIT_ASSERT(same.body.empty());
+		// A renewal leaves the list as it was; a new node changes it.
+		const std::string node1 = R"({"id": "node1", "address": "http://127.0.0.1:)" + std::to_string(_base + 1) + "\"}";
+		CPPUNIT_ASSERT_EQUAL(200, p2p::test::http(_base, "POST", "/register", node1).status);
+		CPPUNIT_ASSERT_EQUAL(304, p2p::test::http(_base, "GET", "/peers", "", "application/json", {{"If-None-Match", tag}}).status);
+		CPPUNIT_ASSERT_EQUAL(200, p2p::test::http(_base, "POST", "/register", R"({"id": "extra", "address": "http://127.0.0.1:1"})").status);
+		const HttpResult changed = p2p::test::http(_base, "GET", "/peers", "", "application/json", {{"If-None-Match", tag}});
+		CPPUNIT_ASSERT_EQUAL(200, changed.status);
+		CPPUNIT_ASSERT(changed.headers.get("ETag", "") != tag);
+		CPPUNIT_ASSERT_EQUAL(std::size_t(2), p2p::test::jsonObject(changed.body)->getArray("peers")->size());
+	}
+
+	void testGossipingNodesOnlyRenewTheirLease()
+	{
+		// Renewals every 200 ms, and lists that would be asked for every 50 to
+		// 100 ms: the messaging nodes go on asking (each an answer of 304),
+		// the gossiping ones took one list to join and only renew.
+		const std::vector<std::string> quick{"--define", "cluster.lease_renew_ms=200", "--define", "cluster.peer_refresh_min_ms=50",
+		                                     "--define", "cluster.peer_refresh_max_ms=100"};
+		for (const bool gossip : {false, true})
+		{
+			tearDown();
+			setUp();
+			std::vector<std::string> extra = quick;
+			if (!gossip) extra.insert(extra.end(), {"--plugins", "messaging"});
+			upWithDefaults(3, extra);
+			const auto count = [&](const std::string& route, const std::string& status) {
+				return std::max(0.0, p2p::test::metricValue(_base, "p2p_http_requests_total{route=\"" + route + "\",status=\"" + status + "\"}"));
+			};
+			const auto lists = [&] { return count("GET /peers", "200") + count("GET /peers", "304"); };
+			const double listsBefore = lists();
+			const double renewalsBefore = count("POST /register", "200");
+			// Fifteen renewals: about a second, in which the messaging nodes ask ten times each.
+			CPPUNIT_ASSERT(p2p::test::eventually([&] { return count("POST /register", "200") >= renewalsBefore + 15; }));
+			const double asked = lists() - listsBefore;
+			if (gossip)
+				CPPUNIT_ASSERT_EQUAL_MESSAGE("lists asked for by gossiping nodes", 0.0, asked);
+			else
+				CPPUNIT_ASSERT_MESSAGE("lists asked for by messaging nodes: " + std::to_string(asked), asked >= 6);
+		}
 	}
 
 	void testNodeServesAtOnceAndRegistersWhenBootstrapComesUp()

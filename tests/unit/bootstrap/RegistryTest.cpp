@@ -14,6 +14,7 @@ class RegistryTest: public CppUnit::TestFixture
 	CPPUNIT_TEST(testBadIdsAreRefused);
 	CPPUNIT_TEST(testBadAddressesAreRefused);
 	CPPUNIT_TEST(testFullRegistryRefusesNewNodesButMakesRoomFromExpired);
+	CPPUNIT_TEST(testGenerationCountsChangesNotRenewals);
 	CPPUNIT_TEST_SUITE_END();
 
 public:
@@ -94,6 +95,35 @@ public:
 		CPPUNIT_ASSERT_THROW(registry.add("node3", "http://node3:5000", at(20)), p2p::ServiceUnavailableException);
 		registry.add("node1", "http://node1:5000", at(20)); // renewing is always allowed
 		CPPUNIT_ASSERT_EQUAL(std::size_t(2), registry.add("node3", "http://node3:5000", at(45))); // node2 expired
+	}
+
+	void testGenerationCountsChangesNotRenewals()
+	{
+		Registry registry(Poco::Timespan(30, 0), 10);
+		Poco::UInt64 seen = registry.generation();
+		const auto changed = [&] {
+			const Poco::UInt64 now = registry.generation();
+			const bool rose = now > seen;
+			seen = now;
+			return rose;
+		};
+		registry.add("node1", "http://node1:5000", at(0));
+		CPPUNIT_ASSERT(changed()); // a new node
+		registry.add("node1", "http://node1:5000", at(10));
+		CPPUNIT_ASSERT(!changed()); // a renewal: the list is the same
+		registry.add("node1", "http://moved:5000", at(11));
+		CPPUNIT_ASSERT(changed()); // a new address
+		registry.add("node2", "http://node2:5000", at(12));
+		CPPUNIT_ASSERT(changed());
+		CPPUNIT_ASSERT(registry.remove("node2"));
+		CPPUNIT_ASSERT(changed()); // a leave
+		CPPUNIT_ASSERT(!registry.remove("node2"));
+		CPPUNIT_ASSERT(!changed());
+		registry.expire(at(100));
+		CPPUNIT_ASSERT(changed()); // node1's lease ran out
+		Poco::UInt64 listed = 0;
+		CPPUNIT_ASSERT(registry.live(at(100), &listed).empty());
+		CPPUNIT_ASSERT_EQUAL(registry.generation(), listed);
 	}
 
 private:

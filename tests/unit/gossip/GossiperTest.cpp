@@ -90,7 +90,8 @@ public:
 	void cut(const std::string& a, const std::string& b, bool on)
 	{
 		std::lock_guard<std::mutex> lock(_mutex);
-		const auto link = std::minmax(url(a), url(b));
+		const std::string first = url(a), second = url(b);
+		const std::pair<std::string, std::string> link = std::minmax(first, second);
 		if (on)
 			_cuts.insert(link);
 		else
