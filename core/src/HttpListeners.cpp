@@ -49,7 +49,7 @@ HttpListeners::~HttpListeners()
 	if (_dispatcher) _dispatcher->release();
 }
 
-void HttpListeners::bind()
+void HttpListeners::bind(TlsSupport* tls)
 {
 	const std::string where = _settings.host + ":" + std::to_string(_settings.port);
 	try
@@ -68,15 +68,15 @@ void HttpListeners::bind()
 	{
 		throw StartupException("cannot listen on " + where + " (http.host, http.port): " + exc.displayText());
 	}
-	if (_security.httpsEnabled()) bindTls();
+	if (_security.httpsEnabled()) bindTls(*tls);
 }
 
-void HttpListeners::bindTls()
+void HttpListeners::bindTls(TlsSupport& tls)
 {
 	const std::string where = _security.httpsHost + ":" + std::to_string(_security.httpsPort);
 	try
 	{
-		_tlsSocket = std::make_unique<Poco::Net::SecureServerSocket>(_security.serverContext());
+		_tlsSocket = std::make_unique<Poco::Net::ServerSocket>(tls.serverSocket({_security.certificate, _security.privateKey}));
 		_tlsSocket->bind(Poco::Net::SocketAddress(_security.httpsHost, static_cast<Poco::UInt16>(_security.httpsPort)),
 		                 true, false);
 		_tlsSocket->setNoDelay(true);

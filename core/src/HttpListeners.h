@@ -7,9 +7,9 @@
 #include "IdleConnections.h"
 #include "SecuritySettings.h"
 #include "SlowClientGuard.h"
+#include "TlsSupport.h"
 #include "p2p/Metrics.h"
 #include <Poco/Net/HTTPServerParams.h>
-#include <Poco/Net/SecureServerSocket.h>
 #include <Poco/Net/ServerSocket.h>
 #include <Poco/SharedPtr.h>
 #include <Poco/ThreadPool.h>
@@ -56,9 +56,9 @@ public:
 	HttpListeners(const HttpListeners&) = delete;
 	HttpListeners& operator=(const HttpListeners&) = delete;
 
-	/// Binds http.port, and https.port when set; throws StartupException
-	/// naming the properties.
-	void bind();
+	/// Binds http.port, and https.port when set (over tls, which must then
+	/// be given); throws StartupException naming the properties.
+	void bind(TlsSupport* tls);
 
 	const Settings& settings() const { return _settings; }
 	Poco::UInt16 port() const { return _socket.address().port(); }
@@ -81,7 +81,7 @@ public:
 
 private:
 	Poco::Net::HTTPServerParams::Ptr serverParams(const std::string& serverName) const;
-	void bindTls();
+	void bindTls(TlsSupport& tls);
 
 	Settings _settings;
 	const SecuritySettings& _security;
@@ -89,7 +89,7 @@ private:
 	Poco::Net::ServerSocket _socket;
 	/// Only with https.port: made without a context, POCO would look for
 	/// its own SSL configuration and refuse to start.
-	std::unique_ptr<Poco::Net::SecureServerSocket> _tlsSocket;
+	std::unique_ptr<Poco::Net::ServerSocket> _tlsSocket; ///< a TLS server socket from TlsSupport
 	/// Declared before the threads so that it outlives them: connections
 	/// report to it until the pool has joined.
 	std::unique_ptr<SlowClientGuard> _slowClients;

@@ -7,7 +7,6 @@
 #include "p2p/NodeUrl.h"
 #include "p2p/Settings.h"
 #include <Poco/Format.h>
-#include <Poco/Net/NetSSL.h>
 #include <Poco/Net/NetException.h>
 #include <Poco/Path.h>
 #include <Poco/String.h>
@@ -35,6 +34,7 @@ Node::Node(const Poco::Util::AbstractConfiguration& config, const std::string& a
 	_security(SecuritySettings::read(config)),
 	_listeners(HttpListeners::Settings::read(config), _security)
 {
+	_tls.configure({_security.caFile, _security.verifyPeers});
 }
 
 Node::~Node()
@@ -49,17 +49,11 @@ Node::~Node()
 	}
 }
 
-void Node::SslLibrary::require()
+TlsSupport& Node::Tls::get()
 {
-	std::call_once(_once, [this] {
-		Poco::Net::initializeSSL();
-		_initialized = true;
-	});
-}
-
-Node::SslLibrary::~SslLibrary()
-{
-	if (_initialized) Poco::Net::uninitializeSSL();
+	Poco::FastMutex::ScopedLock lock(_mutex);
+	if (!_support) _support = TlsSupport::load(_client);
+	return *_support;
 }
 
 std::vector<std::string> Node::readUrlList(const Poco::Util::AbstractConfiguration& config, const std::string& key,
@@ -125,8 +119,7 @@ std::shared_ptr<const RequestSigner> Node::makeSigner() const
 
 std::unique_ptr<PeerClient> Node::makePeerClient(std::shared_ptr<const RequestSigner> signer) const
 {
-	auto security = std::make_shared<PeerSecurity>(std::move(signer), _security.caFile, _security.verifyPeers,
-	                                               [this] { _ssl.require(); });
+	auto security = std::make_shared<PeerSecurity>(std::move(signer), [this]() -> TlsSupport& { return _tls.get(); });
 	if (!_security.verifyPeers)
 		_logger.warning("https.verify_peers=false: https peers are not checked, so anyone in the path can pose as them");
 	if (!_security.caFile.empty())
@@ -135,7 +128,11 @@ std::unique_ptr<PeerClient> Node::makePeerClient(std::shared_ptr<const RequestSi
 		// configuration error, said once at start-up.
 		try
 		{
-			security->tlsContext();
+			_tls.get().checkClient();
+		}
+		catch (const StartupException&)
+		{
+			throw;
 		}
 		catch (const Poco::Exception& exc)
 		{
@@ -158,8 +155,7 @@ void Node::protectRouter(std::shared_ptr<const RequestSigner> signer)
 void Node::start()
 {
 	if (_running) return;
-	if (_security.httpsEnabled()) _ssl.require();
-	_listeners.bind();
+	_listeners.bind(_security.httpsEnabled() ? &_tls.get() : nullptr);
 
 	const std::string port = std::to_string(this->port());
 	_dataDir = Poco::Path(_config.getString("node.data_dir", "data/node-" + port)).makeAbsolute().toString();

@@ -8,6 +8,7 @@
 #include "Registrar.h"
 #include "RequestSigner.h"
 #include "SecuritySettings.h"
+#include "TlsSupport.h"
 #include "p2p/Membership.h"
 #include "p2p/PeerClient.h"
 #include "p2p/Metrics.h"
@@ -84,23 +85,23 @@ private:
 	/// Undoes a start() that failed once the plugins had started.
 	void abandonStart();
 
-	/// OpenSSL, set up when the node first needs TLS (an https listener
-	/// or an https peer), not at start: its setup costs each node about
-	/// 260 KB of heap, a quarter of a gigabyte on a machine running a
-	/// thousand nodes that never speak https. First, so that every TLS
-	/// context below is gone before it is undone.
-	class SslLibrary
+	/// TLS (libp2p-tls.so, which brings OpenSSL), loaded when the node first
+	/// needs it: an https listener or an https peer. First, so that every
+	/// TLS session and socket below is gone before it is.
+	class Tls
 	{
 	public:
-		~SslLibrary();
-		/// Sets OpenSSL up, once; any thread.
-		void require();
+		/// Before the first get(): https.ca_file and https.verify_peers.
+		void configure(TlsSupport::ClientSettings client) { _client = std::move(client); }
+		/// Loads it, once; any thread. Throws StartupException.
+		TlsSupport& get();
 
 	private:
-		std::once_flag _once;
-		std::atomic<bool> _initialized{false};
+		TlsSupport::ClientSettings _client;
+		Poco::FastMutex _mutex;
+		std::unique_ptr<TlsSupport> _support;
 	};
-	mutable SslLibrary _ssl; ///< set up on demand, from const members too
+	mutable Tls _tls; ///< loaded on demand, from const members too
 	const Poco::Util::AbstractConfiguration& _config;
 	Poco::Logger& _logger;
 	// The host is declared first so it is destroyed last: the router,

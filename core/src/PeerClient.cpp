@@ -5,7 +5,6 @@
 #include <Poco/CountingStream.h>
 #include <Poco/Net/HTTPRequest.h>
 #include <Poco/Net/HTTPResponse.h>
-#include <Poco/Net/HTTPSClientSession.h>
 #include <Poco/Net/NetException.h>
 #include <Poco/String.h>
 #include <Poco/URI.h>
@@ -59,7 +58,7 @@ PeerClient::Session PeerClient::connect(const Poco::URI& peer) const
 {
 	if (peer.getScheme() != "https") return std::make_unique<Poco::Net::HTTPClientSession>(peer.getHost(), peer.getPort());
 	if (!_security) throw BadGatewayException("cannot reach " + peer.toString() + ": this client has no TLS settings");
-	return std::make_unique<Poco::Net::HTTPSClientSession>(peer.getHost(), peer.getPort(), _security->tlsContext());
+	return _security->tlsSession(peer.getHost(), peer.getPort());
 }
 
 void PeerClient::sign(Poco::Net::HTTPRequest& request, const std::string& bodyHash) const

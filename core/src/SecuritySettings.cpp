@@ -1,5 +1,4 @@
 #include "SecuritySettings.h"
-#include "PeerSecurity.h"
 #include "Secrets.h"
 #include "p2p/Errors.h"
 #include "p2p/Settings.h"
@@ -31,26 +30,6 @@ SecuritySettings SecuritySettings::read(const Poco::Util::AbstractConfiguration&
 	if (s.httpsEnabled() && (s.certificate.empty() || s.privateKey.empty()))
 		throw StartupException("https.port needs https.certificate and https.private_key (PEM files)");
 	return s;
-}
-
-Poco::Net::Context::Ptr SecuritySettings::serverContext() const
-{
-	try
-	{
-		// Clients are not asked for certificates: nodes prove themselves
-		// with cluster.secret, clients with http.auth.
-		Poco::Net::Context::Ptr context = new Poco::Net::Context(Poco::Net::Context::TLS_SERVER_USE, privateKey, certificate,
-		                                                         "", Poco::Net::Context::VERIFY_NONE, 9, false,
-		                                                         PeerSecurity::kCipherList);
-		PeerSecurity::refuseOldProtocols(*context);
-		context->enableSessionCache(true, "p2p-node");
-		return context;
-	}
-	catch (const Poco::Exception& exc)
-	{
-		throw StartupException("cannot use https.certificate '" + certificate + "' and https.private_key '" + privateKey +
-		                       "': " + exc.displayText());
-	}
 }
 
 } // namespace p2p

@@ -1,7 +1,6 @@
 #ifndef P2P_SecuritySettings_INCLUDED
 #define P2P_SecuritySettings_INCLUDED
 
-#include <Poco/Net/Context.h>
 #include <Poco/Util/AbstractConfiguration.h>
 #include <string>
 
@@ -28,10 +27,6 @@ struct SecuritySettings
 	static SecuritySettings read(const Poco::Util::AbstractConfiguration& config);
 
 	bool httpsEnabled() const { return httpsPort >= 0; }
-
-	/// The https listener's TLS context; throws StartupException when the
-	/// certificate or key cannot be used.
-	Poco::Net::Context::Ptr serverContext() const;
 };
 
 } // namespace p2p

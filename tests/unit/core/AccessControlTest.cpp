@@ -143,7 +143,7 @@ private:
 
 	p2p::PeerClient& client(const std::string& secret)
 	{
-		auto security = std::make_shared<p2p::PeerSecurity>(std::make_shared<p2p::RequestSigner>(secret, "sender", 30), "", true);
+		auto security = std::make_shared<p2p::PeerSecurity>(std::make_shared<p2p::RequestSigner>(secret, "sender", 30));
 		_clients.push_back(std::make_unique<p2p::PeerClient>(p2p::PeerClient::Settings(), security));
 		return *_clients.back();
 	}

@@ -28,7 +28,7 @@ std::unique_ptr<p2p::PeerClient> client(const std::string& id, const std::string
 	std::shared_ptr<const p2p::RequestSigner> signer;
 	if (!secret.empty()) signer = std::make_shared<p2p::RequestSigner>(secret, id, 30);
 	return std::make_unique<p2p::PeerClient>(p2p::PeerClient::Settings(),
-	                                         std::make_shared<p2p::PeerSecurity>(signer, "", true));
+	                                         std::make_shared<p2p::PeerSecurity>(signer));
 }
 
 } // namespace
