@@ -5,6 +5,7 @@
 #include <poll.h>
 #include <sys/eventfd.h>
 #include <unistd.h>
+#include <pthread.h>
 
 namespace p2p {
 
@@ -41,6 +42,7 @@ void HttpAcceptor::stop()
 
 void HttpAcceptor::run()
 {
+	pthread_setname_np(pthread_self(), "http-accept");
 	// Waiting on the listening socket and on stop's signal together: no
 	// tick, so an idle node's acceptor never wakes.
 	pollfd watched[2] = {{_socket.impl()->sockfd(), POLLIN, 0}, {_stopSignal, POLLIN, 0}};

@@ -7,6 +7,7 @@
 #include <sys/socket.h>
 #include <unistd.h>
 #include <vector>
+#include <pthread.h>
 
 namespace p2p {
 
@@ -139,6 +140,7 @@ std::optional<IdleConnections::Parked> IdleConnections::resume(const Poco::Net::
 
 void IdleConnections::run()
 {
+	pthread_setname_np(pthread_self(), "idle-conns");
 	std::vector<epoll_event> events(256);
 	for (;;)
 	{

@@ -1,6 +1,7 @@
 #include "p2p/RebalanceTimer.h"
 #include "p2p/Membership.h"
 #include <algorithm>
+#include <pthread.h>
 
 namespace p2p {
 
@@ -58,6 +59,7 @@ void RebalanceTimer::viewChanged()
 
 void RebalanceTimer::run()
 {
+	pthread_setname_np(pthread_self(), "rebalance");
 	Poco::FastMutex::ScopedLock lock(_mutex);
 	while (!_stopping)
 	{

@@ -6,6 +6,7 @@
 #include <Poco/URI.h>
 #include <algorithm>
 #include <unistd.h>
+#include <pthread.h>
 
 namespace p2p {
 
@@ -146,6 +147,7 @@ bool Registrar::needsPeerList() const
 
 void Registrar::run()
 {
+	pthread_setname_np(pthread_self(), "registrar");
 	Backoff retry(_settings.retryMinMs, _settings.retryMaxMs,
 	              static_cast<Poco::UInt32>(Poco::Timestamp().epochMicroseconds() ^ static_cast<Poco::UInt64>(::getpid())));
 	Poco::Timestamp nextRenew(0);

@@ -4,6 +4,7 @@
 #include <fcntl.h>
 #include <sys/socket.h>
 #include <unistd.h>
+#include <pthread.h>
 
 namespace p2p {
 
@@ -127,6 +128,7 @@ void SlowClientGuard::stop()
 
 void SlowClientGuard::run()
 {
+	pthread_setname_np(pthread_self(), "slow-clients");
 	// A quarter of the timeout, so nobody gets more than 25% over it.
 	const long tickMs = std::clamp<long>(static_cast<long>(_headerTimeout.totalMilliseconds() / 4), 10, 1000);
 	Poco::FastMutex::ScopedLock lock(_mutex);

@@ -6,6 +6,7 @@
 #include <sys/eventfd.h>
 #include <unistd.h>
 #include <vector>
+#include <pthread.h>
 
 namespace p2p::gossip {
 
@@ -43,6 +44,7 @@ void DatagramListener::stop()
 
 void DatagramListener::run()
 {
+	pthread_setname_np(pthread_self(), "gossip-udp");
 	// One byte more than the largest datagram taken: a longer one fills it
 	// and is known to be too long (the rest of it is discarded by the kernel).
 	std::vector<char> buffer(_maxBytes + 1);

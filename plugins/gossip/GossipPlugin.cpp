@@ -11,6 +11,7 @@
 #include <Poco/Net/SocketAddress.h>
 #include <Poco/URI.h>
 #include <set>
+#include <pthread.h>
 
 namespace p2p::gossip {
 
@@ -161,6 +162,7 @@ Poco::UInt64 GossipPlugin::bytesReceived() const
 
 void GossipPlugin::probeLoop()
 {
+	pthread_setname_np(pthread_self(), "gossip-probe");
 	Poco::Timestamp next;
 	while (!_stopping)
 	{
@@ -177,6 +179,7 @@ void GossipPlugin::probeLoop()
 
 void GossipPlugin::spreadLoop()
 {
+	pthread_setname_np(pthread_self(), "gossip-spread");
 	// Every spread interval while there is news or a rumour to pass on;
 	// asleep until some arrives otherwise.
 	bool busy = true;
