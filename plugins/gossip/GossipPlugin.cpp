@@ -173,7 +173,8 @@ void GossipPlugin::probeLoop()
 		// A period that overran (a probe that waited for indirect ones, an
 		// overloaded machine) is followed by a pause all the same, rather
 		// than by the next period at once: gossip must not feed an overload.
-		next = std::max(started + _interval.totalMicroseconds(), Poco::Timestamp() + _interval.totalMicroseconds() / 4);
+		const Poco::Timespan period = _gossiper->scaled(_interval);
+		next = std::max(started + period.totalMicroseconds(), Poco::Timestamp() + period.totalMicroseconds() / 4);
 	}
 }
 
@@ -277,6 +278,7 @@ void GossipPlugin::state(Request&, Response& response)
 	body->set("rounds", stats.rounds);
 	body->set("messages", messages);
 	body->set("probes_failed", stats.probesFailed);
+	body->set("health", _gossiper->health());
 	body->set("syncs", stats.syncs);
 	body->set("whole_views_sent", stats.wholeViews);
 	body->set("pending_news", _gossiper->pendingNews());
@@ -321,6 +323,8 @@ void GossipPlugin::addMetrics()
 	              [g] { return static_cast<double>(g->stats().wholeViews); });
 	metrics.gauge("p2p_gossip_pending_news", "Changes of the view this node is still spreading.", {},
 	              [g] { return static_cast<double>(g->pendingNews()); });
+	metrics.gauge("p2p_gossip_health_score", "Local health: 0 while probes are answered in time, up to 8 as they are not; "
+	              "periods and timeouts stretch by 1 + this.", {}, [g] { return static_cast<double>(g->health()); });
 	metrics.gauge("p2p_gossip_suspects", "Members suspected now, their clocks running.", {},
 	              [g] { return static_cast<double>(g->detector().suspects()); });
 }

@@ -149,6 +149,7 @@ void Gossiper::take(Member member, bool sighting)
 			{
 			}
 			announce(member.id);
+			adjustHealth(+1); // others found this node slow to answer
 		}
 		return;
 	}
@@ -315,7 +316,7 @@ bool Gossiper::probe(const Member& target)
 	// make this node contact an address of its choosing.
 	Member known;
 	if (!_view.find(target.id, known)) return false;
-	return exchangeWith(known.url, news(), _settings.probeTimeout, known.id);
+	return exchangeWith(known.url, news(), scaled(_settings.probeTimeout), known.id);
 }
 
 void Gossiper::forgetTheLongDead()
@@ -342,24 +343,48 @@ void Gossiper::forgetTheLongDead()
 	}
 }
 
+Poco::Timespan Gossiper::scaled(Poco::Timespan span) const
+{
+	return Poco::Timespan(span.totalMicroseconds() * (1 + _health.load()));
+}
+
+void Gossiper::adjustHealth(int delta)
+{
+	int now = _health.load();
+	while (!_health.compare_exchange_weak(now, std::clamp(now + delta, 0, kMaxHealth)))
+	{
+	}
+}
+
 void Gossiper::probeNext()
 {
 	// The probe: this period's one message, news riding on it (SWIM section 3.1, 4).
 	auto target = _detector.nextTarget();
-	if (!target || exchangeWith(target->url, news(), _settings.probeTimeout, target->id)) return;
+	if (!target) return;
+	const Poco::Timespan timeout = scaled(_settings.probeTimeout);
+	if (exchangeWith(target->url, news(), timeout, target->id))
+	{
+		adjustHealth(-1);
+		return;
+	}
+	// A missed answer may be this node's own slowness as well as the
+	// member's: probe less often and wait longer until answers come in time
+	// again (Lifeguard's local health, Dadgar et al. 2018), so that an
+	// overloaded machine does not make every node suspect every other.
+	adjustHealth(+1);
 	// No answer: others try (SWIM's indirect probes), and so do we over a
 	// connection (memberlist's TCP fallback), all at once, so that lost
 	// datagrams alone never make a live member suspect.
 	std::vector<std::future<bool>> answers;
-	auto direct = std::async(std::launch::async, [this, target] {
-		return exchangeWith(target->url, news(), _settings.probeTimeout, target->id, true);
+	auto direct = std::async(std::launch::async, [this, target, timeout] {
+		return exchangeWith(target->url, news(), timeout, target->id, true);
 	});
 	for (const auto& helper : _detector.helpers(*target, _settings.indirectProbes))
 	{
-		answers.push_back(std::async(std::launch::async, [this, helper, target] {
+		answers.push_back(std::async(std::launch::async, [this, helper, target, timeout] {
 			try
 			{
-				return _transport.probeVia(helper.url, *target, _settings.probeTimeout + _settings.probeTimeout);
+				return _transport.probeVia(helper.url, *target, timeout + timeout);
 			}
 			catch (const Poco::Exception&)
 			{

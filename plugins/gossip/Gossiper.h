@@ -17,7 +17,8 @@ namespace p2p::gossip {
 /// Motivala, DSN 2002) and memberlist:
 ///  - round(), every gossip.interval_ms: one probe of the next member in a
 ///    shuffled round-robin, indirect probes through others when it does not
-///    answer, suspicion when they fail too (FailureDetector);
+///    answer, suspicion when they fail too (FailureDetector); a node whose
+///    probes go unanswered stretches its periods and timeouts (health());
 ///  - spread(), every gossip.spread_interval_ms while there is news: the
 ///    news (Broadcasts) pushed to gossip.fanout random members. Probes and
 ///    their answers carry news too, so with nothing changed a period costs
@@ -108,6 +109,14 @@ public:
 	Stats stats() const;
 	FailureDetector& detector() { return _detector; }
 	std::size_t pendingNews() const { return _broadcasts.pending(); }
+	/// Local health (Lifeguard, Dadgar et al. 2018): 0 while probes are
+	/// answered in time, up to kMaxHealth as answers go missing or this node
+	/// has to refute. Probe intervals and timeouts are (1 + health) times the
+	/// configured ones.
+	int health() const { return _health.load(); }
+	static constexpr int kMaxHealth = 8;
+	/// span, stretched by the local health.
+	Poco::Timespan scaled(Poco::Timespan span) const;
 	/// A hash of every member not dead, this node included (id, URL, state,
 	/// incarnation): equal digests mean equal views, so syncs send whole
 	/// views only when something differs.
@@ -137,6 +146,7 @@ private:
 	std::vector<Member> viewWithSelf() const;
 	std::vector<Member> randomAlive(std::size_t k, const std::string& except);
 	void forgetTheLongDead();
+	void adjustHealth(int delta);
 	void planGreetings();
 	/// Greets the next batch of members: this node, as a datagram.
 	void greetNext();
@@ -151,6 +161,7 @@ private:
 	std::function<void()> _onNews;
 	RecentIds _seen{4096};
 	std::atomic<Poco::UInt64> _incarnation{0};
+	std::atomic<int> _health{0};
 
 	mutable Poco::FastMutex _mutex; ///< guards the outbox, the introductions and _random
 	std::deque<std::pair<std::string, GossipMessage>> _outbox;

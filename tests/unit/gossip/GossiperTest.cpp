@@ -139,6 +139,7 @@ class GossiperTest: public CppUnit::TestFixture
 	CPPUNIT_TEST(testSyncFillsInWhatNewsMissed);
 	CPPUNIT_TEST(testAJoinIsGreetedNotSpread);
 	CPPUNIT_TEST(testHalvesOfAPartitionFindEachOtherAgain);
+	CPPUNIT_TEST(testANodeWhoseProbesGoUnansweredSlowsDownUntilTheyAreAnswered);
 	CPPUNIT_TEST_SUITE_END();
 
 public:
@@ -206,6 +207,7 @@ public:
 		CPPUNIT_ASSERT(before > 1000000000); // the clock at start: newer than any earlier life
 		network.node("n2").gossiper->probe(memberFor("n0")); // an exchange with n0
 		CPPUNIT_ASSERT_EQUAL(before + 1, network.node("n2").gossiper->self().incarnation);
+		CPPUNIT_ASSERT_EQUAL(1, network.node("n2").gossiper->health()); // others found it slow
 		runRounds(network, 3);
 		CPPUNIT_ASSERT(everyoneSees(network, "n2", MemberState::Alive));
 	}
@@ -376,6 +378,26 @@ public:
 		int rounds = 0;
 		for (; rounds < 100 && !converged(network, 6); ++rounds) runRounds(network, 1);
 		CPPUNIT_ASSERT_MESSAGE("rounds: " + std::to_string(rounds), converged(network, 6));
+	}
+
+	void testANodeWhoseProbesGoUnansweredSlowsDownUntilTheyAreAnswered()
+	{
+		LocalNetwork network;
+		Gossiper::Settings s = settings();
+		s.suspectTimeout = Poco::Timespan(3600, 0); // suspects stay suspects, and are probed
+		for (int i = 0; i < 4; ++i) network.add("n" + std::to_string(i), s);
+		runRounds(network, 10);
+		Gossiper& n0 = *network.node("n0").gossiper;
+		CPPUNIT_ASSERT_EQUAL(0, n0.health());
+		CPPUNIT_ASSERT(n0.scaled(Poco::Timespan(1, 0)) == Poco::Timespan(1, 0));
+		// n0 alone is cut off, as if its own machine were too slow to answer.
+		for (const char* other : {"n1", "n2", "n3"}) network.cut("n0", other, true);
+		for (int round = 0; round < 2 * Gossiper::kMaxHealth; ++round) n0.round();
+		CPPUNIT_ASSERT_EQUAL(Gossiper::kMaxHealth, n0.health()); // bounded
+		CPPUNIT_ASSERT(n0.scaled(Poco::Timespan(1, 0)) == Poco::Timespan(1 + Gossiper::kMaxHealth, 0));
+		for (const char* other : {"n1", "n2", "n3"}) network.cut("n0", other, false);
+		for (int round = 0; round < 3 * Gossiper::kMaxHealth && n0.health() > 0; ++round) n0.round();
+		CPPUNIT_ASSERT_EQUAL(0, n0.health());
 	}
 
 private:
