@@ -21,6 +21,7 @@ Prints one line per figure; exits 1 when a step fails. make bench runs the 100-n
 """
 import argparse
 import concurrent.futures
+import http.client
 import json
 import os
 import random
@@ -53,7 +54,7 @@ def free_base(count):
     sys.exit("network-bench: no free range of ports")
 
 
-def http(port, path, body=None, timeout=5):
+def call(port, path, body=None, timeout=5):
     request = urllib.request.Request(f"http://127.0.0.1:{port}{path}", data=body,
                                      headers={"Content-Type": "application/json"} if body else {})
     with urllib.request.urlopen(request, timeout=timeout) as answer:
@@ -106,7 +107,7 @@ def loopback_bytes():
 def gossip_bytes(pool, ports):
     def one(port):
         try:
-            text = http(port, "/metrics").decode()
+            text = call(port, "/metrics").decode()
         except Exception:
             return 0
         return sum(float(v) for v in re.findall(r"^p2p_gossip_bytes_(?:sent|received)_total (\S+)$", text, re.M))
@@ -128,7 +129,7 @@ def main():
     work = tempfile.mkdtemp(prefix="p2p-network-bench.")
     base = free_base(n)
     timeout = args.timeout or (300 if n > 300 else 60)
-    pool = concurrent.futures.ThreadPoolExecutor(max_workers=16)
+    pool = concurrent.futures.ThreadPoolExecutor(max_workers=8)
     failed = []
     up_done = False
     try:
@@ -169,8 +170,8 @@ def main():
         # One key, two nodes.
         writer, reader = random.sample(node_ports, 2)
         key = f"bench-{random.randint(0, 1 << 30)}"
-        http(writer, "/kv", json.dumps({"key": key, "value": "across the ring"}).encode())
-        value = json.loads(http(reader, f"/kv/{key}"))["value"]
+        call(writer, "/kv", json.dumps({"key": key, "value": "across the ring"}).encode())
+        value = json.loads(call(reader, f"/kv/{key}"))["value"]
         print(f"kv: written on :{writer}, read on :{reader}: {'ok' if value == 'across the ring' else 'WRONG: ' + value}")
         if value != "across the ring":
             failed.append("kv")
@@ -183,32 +184,48 @@ def main():
         survivors = [pids[name][1] for name in pids if name != "bootstrap" and name not in victims]
         victim_set = set(victims)
 
+        # Persistent connections and a sweep paced to the network's size: the watcher must
+        # not be what loads the machine (990 fresh connections every 0.5 s did, at 1,000).
+        connections = {}
+
         def grave(port):
             try:
-                members = json.loads(http(port, "/members?state=suspect,dead"))["members"]
+                connection = connections.get(port) or http.client.HTTPConnection("127.0.0.1", port, timeout=5)
+                connections[port] = connection
+                connection.request("GET", "/members?state=suspect,dead")
+                members = json.loads(connection.getresponse().read())["members"]
             except Exception:
+                connections.pop(port, None)
                 return port, None
             return port, {m["id"]: m["state"] for m in members}
 
+        full_every = max(0.5, n / 500)
         detected, wrongly_dead, wrongly_suspect, last_missing = None, set(), set(), None
+        pending, last_full = set(survivors), 0.0
         while time.time() - killed_at < args.watch or detected is None:
             if time.time() - killed_at > max(args.watch, 120):
                 break
             sweep_started = time.time()
-            missing = 0
-            for port, seen in pool.map(grave, survivors):
+            # Until detection, the survivors still missing a victim are asked every 0.5 s;
+            # everyone, for false alarms, every full_every seconds.
+            full = sweep_started - last_full >= full_every
+            asked = survivors if full else sorted(pending)
+            if full:
+                last_full = sweep_started
+            for port, seen in pool.map(grave, asked):
                 if seen is None:
-                    missing += 1
                     continue
-                if any(seen.get(v) != "dead" for v in victim_set):
-                    missing += 1
+                if all(seen.get(v) == "dead" for v in victim_set):
+                    pending.discard(port)
                 for member, state in seen.items():
                     if member not in victim_set:
                         (wrongly_dead if state == "dead" else wrongly_suspect).add(member)
-            last_missing = missing
-            if missing == 0 and detected is None:
+            last_missing = len(pending)
+            if not pending and detected is None:
                 detected = time.time() - killed_at
             time.sleep(max(0.0, 0.5 - (time.time() - sweep_started)))
+        for connection in connections.values():
+            connection.close()
         if detected is None:
             failed.append("detection")
             print(f"failure detection: {args.kill} nodes SIGKILLed; {last_missing} survivors still did not hold "
