@@ -93,6 +93,18 @@ std::vector<Member> FailureDetector::expire(const Poco::Timestamp& now)
 	return due;
 }
 
+std::optional<Poco::Timestamp> FailureDetector::nextExpiry()
+{
+	Poco::FastMutex::ScopedLock lock(_mutex);
+	std::optional<Poco::Timestamp> first;
+	for (const auto& [id, since] : _suspected)
+	{
+		const Poco::Timestamp due = since.first + _suspectTimeout.totalMicroseconds();
+		if (!first || due < *first) first = due;
+	}
+	return first;
+}
+
 std::size_t FailureDetector::suspects()
 {
 	Poco::FastMutex::ScopedLock lock(_mutex);

@@ -42,6 +42,9 @@ public:
 	/// Declares dead every suspect whose clock ran out by now; returns them.
 	std::vector<Member> expire(const Poco::Timestamp& now = Poco::Timestamp());
 
+	/// When the first running suspicion clock runs out, if one runs.
+	std::optional<Poco::Timestamp> nextExpiry();
+
 	/// Members whose suspicion clock runs.
 	std::size_t suspects();
 

@@ -166,8 +166,18 @@ void GossipPlugin::probeLoop()
 	Poco::Timestamp next;
 	while (!_stopping)
 	{
-		_wakeProber.tryWait(static_cast<long>(std::max<Poco::Timestamp::TimeDiff>(1, -next.elapsed() / 1000)));
+		// Awake for the next round, and between rounds when a suspicion
+		// clock runs out (checked at least every configured period, for
+		// clocks started while this thread slept).
+		Poco::Timestamp wake = std::min(next, Poco::Timestamp() + _interval.totalMicroseconds());
+		if (const auto expiry = _gossiper->detector().nextExpiry()) wake = std::min(wake, *expiry);
+		_wakeProber.tryWait(static_cast<long>(std::max<Poco::Timestamp::TimeDiff>(1, -wake.elapsed() / 1000)));
 		if (_stopping) break;
+		if (next.elapsed() < 0)
+		{
+			guarded([this] { _gossiper->expireSuspects(); });
+			continue;
+		}
 		const Poco::Timestamp started;
 		guarded([this] { _gossiper->round(); });
 		// A period that overran (a probe that waited for indirect ones, an

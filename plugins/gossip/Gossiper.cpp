@@ -516,10 +516,15 @@ void Gossiper::greetNext()
 	}
 }
 
+void Gossiper::expireSuspects()
+{
+	for (const auto& dead : _detector.expire()) announce(dead.id);
+}
+
 void Gossiper::round()
 {
 	++_rounds;
-	for (const auto& dead : _detector.expire()) announce(dead.id);
+	expireSuspects();
 	forgetTheLongDead();
 	probeNext();
 	syncWhenDue();

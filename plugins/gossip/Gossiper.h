@@ -91,6 +91,10 @@ public:
 	/// One protocol period: expire suspicions, forget the long dead, probe
 	/// one member, sync when due, join through seeds and introductions.
 	void round();
+	/// Declares dead, and spreads, the suspects whose clocks ran out: each
+	/// round does, and the probe thread between rounds at each clock's end,
+	/// so that a period stretched by health() does not delay a verdict.
+	void expireSuspects();
 
 	/// Sends news to fanout random members; returns whether news is left.
 	bool spread();

@@ -202,6 +202,8 @@ def main():
         full_every = max(0.5, n / 500)
         detected, wrongly_dead, wrongly_suspect, last_missing = None, set(), set(), None
         pending, last_full = set(survivors), 0.0
+        noticed = {}  # victim -> seconds until some survivor first held it suspect or dead
+        settled = []  # seconds until each survivor held every victim dead
         while time.time() - killed_at < args.watch or detected is None:
             if time.time() - killed_at > max(args.watch, 120):
                 break
@@ -215,8 +217,12 @@ def main():
             for port, seen in pool.map(grave, asked):
                 if seen is None:
                     continue
-                if all(seen.get(v) == "dead" for v in victim_set):
+                for victim in victim_set:
+                    if victim in seen and victim not in noticed:
+                        noticed[victim] = time.time() - killed_at
+                if port in pending and all(seen.get(v) == "dead" for v in victim_set):
                     pending.discard(port)
+                    settled.append(time.time() - killed_at)
                 for member, state in seen.items():
                     if member not in victim_set:
                         (wrongly_dead if state == "dead" else wrongly_suspect).add(member)
@@ -233,6 +239,10 @@ def main():
         else:
             print(f"failure detection: {args.kill} nodes SIGKILLed ({', '.join(sorted(victims))}); every one of the "
                   f"{len(survivors)} survivors held all of them dead {detected:.1f} s later")
+            settled.sort()
+            print(f"  each victim first seen suspect or dead after {min(noticed.values()):.1f}..{max(noticed.values()):.1f} s; "
+                  f"survivors holding all dead: half by {settled[len(settled) // 2]:.1f} s, 90% by "
+                  f"{settled[len(settled) * 9 // 10]:.1f} s, 99% by {settled[len(settled) * 99 // 100]:.1f} s")
         print(f"false alarms over {time.time() - killed_at:.0f} s after the kill: {len(wrongly_dead)} live nodes ever "
               f"seen dead, {len(wrongly_suspect)} ever seen suspect"
               + (f" ({', '.join(sorted(wrongly_dead | wrongly_suspect)[:10])})" if wrongly_dead or wrongly_suspect else ""))

@@ -17,11 +17,13 @@ class FailureDetectorTest: public CppUnit::TestFixture
 	CPPUNIT_TEST(testMergeRulesOrderIncarnationThenState);
 	CPPUNIT_TEST_SUITE_END();
 
+	static constexpr Poco::Timestamp::TimeDiff kSuspectTimeoutUs = 50 * 1000;
+
 public:
 	void setUp() override
 	{
 		_view = std::make_unique<p2p::Membership>(p2p::NodeIdentity{"me", "http://me:1"});
-		_detector = std::make_unique<FailureDetector>(*_view, Poco::Timespan(0, 50 * 1000));
+		_detector = std::make_unique<FailureDetector>(*_view, Poco::Timespan(kSuspectTimeoutUs));
 		_view->subscribe([this](const p2p::MembershipEvent& event) { _detector->observe(event); });
 		for (int i = 0; i < 10; ++i) _view->update(member("n" + std::to_string(i), MemberState::Alive, 0));
 	}
@@ -46,8 +48,12 @@ public:
 
 	void testSuspicionRunsOutIntoDeath()
 	{
+		CPPUNIT_ASSERT(!_detector->nextExpiry());
+		const Poco::Timestamp before;
 		CPPUNIT_ASSERT(_detector->suspect(member("n3", MemberState::Alive, 0)));
 		CPPUNIT_ASSERT_EQUAL(std::size_t(1), _detector->suspects());
+		const auto expiry = _detector->nextExpiry(); // when the probe thread must wake for it
+		CPPUNIT_ASSERT(expiry && *expiry >= before + kSuspectTimeoutUs && *expiry <= Poco::Timestamp() + kSuspectTimeoutUs);
 		CPPUNIT_ASSERT(_detector->expire(Poco::Timestamp()).empty()); // not yet
 		Poco::Timestamp later;
 		later += 100 * 1000;
