@@ -192,15 +192,19 @@ void GossipPlugin::spreadLoop()
 {
 	pthread_setname_np(pthread_self(), "gossip-spread");
 	// Every spread interval while there is news or a rumour to pass on;
-	// asleep until some arrives otherwise.
+	// asleep until some arrives otherwise. News that wakes this thread
+	// early waits for the interval all the same: a burst of changes (ten
+	// nodes dying on a thousand-node network) then leaves in one message a
+	// period, not in one message per change.
 	bool busy = true;
+	Poco::Timestamp next;
 	while (!_stopping)
 	{
-		if (busy)
-			_wakeSpreader.tryWait(static_cast<long>(_spreadInterval.totalMilliseconds()));
-		else
-			_wakeSpreader.wait();
+		if (!busy) _wakeSpreader.wait();
+		while (!_stopping && next.elapsed() < 0)
+			_wakeSpreader.tryWait(static_cast<long>(std::max<Poco::Timestamp::TimeDiff>(1, -next.elapsed() / 1000)));
 		if (_stopping) break;
+		next = Poco::Timestamp() + _spreadInterval.totalMicroseconds();
 		guarded([this, &busy] {
 			if (_gossiper->hasOutbox()) _gossiper->flush();
 			busy = _gossiper->spread() || _gossiper->hasOutbox();

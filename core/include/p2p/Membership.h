@@ -92,8 +92,10 @@ public:
 	/// which a thousand-node view must answer cheaply).
 	std::array<std::size_t, 3> countByState() const;
 	/// Up to k members picked uniformly at random among those `eligible`
-	/// accepts, copying only those k (reservoir sampling). eligible runs
-	/// under the view's lock: it must not touch the view.
+	/// accepts, copying only those k. O(k) while most members are eligible
+	/// (random picks, the ineligible and repeated ones drawn again), O(N)
+	/// otherwise (reservoir sampling). eligible runs under the view's lock:
+	/// it must not touch the view.
 	std::vector<Member> sample(std::size_t k, std::mt19937& random,
 	                           const std::function<bool(const Member&)>& eligible) const;
 	bool find(const std::string& id, Member& member) const;
@@ -140,6 +142,9 @@ private:
 	/// listeners it started with, without copying them for every event.
 	std::shared_ptr<const std::map<int, Listener>> _listeners = std::make_shared<std::map<int, Listener>>();
 	int _nextListener = 1;
+	/// The members of _members again, in no order, for picks by position
+	/// (map nodes do not move; an erase swaps the last one into its place).
+	std::vector<const Member*> _byPosition;
 };
 
 } // namespace p2p

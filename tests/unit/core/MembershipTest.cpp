@@ -21,6 +21,7 @@ class MembershipTest: public CppUnit::TestFixture
 	CPPUNIT_TEST(testListenerMayChangeTheView);
 	CPPUNIT_TEST(testCountsByState);
 	CPPUNIT_TEST(testSampleIsUniformAndEligibleOnly);
+	CPPUNIT_TEST(testSampleAfterRemovalsAndAmongFewEligible);
 	CPPUNIT_TEST_SUITE_END();
 
 public:
@@ -72,6 +73,28 @@ public:
 		for (const auto& [id, count] : picked)
 			if (id != "m3") CPPUNIT_ASSERT_MESSAGE(id + ": " + std::to_string(count), count > 1800 && count < 2200);
 		CPPUNIT_ASSERT(_view->sample(0, random, alive).empty());
+	}
+
+	void testSampleAfterRemovalsAndAmongFewEligible()
+	{
+		// Picks by position must follow removals (the last member moves into
+		// the gap); a view mostly dead falls back to the scan.
+		for (int i = 0; i < 200; ++i) _view->update(member("m" + std::to_string(i), 0, i % 20 == 0 ? MemberState::Alive : MemberState::Dead));
+		for (int i = 1; i < 200; i += 2) _view->remove("m" + std::to_string(i));
+		CPPUNIT_ASSERT_EQUAL(std::size_t(100), _view->size());
+		std::mt19937 random(11);
+		std::map<std::string, int> picked;
+		for (int round = 0; round < 4000; ++round)
+		{
+			for (const auto& m : _view->sample(3, random, nullptr)) CPPUNIT_ASSERT_MESSAGE(m.id, std::stoi(m.id.substr(1)) % 2 == 0);
+			const auto alive = _view->sample(2, random, [](const Member& m) { return m.state == MemberState::Alive; });
+			CPPUNIT_ASSERT_EQUAL(std::size_t(2), alive.size());
+			CPPUNIT_ASSERT(alive[0].id != alive[1].id);
+			for (const auto& m : alive) ++picked[m.id];
+		}
+		// 10 alive (m0, m20, ... m180), 8,000 picks: 800 each, give or take.
+		CPPUNIT_ASSERT_EQUAL(std::size_t(10), picked.size());
+		for (const auto& [id, count] : picked) CPPUNIT_ASSERT_MESSAGE(id + ": " + std::to_string(count), count > 680 && count < 920);
 	}
 
 	void testSelfIsIgnored()
