@@ -19,7 +19,7 @@ SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
 FUZZ_PACKAGES := clang libclang-rt-14-dev
 
-.PHONY: all deps build test run stop bench sanitize fuzz install package clean help
+.PHONY: all deps build test test-container run stop bench sanitize fuzz install package clean help
 
 all: build
 
@@ -27,6 +27,7 @@ help:
 	@echo "make run       install what is missing, build, start a bootstrap node on port $(BASE_PORT) and $(NODES) peers"
 	@echo "make stop      stop the network make run started"
 	@echo "make test      install what is missing, build, run every test (CTest)"
+	@echo "make test-container  the image, 100 containers under docker-compose, the seed's clients (root; starts dockerd if needed)"
 	@echo "make build     configure and build into $(BUILD_DIR)/"
 	@echo "make bench     loopback benchmarks against nginx (wrk)"
 	@echo "make sanitize  build into $(SAN_DIR)/ with -fsanitize=$(SANITIZE) -Werror and run every test"
@@ -54,6 +55,13 @@ build: deps $(BUILD_DIR)/CMakeCache.txt
 
 test: build
 	cd $(BUILD_DIR) && ctest --output-on-failure -j $(JOBS)
+
+# The seed's Docker workflow for real: installs docker.io, docker-compose and
+# mmdebstrap, starts dockerd when none runs (and stops it), makes the base
+# images offline, builds the image, runs 101 containers and the seed's
+# clients against them. Skips, saying why, where no Docker engine can run.
+test-container: build
+	tests/container/run.sh
 
 sanitize: deps
 	cmake -S . -B $(SAN_DIR) -DCMAKE_BUILD_TYPE=Debug -DP2P_SANITIZE=$(SANITIZE) -DP2P_WERROR=ON

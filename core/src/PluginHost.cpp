@@ -8,6 +8,9 @@
 #include <Poco/StringTokenizer.h>
 #include <algorithm>
 #include <cctype>
+#include <cerrno>
+#include <cstring>
+#include <unistd.h>
 #include <map>
 #include <set>
 
@@ -205,6 +208,11 @@ void PluginHost::start(const NodeIdentity& node, const std::string& dataDir, Rou
 		{
 			std::string pluginDir = Poco::Path(dataDir).makeDirectory().pushDirectory(entry.name).toString();
 			Poco::File(pluginDir).createDirectories();
+			// Said here, with the OS's reason, rather than as whatever the
+			// plugin's own library makes of it ("unable to open database file").
+			if (::access(pluginDir.c_str(), W_OK | X_OK) != 0)
+				throw Poco::FileAccessDeniedException("cannot write in its data directory " + pluginDir + ": " + std::strerror(errno) +
+				                                      " (it must belong to the user the node runs as)");
 			entry.context = std::make_unique<NodeContext>(entry.name, node, _config.createView(entry.plugin->configSection()), pluginDir,
 			                                              router, services, metrics, membership, peers);
 			entry.plugin->start(*entry.context);
