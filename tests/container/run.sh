@@ -44,8 +44,11 @@ cleanup() {
 		for _ in $(seq 1 100); do kill -0 "$started_dockerd" 2>/dev/null || break; sleep 0.1; done
 		# dockerd leaves its chains, a DROP policy on FORWARD and its bridges:
 		# the namespace tests after this one need the machine as it was.
-		iptables-restore <"$work/iptables" 2>/dev/null
-		ip6tables-restore <"$work/ip6tables" 2>/dev/null
+		for tool in iptables ip6tables; do
+			for table in filter nat; do $tool -t $table -F 2>/dev/null; $tool -t $table -X 2>/dev/null; done
+			for chain in INPUT FORWARD OUTPUT; do $tool -P $chain ACCEPT 2>/dev/null; done
+			[ -s "$work/$tool" ] && $tool-restore <"$work/$tool" 2>/dev/null
+		done
 		for link in $(ip -o link show type bridge | awk -F': ' '{print $2}' | grep -E '^(docker0|br-[0-9a-f]{12})$'); do
 			ip link delete "$link" 2>/dev/null
 		done
