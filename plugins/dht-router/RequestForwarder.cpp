@@ -39,7 +39,7 @@ void RequestForwarder::forward(Request& request, Response& response, const std::
 	const std::string body = !hasBody ? std::string() : request.json().isEmpty() ? "null" : json::stringify(request.json());
 	const std::string& uri = request.http().getURI(); // path and query as the client sent them
 	PeerClient::Headers headers{{kHopsHeader, std::to_string(hops + 1)}, {"X-Request-Id", request.requestId()},
-	                            {"X-P2P-Forwarded-By", _selfId}};
+	                            {kForwardedByHeader, _selfId}};
 	std::string tried;
 	for (const auto& target : targets)
 	{

@@ -3,6 +3,7 @@
 #include "ContentTypes.h"
 #include "FileName.h"
 #include "p2p/Errors.h"
+#include "p2p/Forwarder.h"
 #include "p2p/Json.h"
 #include "p2p/Metrics.h"
 #include "p2p/Membership.h"
@@ -320,7 +321,7 @@ FileStorePlugin::OwnerAnswer FileStorePlugin::sendToOwner(const Placement::Owner
                                                           bool* nothingSent)
 {
 	OwnerAnswer result;
-	PeerClient::Headers headers{{"X-P2P-Forwarded-By", _context->node().id}};
+	PeerClient::Headers headers{{Forwarder::kForwardedByHeader, _context->node().id}};
 	if (!sha256.empty()) headers.emplace_back(PeerClient::kBodyHashHeader, sha256);
 	_transfers->stream(owner.url, "PUT", "/files/" + encodedName, headers, &body,
 	                   static_cast<std::streamsize>(length), "application/octet-stream",
@@ -338,7 +339,7 @@ FileStorePlugin::OwnerAnswer FileStorePlugin::sendToOwner(const Placement::Owner
 
 void FileStorePlugin::relayAnswer(Response& response, const Placement::Owner& owner, const OwnerAnswer& answer)
 {
-	response.http().set("X-P2P-Answered-By", owner.id);
+	response.http().set(Forwarder::kAnsweredByHeader, owner.id);
 	response.send(answer.body, answer.contentType.empty() ? "application/json" : answer.contentType, answer.status);
 }
 
@@ -397,7 +398,7 @@ void FileStorePlugin::checkDeclaredHash(Request& request, FileCatalog::Upload& u
 
 bool FileStorePlugin::forwardedByNode(Request& request)
 {
-	return request.fromNode() && request.http().has("X-P2P-Forwarded-By");
+	return request.fromNode() && request.http().has(Forwarder::kForwardedByHeader);
 }
 
 bool FileStorePlugin::ownedHere(const std::vector<Placement::Owner>& owners) const
@@ -520,7 +521,7 @@ void FileStorePlugin::download(Request& request, Response& response, bool attach
 void FileStorePlugin::relay(Request& request, Response& response, const std::string& name, bool attachment)
 {
 	const std::string encoded = FileName::encoded(name);
-	PeerClient::Headers headers{{"X-P2P-Forwarded-By", _context->node().id}};
+	PeerClient::Headers headers{{Forwarder::kForwardedByHeader, _context->node().id}};
 	for (const char* header : {"Range", "If-None-Match"})
 		if (request.http().has(header)) headers.emplace_back(header, request.http().get(header));
 	std::string tried;
@@ -548,7 +549,7 @@ void FileStorePlugin::relay(Request& request, Response& response, const std::str
 				                         for (const char* copied : {"Content-Type", "ETag", "Last-Modified", "Accept-Ranges", "Content-Range"})
 					                         if (answer.has(copied)) http.set(copied, answer.get(copied));
 				                         if (attachment) http.set("Content-Disposition", contentDisposition(name));
-				                         http.set("X-P2P-Answered-By", owner.id);
+				                         http.set(Forwarder::kAnsweredByHeader, owner.id);
 				                         if (answer.hasContentLength()) http.setContentLength64(answer.getContentLength64());
 				                         std::ostream& out = http.send();
 				                         if (request.method() != "HEAD") Poco::StreamCopier::copyStream(body, out, kBufferBytes);

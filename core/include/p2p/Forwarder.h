@@ -26,6 +26,8 @@ public:
 	static constexpr const char* kHopsHeader = "X-P2P-Hops";
 	/// On a relayed answer: the id of the node that answered.
 	static constexpr const char* kAnsweredByHeader = "X-P2P-Answered-By";
+	/// On a relayed request: the id of the node that sent it on.
+	static constexpr const char* kForwardedByHeader = "X-P2P-Forwarded-By";
 
 	~Forwarder() override;
 
