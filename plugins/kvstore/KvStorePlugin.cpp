@@ -3,6 +3,7 @@
 #include "HttpReplicas.h"
 #include "MemoryStore.h"
 #include "SqliteStore.h"
+#include "p2p/Errors.h"
 #include "p2p/Membership.h"
 #include "p2p/Metrics.h"
 #include "p2p/NodeContext.h"
@@ -77,7 +78,7 @@ void KvStorePlugin::openStore()
 	}
 	else
 	{
-		throw Poco::InvalidArgumentException("property kvstore.backend must be sqlite or memory, not '" + backend + "'");
+		throw StartupException("property kvstore.backend must be sqlite or memory, not '" + backend + "'");
 	}
 }
 
@@ -90,9 +91,9 @@ void KvStorePlugin::startReplication()
 	quorum.writeQuorum = static_cast<std::size_t>(settings::getInt(config, name(), "write_quorum", 2, 1, 64));
 	quorum.readQuorum = static_cast<std::size_t>(settings::getInt(config, name(), "read_quorum", 2, 1, 64));
 	if (quorum.writeQuorum > quorum.replicas || quorum.readQuorum > quorum.replicas)
-		throw Poco::InvalidArgumentException("properties kvstore.write_quorum (" + std::to_string(quorum.writeQuorum) +
-		                                     ") and kvstore.read_quorum (" + std::to_string(quorum.readQuorum) +
-		                                     ") must not exceed kvstore.replicas (" + std::to_string(quorum.replicas) + ")");
+		throw StartupException("properties kvstore.write_quorum (" + std::to_string(quorum.writeQuorum) +
+		                       ") and kvstore.read_quorum (" + std::to_string(quorum.readQuorum) +
+		                       ") must not exceed kvstore.replicas (" + std::to_string(quorum.replicas) + ")");
 	quorum.timeout = Poco::Timespan(
 		settings::getInt(config, name(), "quorum_timeout_ms", 3000, 10, 600000) * Poco::Timespan::MILLISECONDS);
 	_antiEntropyInterval = Poco::Timespan(
