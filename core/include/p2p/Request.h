@@ -10,6 +10,8 @@
 
 namespace p2p {
 
+class HttpRouter;
+
 /// One HTTP request as a route handler sees it: the matched route, its
 /// URL-decoded path parameters, the query, and, for JSON routes, the body
 /// already read (within http.max_body_bytes) and parsed. Lives on the
@@ -60,9 +62,13 @@ public:
 
 	void setJson(Poco::Dynamic::Var value) { _json = std::move(value); }
 	void setContent(std::string content) { _content = std::move(content); }
-	void setFromNode(bool fromNode) { _fromNode = fromNode; }
 
 private:
+	// Provenance is the core's to say (it checked the signature): no plugin
+	// can mark a request as coming from a node of the cluster.
+	friend class HttpRouter;
+	void setFromNode(bool fromNode) { _fromNode = fromNode; }
+
 	const std::multimap<std::string, std::string>& queryParameters() const;
 
 	Poco::Net::HTTPServerRequest& _http;
