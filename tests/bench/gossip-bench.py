@@ -19,30 +19,13 @@ import os
 import random
 import shutil
 import signal
-import socket
 import subprocess
 import sys
 import tempfile
 import time
 import urllib.request
 
-
-def free_base(count):
-    """A base port with count free ports above it, below the ephemeral range."""
-    for _ in range(50):
-        base = random.randint(10000, 32000 - count)
-        ok = True
-        for port in range(base, base + count):
-            with socket.socket() as s:
-                s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-                try:
-                    s.bind(("127.0.0.1", port))
-                except OSError:
-                    ok = False
-                    break
-        if ok:
-            return base
-    sys.exit("gossip-bench: no free range of ports")
+from ports import free_base  # beside this script
 
 
 def get(port, path, timeout=5):

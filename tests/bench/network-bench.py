@@ -28,30 +28,13 @@ import random
 import re
 import shutil
 import signal
-import socket
 import subprocess
 import sys
 import tempfile
 import time
 import urllib.request
 
-
-def free_base(count):
-    """A base port with count + 1 free ports from it, below the ephemeral range."""
-    for _ in range(100):
-        base = random.randint(10000, 32000 - count - 1)
-        ok = True
-        for port in range(base, base + count + 1):
-            with socket.socket() as s:
-                s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-                try:
-                    s.bind(("127.0.0.1", port))
-                except OSError:
-                    ok = False
-                    break
-        if ok:
-            return base
-    sys.exit("network-bench: no free range of ports")
+from ports import free_base  # beside this script
 
 
 def call(port, path, body=None, timeout=5):
@@ -127,7 +110,7 @@ def main():
     n = args.nodes
     cluster = os.path.join(args.build, "bin", "p2p-cluster")
     work = tempfile.mkdtemp(prefix="p2p-network-bench.")
-    base = free_base(n)
+    base = free_base(n + 1)
     timeout = args.timeout or (300 if n > 300 else 60)
     pool = concurrent.futures.ThreadPoolExecutor(max_workers=8)
     failed = []
