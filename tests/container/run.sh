@@ -32,6 +32,24 @@ skip() { say "SKIPPED: $*"; exit 0; }
 now() { date +%s.%N; }
 since() { awk -v a="$1" -v b="$(now)" 'BEGIN { printf "%.1f", b - a }'; }
 
+# The compose network's containers (docker ps arguments: -q, -aq, --filter ...).
+containers() { docker ps --filter "label=com.docker.compose.project=$project" "$@"; }
+
+# The seed README's session: upload on one port, download on another, a key
+# written on one and read on another, a message; "what" names the failures.
+seed_session() {
+	local what=$1 upload=$2 download=$3 kv_write=$4 kv_read=$5 message=$6
+	curl -s -m 10 -F "file=@$work/mydoc.txt" localhost:$upload/upload | grep -q '"status":"uploaded"' ||
+		fail "$what: POST :$upload/upload"
+	[ "$(curl -s -m 10 localhost:$download/download/mydoc.txt)" = "hello from the container test" ] ||
+		fail "$what: GET :$download/download/mydoc.txt"
+	curl -s -m 5 -X POST localhost:$kv_write/kv -H 'Content-Type: application/json' -d '{"key":"color","value":"blue"}' |
+		grep -q '"status":"stored"' || fail "$what: POST :$kv_write/kv"
+	curl -s -m 5 localhost:$kv_read/kv/color | grep -q '"value":"blue"' || fail "$what: GET :$kv_read/kv/color"
+	curl -s -m 5 -X POST localhost:$message/message -H 'Content-Type: application/json' \
+		-d '{"sender_id": "Node1", "message": "Hello Node2!"}' | grep -q 'received' || fail "$what: POST :$message/message"
+}
+
 cleanup() {
 	if [ -f "$work/compose.yaml" ] && docker info >/dev/null 2>&1; then
 		docker-compose -p "$project" -f "$work/compose.yaml" down -t 5 >/dev/null 2>&1
@@ -120,7 +138,7 @@ t=$(now)
 up_seconds=$(since "$t")
 healthy=0
 for _ in $(seq 1 240); do
-	healthy=$(docker ps --filter "label=com.docker.compose.project=$project" --filter health=healthy -q | wc -l)
+	healthy=$(containers --filter health=healthy -q | wc -l)
 	[ "$healthy" -ge $((nodes + 1)) ] && break
 	sleep 0.5
 done
@@ -145,13 +163,7 @@ done
 echo "hello from the container test" >"$work/mydoc.txt"
 registered=$(curl -s -m 5 localhost:5000/peers | python3 -c 'import json,sys; print(len(json.load(sys.stdin)["peers"]))' 2>/dev/null)
 [ "${registered:-0}" -ge "$nodes" ] || fail "GET :5000/peers lists ${registered:-0} of $nodes nodes"
-curl -s -m 10 -F "file=@$work/mydoc.txt" localhost:5001/upload | grep -q '"status":"uploaded"' || fail "POST :5001/upload"
-[ "$(curl -s -m 10 localhost:5002/download/mydoc.txt)" = "hello from the container test" ] || fail "GET :5002/download/mydoc.txt"
-curl -s -m 5 -X POST localhost:5003/kv -H 'Content-Type: application/json' -d '{"key":"color","value":"blue"}' |
-	grep -q '"status":"stored"' || fail "POST :5003/kv"
-curl -s -m 5 localhost:5050/kv/color | grep -q '"value":"blue"' || fail "GET :5050/kv/color"
-curl -s -m 5 -X POST localhost:5002/message -H 'Content-Type: application/json' \
-	-d '{"sender_id": "Node1", "message": "Hello Node2!"}' | grep -q 'received' || fail "POST :5002/message"
+seed_session compose 5001 5002 5003 5050 5002
 say "the seed README's session (peers, upload, download, kv, message) done"
 
 # The seed's own client scripts, unchanged, from where they are kept.
@@ -166,14 +178,14 @@ fi
 
 # Every container runs as the unprivileged user, and is still running.
 not_p2p=0
-for id in $(docker ps -q --filter "label=com.docker.compose.project=$project"); do
+for id in $(containers -q); do
 	uid=$(docker exec "$id" cat /proc/1/status | awk '/^Uid:/ {print $2}')
 	[ "$uid" = 10001 ] || not_p2p=$((not_p2p + 1))
 done
 [ "$not_p2p" = 0 ] && say "every container's p2p-node runs as uid 10001 (p2p)" || fail "$not_p2p containers run p2p-node as another user"
-restarted=$(docker ps -q --filter "label=com.docker.compose.project=$project" | xargs docker inspect -f '{{.RestartCount}}' | awk '$1 > 0' | wc -l)
+restarted=$(containers -q | xargs docker inspect -f '{{.RestartCount}}' | awk '$1 > 0' | wc -l)
 [ "$restarted" = 0 ] || fail "$restarted containers restarted"
-memory=$(docker stats --no-stream --format '{{.MemUsage}}' $(docker ps -q --filter "label=com.docker.compose.project=$project") |
+memory=$(docker stats --no-stream --format '{{.MemUsage}}' $(containers -q) |
 	awk '{ v = $1; if (v ~ /GiB$/) m = v * 1024; else if (v ~ /KiB$/) m = v / 1024; else m = v + 0; s += m } END { printf "%.0f", s }')
 say "memory of the network: $memory MiB over $((nodes + 1)) containers (docker stats)"
 
@@ -187,12 +199,9 @@ docker run -d --name "$project-node1" --network "$project-manual" -p $((5001 + n
 	-e P2P_CLUSTER_BOOTSTRAP=http://$project-bootstrap:5000 "$image" >/dev/null
 manual=$((5001 + nodes))
 for _ in $(seq 1 60); do curl -s -m 1 localhost:$manual/status | grep -q '"registered":true' && break; sleep 0.5; done
-curl -s -m 10 -F "file=@$work/mydoc.txt" localhost:$manual/upload | grep -q '"status":"uploaded"' || fail "docker run: upload"
-[ "$(curl -s -m 10 localhost:$manual/download/mydoc.txt)" = "hello from the container test" ] || fail "docker run: download"
-curl -s -m 5 -X POST localhost:$manual/kv -H 'Content-Type: application/json' -d '{"key":"k","value":"v"}' |
-	grep -q stored || { docker logs "$project-node1" 2>&1 | tail -5; fail "docker run: kv on a named volume"; }
-curl -s -m 5 -X POST localhost:$manual/message -H 'Content-Type: application/json' \
-	-d '{"sender_id": "Node1", "message": "hi"}' | grep -q received || fail "docker run: message"
+before=$failures
+seed_session "docker run" $manual $manual $manual $manual $manual
+[ "$failures" = "$before" ] || docker logs "$project-node1" 2>&1 | tail -5
 docker rm -f "$project-node1" "$project-bootstrap" >/dev/null
 docker volume rm "$project-data" >/dev/null
 docker network rm "$project-manual" >/dev/null
@@ -200,7 +209,7 @@ say "docker run -p $manual:5000 with a named data volume: upload, download, kv, 
 
 t=$(now)
 docker-compose -p "$project" -f "$work/compose.yaml" down -t 10 >"$work/down.log" 2>&1 || fail "docker-compose down"
-left=$(docker ps -aq --filter "label=com.docker.compose.project=$project" | wc -l)
+left=$(containers -aq | wc -l)
 [ "$left" = 0 ] || fail "$left containers left after down"
 say "docker-compose down in $(since "$t") s; $left containers left"
 rm -f "$work/compose.yaml"
