@@ -1,6 +1,6 @@
 #include "NodeApplication.h"
-#include "Node.h"
-#include "NodeConfiguration.h"
+#include "node/Node.h"
+#include "support/NodeConfiguration.h"
 #include "p2p/Errors.h"
 #include "p2p/Version.h"
 #include <Poco/File.h>

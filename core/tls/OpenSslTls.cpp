@@ -1,6 +1,6 @@
 // libp2p-tls.so: the node's TLS, on POCO's NetSSL and OpenSSL, loaded by
-// TlsSupport::load() when a node first needs it (core/src/TlsSupport.h).
-#include "TlsSupport.h"
+// TlsSupport::load() when a node first needs it (core/src/security/TlsSupport.h).
+#include "security/TlsSupport.h"
 #include "p2p/Errors.h"
 #include <Poco/Mutex.h>
 #include <Poco/Net/Context.h>

@@ -5,7 +5,7 @@
 // back to the name, which the router then hands the owner unchanged. Only
 // BadRequestException (the 400) may come out of validate().
 #include "FileName.h"
-#include "RouteTable.h"
+#include "routing/RouteTable.h"
 #include "p2p/Errors.h"
 #include <Poco/URI.h>
 #include <cstdint>

@@ -16,7 +16,7 @@
 #include "FakeServerRequest.h"
 #include "FileName.h"
 #include "FileStorePlugin.h"
-#include "HttpRouter.h"
+#include "routing/HttpRouter.h"
 #include "p2p/Errors.h"
 #include "p2p/Json.h"
 #include "p2p/Membership.h"

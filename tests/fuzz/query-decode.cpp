@@ -10,7 +10,7 @@
 //    its values, and encoding the decoded parameters again (as PeerClient
 //    requests to other nodes do) reads back as the same list.
 #include "FakeServerRequest.h"
-#include "RouteTable.h"
+#include "routing/RouteTable.h"
 #include "p2p/Request.h"
 #include <Poco/Exception.h>
 #include <Poco/URI.h>

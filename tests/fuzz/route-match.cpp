@@ -1,7 +1,7 @@
 // Path decoding and route matching on arbitrary request lines: the first
 // byte picks the method, the rest is the path. Nothing may crash; a bad
 // percent escape is the one expected refusal.
-#include "RouteTable.h"
+#include "routing/RouteTable.h"
 #include <Poco/Exception.h>
 #include <cstdint>
 #include <string>

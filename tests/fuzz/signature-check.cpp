@@ -6,7 +6,7 @@
 // signer computes for those fields; a request signed with the secret
 // verifies, and the same request with its body, target or time changed
 // does not.
-#include "RequestSigner.h"
+#include "security/RequestSigner.h"
 #include "p2p/Errors.h"
 #include <Poco/NumberParser.h>
 #include <Poco/Timespan.h>

@@ -1,5 +1,5 @@
 #include "NodeProcess.h"
-#include "RequestSigner.h"
+#include "security/RequestSigner.h"
 #include <Poco/FileStream.h>
 #include <Poco/Net/ServerSocket.h>
 #include <Poco/Net/StreamSocket.h>

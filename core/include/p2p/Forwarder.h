@@ -1,6 +1,8 @@
 #ifndef P2P_Forwarder_INCLUDED
 #define P2P_Forwarder_INCLUDED
 
+#include "p2p/Export.h"
+
 #include "p2p/Placement.h"
 #include "p2p/ServiceRegistry.h"
 #include <vector>
@@ -18,7 +20,7 @@ class Response;
 /// that receives a forwarded request and, by its own view of the ring, is
 /// not the owner forwards again, so nodes whose views differ for a moment
 /// still reach the owner, and the limit (dht.max_hops) ends loops.
-class Forwarder: public Service
+class P2P_API Forwarder: public Service
 {
 public:
 	static constexpr const char* kServiceName = "forwarder";

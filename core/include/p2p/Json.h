@@ -1,6 +1,8 @@
 #ifndef P2P_Json_INCLUDED
 #define P2P_Json_INCLUDED
 
+#include "p2p/Export.h"
+
 #include <Poco/Dynamic/Var.h>
 #include <Poco/JSON/Array.h>
 #include <Poco/JSON/Object.h>
@@ -12,22 +14,22 @@
 namespace p2p::json {
 
 /// Parses text; throws BadRequestException("request body is not valid JSON: ...").
-Poco::Dynamic::Var parse(const std::string& text);
+P2P_API Poco::Dynamic::Var parse(const std::string& text);
 
 /// The value as an object; throws BadRequestException when it is anything else.
-Poco::JSON::Object::Ptr asObject(const Poco::Dynamic::Var& value);
+P2P_API Poco::JSON::Object::Ptr asObject(const Poco::Dynamic::Var& value);
 
 /// The string field; throws BadRequestException when it is missing or not a string.
-std::string requireString(const Poco::JSON::Object& object, const std::string& field);
+P2P_API std::string requireString(const Poco::JSON::Object& object, const std::string& field);
 
 /// The integer field; throws BadRequestException when it is missing or not an integer.
-Poco::Int64 requireInt(const Poco::JSON::Object& object, const std::string& field);
+P2P_API Poco::Int64 requireInt(const Poco::JSON::Object& object, const std::string& field);
 
 /// A new object that keeps keys in insertion order, for readable responses.
-Poco::JSON::Object::Ptr object();
+P2P_API Poco::JSON::Object::Ptr object();
 
 /// Compact JSON text of any value (object, array, string, number ...).
-std::string stringify(const Poco::Dynamic::Var& value);
+P2P_API std::string stringify(const Poco::Dynamic::Var& value);
 
 } // namespace p2p::json
 

@@ -1,6 +1,8 @@
 #ifndef P2P_Membership_INCLUDED
 #define P2P_Membership_INCLUDED
 
+#include "p2p/Export.h"
+
 #include "p2p/NodeContext.h"
 #include <Poco/Mutex.h>
 #include <Poco/Timestamp.h>
@@ -24,10 +26,10 @@ enum class MemberState
 };
 
 /// "alive", "suspect" or "dead".
-const char* toString(MemberState state);
+P2P_API const char* toString(MemberState state);
 
 /// Another node as this node sees it.
-struct Member
+struct P2P_API Member
 {
 	std::string id;
 	std::string url;
@@ -37,7 +39,7 @@ struct Member
 	Poco::Timestamp lastSeen;
 };
 
-struct MembershipEvent
+struct P2P_API MembershipEvent
 {
 	enum class Kind
 	{
@@ -61,7 +63,7 @@ struct MembershipEvent
 /// change the view and (un)subscribe, and must not block for long. Events of
 /// changes made on two threads at once may reach listeners in either order:
 /// a listener that needs the current state reads the view.
-class Membership
+class P2P_API Membership
 {
 public:
 	using Listener = std::function<void(const MembershipEvent&)>;

@@ -1,6 +1,8 @@
 #ifndef P2P_Metrics_INCLUDED
 #define P2P_Metrics_INCLUDED
 
+#include "p2p/Export.h"
+
 #include <Poco/Mutex.h>
 #include <Poco/Types.h>
 #include <atomic>
@@ -16,7 +18,7 @@ namespace p2p {
 using MetricLabels = std::vector<std::pair<std::string, std::string>>;
 
 /// A monotonically increasing count. Lock-free; safe from any thread.
-class Counter
+class P2P_API Counter
 {
 public:
 	void inc(Poco::UInt64 n = 1) noexcept { _value.fetch_add(n, std::memory_order_relaxed); }
@@ -28,7 +30,7 @@ private:
 
 /// Counts observations into fixed buckets (Prometheus histogram semantics:
 /// a bucket counts the observations <= its upper bound). Lock-free.
-class Histogram
+class P2P_API Histogram
 {
 public:
 	explicit Histogram(std::vector<double> upperBounds);
@@ -57,7 +59,7 @@ private:
 /// Gauge callbacks run on the thread serving /metrics, and only while the
 /// HTTP server runs (plugins are stopped after it), so they may read a
 /// plugin's state as long as they lock what they read.
-class MetricsRegistry
+class P2P_API MetricsRegistry
 {
 public:
 	Counter& counter(const std::string& name, const std::string& help, const MetricLabels& labels = {});

@@ -1,6 +1,8 @@
 #ifndef P2P_NodeContext_INCLUDED
 #define P2P_NodeContext_INCLUDED
 
+#include "p2p/Export.h"
+
 #include <Poco/AutoPtr.h>
 #include <Poco/Logger.h>
 #include <Poco/Util/AbstractConfiguration.h>
@@ -15,7 +17,7 @@ class Router;
 class ServiceRegistry;
 
 /// Who this node is, as the rest of the network sees it.
-struct NodeIdentity
+struct P2P_API NodeIdentity
 {
 	std::string id;
 	/// The URL other nodes use to reach this one (node.advertise).
@@ -29,7 +31,7 @@ struct NodeIdentity
 /// Everything the core hands one plugin. The host owns it and keeps it
 /// alive from before start() until after stop(). Its members are safe to use
 /// from any thread; the registries behind them lock for themselves.
-class NodeContext
+class P2P_API NodeContext
 {
 public:
 	NodeContext(std::string pluginName, NodeIdentity node, Poco::AutoPtr<Poco::Util::AbstractConfiguration> config,

@@ -1,16 +1,13 @@
 #ifndef P2P_PeerClient_INCLUDED
 #define P2P_PeerClient_INCLUDED
 
+#include "p2p/Export.h"
+
 #include <Poco/Dynamic/Var.h>
 #include <Poco/Net/HTTPResponse.h>
 #include <functional>
 #include <istream>
-#include <Poco/Mutex.h>
-#include <Poco/Net/HTTPClientSession.h>
-#include <Poco/Net/HTTPRequest.h>
-#include <Poco/URI.h>
 #include <Poco/Timespan.h>
-#include <map>
 #include <memory>
 #include <string>
 #include <utility>
@@ -18,9 +15,7 @@
 
 namespace p2p {
 
-class PeerSecurity;
-
-struct PeerResponse
+struct P2P_API PeerResponse
 {
 	int status = 0;
 	std::string body;
@@ -46,7 +41,7 @@ struct PeerResponse
 /// Peers are reached over https when their URL says so (certificates are
 /// verified, https.ca_file), and every request is signed with the node's
 /// cluster.secret when one is set, so the peer can tell it from a stranger's.
-class PeerClient
+class P2P_API PeerClient
 {
 public:
 	struct Settings
@@ -77,11 +72,10 @@ public:
 	/// What kBodyHashHeader says of a streamed body nobody hashed first.
 	static constexpr const char* kUnsignedPayload = "UNSIGNED-PAYLOAD";
 
-	/// Unsigned, http only: for tools and tests.
+	/// Unsigned, http only: for tools and tests. The node's own client,
+	/// which signs and speaks https, is NodeContext::peers().
 	PeerClient();
 	explicit PeerClient(Settings settings);
-	/// The node's client; security is the core's (null: as above).
-	PeerClient(Settings settings, std::shared_ptr<const PeerSecurity> security);
 	/// Other settings, but signing and TLS like `sameSecurityAs`: for a
 	/// plugin that needs its own timeouts or no pooling.
 	PeerClient(Settings settings, const PeerClient& sameSecurityAs);
@@ -129,22 +123,18 @@ public:
 	/// Whether signMessage() signs (a cluster secret is set).
 	bool signsMessages() const;
 
+	PeerClient(const PeerClient&) = delete;
+	PeerClient& operator=(const PeerClient&) = delete;
+
+	/// Its connection pool, signing and TLS: the core's (core/src/cluster),
+	/// which also makes the node's own client (PeerClient::Impl::secured).
+	/// Opaque to plugins.
+	class Impl;
+
 private:
-	using Session = std::unique_ptr<Poco::Net::HTTPClientSession>;
+	explicit PeerClient(std::unique_ptr<Impl> impl);
 
-	Session acquire(const std::string& key, const Poco::URI& peer, bool& reused);
-	Session connect(const Poco::URI& peer) const;
-	void sign(Poco::Net::HTTPRequest& request, const std::string& bodyHash) const;
-	static std::string declaredBodyHash(const Headers& headers);
-	void release(const std::string& key, Session session);
-	PeerResponse exchange(Poco::Net::HTTPClientSession& session, const std::string& method, const std::string& path,
-	                      const std::string& body, const std::string& contentType, const Headers& headers,
-	                      bool& keepAlive);
-
-	Settings _settings;
-	std::shared_ptr<const PeerSecurity> _security;
-	mutable Poco::FastMutex _mutex;
-	std::map<std::string, std::vector<Session>> _idle;
+	std::unique_ptr<Impl> _impl;
 };
 
 } // namespace p2p

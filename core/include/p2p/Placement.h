@@ -1,6 +1,8 @@
 #ifndef P2P_Placement_INCLUDED
 #define P2P_Placement_INCLUDED
 
+#include "p2p/Export.h"
+
 #include "p2p/ServiceRegistry.h"
 #include <string>
 #include <vector>
@@ -11,7 +13,7 @@ namespace p2p {
 /// Placement::kServiceName for kvstore, filestore and whoever needs it.
 /// Implementations are thread-safe and answer from the current view of the
 /// network, which may change between two calls.
-class Placement: public Service
+class P2P_API Placement: public Service
 {
 public:
 	static constexpr const char* kServiceName = "placement";

@@ -1,6 +1,8 @@
 #ifndef P2P_Plugin_INCLUDED
 #define P2P_Plugin_INCLUDED
 
+#include "p2p/Export.h"
+
 #include "p2p/Version.h"
 #include <Poco/ClassLibrary.h>
 #include <string>
@@ -18,7 +20,7 @@ class NodeContext;
 /// on the main thread. start() registers routes and services; it may throw,
 /// which refuses the node's start-up with the exception's message. Routes and
 /// services must not be used after stop() returns.
-class Plugin
+class P2P_API Plugin
 {
 public:
 	virtual ~Plugin();

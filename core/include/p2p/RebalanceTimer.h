@@ -1,6 +1,8 @@
 #ifndef P2P_RebalanceTimer_INCLUDED
 #define P2P_RebalanceTimer_INCLUDED
 
+#include "p2p/Export.h"
+
 #include <Poco/Condition.h>
 #include <Poco/Mutex.h>
 #include <Poco/Thread.h>
@@ -23,7 +25,7 @@ class Membership;
 /// timer never wakes. pass(afterChange) runs on that thread, one at a
 /// time; afterChange says whether the view changed since the last pass.
 /// start() and stop() from one thread (the plugin's start and stop).
-class RebalanceTimer
+class P2P_API RebalanceTimer
 {
 public:
 	using Pass = std::function<void(bool afterChange)>;

@@ -1,6 +1,8 @@
 #ifndef P2P_Request_INCLUDED
 #define P2P_Request_INCLUDED
 
+#include "p2p/Export.h"
+
 #include <Poco/Dynamic/Var.h>
 #include <Poco/JSON/Object.h>
 #include <Poco/Net/HTTPServerRequest.h>
@@ -16,7 +18,7 @@ class HttpRouter;
 /// URL-decoded path parameters, the query, and, for JSON routes, the body
 /// already read (within http.max_body_bytes) and parsed. Lives on the
 /// serving thread for the duration of one handler call.
-class Request
+class P2P_API Request
 {
 public:
 	Request(Poco::Net::HTTPServerRequest& http, std::string route, std::map<std::string, std::string> params,

@@ -1,6 +1,8 @@
 #ifndef P2P_Response_INCLUDED
 #define P2P_Response_INCLUDED
 
+#include "p2p/Export.h"
+
 #include <Poco/Dynamic/Var.h>
 #include <Poco/Net/HTTPServerResponse.h>
 #include <string>
@@ -10,7 +12,7 @@ namespace p2p {
 /// The answer to one request. Handlers send exactly one response, either
 /// through these helpers or through http() for streaming; errors are thrown,
 /// not sent, so the router can answer them uniformly.
-class Response
+class P2P_API Response
 {
 public:
 	explicit Response(Poco::Net::HTTPServerResponse& http);

@@ -1,6 +1,8 @@
 #ifndef P2P_Router_INCLUDED
 #define P2P_Router_INCLUDED
 
+#include "p2p/Export.h"
+
 #include "p2p/Request.h"
 #include "p2p/Response.h"
 #include <functional>
@@ -45,7 +47,7 @@ enum class Access
 	Public
 };
 
-struct RouteOptions
+struct P2P_API RouteOptions
 {
 	Body body = Body::None;
 	/// Body limit in bytes for Body::Json and Body::Bytes; 0 means http.max_body_bytes.
@@ -62,7 +64,7 @@ using Handler = std::function<void(Request&, Response&)>;
 /// "/kv/a%2Fb" gives key "a/b". A literal segment wins over a parameter.
 /// HEAD is served by the GET handler. Routes cannot be added once the
 /// node's HTTP server has started.
-class Router
+class P2P_API Router
 {
 public:
 	virtual ~Router();

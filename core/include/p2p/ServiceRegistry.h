@@ -1,6 +1,8 @@
 #ifndef P2P_ServiceRegistry_INCLUDED
 #define P2P_ServiceRegistry_INCLUDED
 
+#include "p2p/Export.h"
+
 #include <Poco/Mutex.h>
 #include <map>
 #include <memory>
@@ -11,7 +13,7 @@ namespace p2p {
 /// Base of everything one plugin offers another (the ring's placement, the
 /// membership view ...). A service's interface is declared in core/include/p2p
 /// so that plugins share it without including each other's headers.
-class Service
+class P2P_API Service
 {
 public:
 	virtual ~Service();
@@ -21,7 +23,7 @@ public:
 /// plugins that require() it find them in their own start(), which the host
 /// calls later. Thread-safe; lookups are meant for start-up, not hot paths:
 /// keep the shared_ptr you get.
-class ServiceRegistry
+class P2P_API ServiceRegistry
 {
 public:
 	/// Registers a service; throws Poco::ExistsException if the name is taken.

@@ -1,6 +1,8 @@
 #ifndef P2P_Settings_INCLUDED
 #define P2P_Settings_INCLUDED
 
+#include "p2p/Export.h"
+
 #include <Poco/Util/AbstractConfiguration.h>
 #include <string>
 
@@ -12,10 +14,10 @@ namespace p2p::settings {
 
 /// section: the prefix to show in messages ("messaging" for a plugin's view,
 /// empty for the node's whole configuration).
-int getInt(const Poco::Util::AbstractConfiguration& config, const std::string& section, const std::string& key,
+P2P_API int getInt(const Poco::Util::AbstractConfiguration& config, const std::string& section, const std::string& key,
            int defaultValue, int min, int max);
 
-bool getBool(const Poco::Util::AbstractConfiguration& config, const std::string& section, const std::string& key,
+P2P_API bool getBool(const Poco::Util::AbstractConfiguration& config, const std::string& section, const std::string& key,
              bool defaultValue);
 
 } // namespace p2p::settings

@@ -1,6 +1,7 @@
-#include "AccessControl.h"
+#include "security/AccessControl.h"
 #include "LoopbackServer.h"
-#include "PeerSecurity.h"
+#include "cluster/PeerClientImpl.h"
+#include "security/PeerSecurity.h"
 #include "TestSupport.h"
 #include "p2p/Json.h"
 #include "p2p/PeerClient.h"
@@ -144,7 +145,7 @@ private:
 	p2p::PeerClient& client(const std::string& secret)
 	{
 		auto security = std::make_shared<p2p::PeerSecurity>(std::make_shared<p2p::RequestSigner>(secret, "sender", 30));
-		_clients.push_back(std::make_unique<p2p::PeerClient>(p2p::PeerClient::Settings(), security));
+		_clients.push_back(p2p::PeerClient::Impl::secured(p2p::PeerClient::Settings(), security));
 		return *_clients.back();
 	}
 

@@ -1,4 +1,4 @@
-#include "Backoff.h"
+#include "cluster/Backoff.h"
 #include <Poco/Exception.h>
 #include <cppunit/extensions/HelperMacros.h>
 #include <set>

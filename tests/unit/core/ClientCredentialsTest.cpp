@@ -1,4 +1,4 @@
-#include "ClientCredentials.h"
+#include "security/ClientCredentials.h"
 #include "p2p/Errors.h"
 #include <Poco/JWT/Signer.h>
 #include <Poco/JWT/Token.h>

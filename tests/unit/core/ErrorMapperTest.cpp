@@ -1,4 +1,4 @@
-#include "ErrorMapper.h"
+#include "routing/ErrorMapper.h"
 #include "p2p/Errors.h"
 #include <Poco/JSON/JSONException.h>
 #include <Poco/Net/NetException.h>

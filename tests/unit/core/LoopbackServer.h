@@ -1,7 +1,7 @@
 #ifndef P2P_Test_LoopbackServer_INCLUDED
 #define P2P_Test_LoopbackServer_INCLUDED
 
-#include "HttpRouter.h"
+#include "routing/HttpRouter.h"
 #include <Poco/Net/HTTPServer.h>
 #include <Poco/Net/HTTPServerParams.h>
 #include <Poco/Net/ServerSocket.h>

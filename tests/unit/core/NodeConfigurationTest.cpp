@@ -1,4 +1,4 @@
-#include "NodeConfiguration.h"
+#include "support/NodeConfiguration.h"
 #include "TestSupport.h"
 #include "p2p/Errors.h"
 #include <Poco/FileStream.h>

@@ -1,4 +1,4 @@
-#include "NodeIdStore.h"
+#include "node/NodeIdStore.h"
 #include "TestSupport.h"
 #include "p2p/Errors.h"
 #include <Poco/File.h>

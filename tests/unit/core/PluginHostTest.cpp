@@ -1,5 +1,5 @@
-#include "HttpRouter.h"
-#include "PluginHost.h"
+#include "routing/HttpRouter.h"
+#include "host/PluginHost.h"
 #include "TestSupport.h"
 #include "p2p/Errors.h"
 #include "p2p/Membership.h"

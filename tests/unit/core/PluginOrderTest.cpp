@@ -1,4 +1,4 @@
-#include "PluginOrder.h"
+#include "host/PluginOrder.h"
 #include "p2p/Errors.h"
 #include <cppunit/extensions/HelperMacros.h>
 

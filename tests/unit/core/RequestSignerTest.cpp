@@ -1,4 +1,4 @@
-#include "RequestSigner.h"
+#include "security/RequestSigner.h"
 #include "p2p/Errors.h"
 #include <Poco/String.h>
 #include <Poco/Timespan.h>

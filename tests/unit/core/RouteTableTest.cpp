@@ -1,4 +1,4 @@
-#include "RouteTable.h"
+#include "routing/RouteTable.h"
 #include <Poco/Exception.h>
 #include <cppunit/extensions/HelperMacros.h>
 

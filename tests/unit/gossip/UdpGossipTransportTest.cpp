@@ -1,6 +1,7 @@
 #include "DatagramListener.h"
-#include "PeerSecurity.h"
-#include "RequestSigner.h"
+#include "cluster/PeerClientImpl.h"
+#include "security/PeerSecurity.h"
+#include "security/RequestSigner.h"
 #include "UdpGossipTransport.h"
 #include "p2p/Errors.h"
 #include <cppunit/extensions/HelperMacros.h>
@@ -27,8 +28,7 @@ std::unique_ptr<p2p::PeerClient> client(const std::string& id, const std::string
 {
 	std::shared_ptr<const p2p::RequestSigner> signer;
 	if (!secret.empty()) signer = std::make_shared<p2p::RequestSigner>(secret, id, 30);
-	return std::make_unique<p2p::PeerClient>(p2p::PeerClient::Settings(),
-	                                         std::make_shared<p2p::PeerSecurity>(signer));
+	return p2p::PeerClient::Impl::secured(p2p::PeerClient::Settings(), std::make_shared<p2p::PeerSecurity>(signer));
 }
 
 } // namespace

@@ -1,0 +1,181 @@
+#include "http/HttpListeners.h"
+#include "p2p/Errors.h"
+#include "p2p/Settings.h"
+#include "p2p/Version.h"
+
+namespace p2p {
+
+namespace {
+
+Poco::Timespan milliseconds(int ms)
+{
+	return Poco::Timespan(static_cast<Poco::Timespan::TimeDiff>(ms) * 1000);
+}
+
+} // namespace
+
+HttpListeners::Settings HttpListeners::Settings::read(const Poco::Util::AbstractConfiguration& config)
+{
+	Settings s;
+	s.host = config.getString("http.host", "0.0.0.0");
+	s.port = settings::getInt(config, "", "http.port", 5000, 0, 65535);
+	s.minThreads = settings::getInt(config, "", "http.min_threads", 2, 1, 1024);
+	s.maxThreads = settings::getInt(config, "", "http.max_threads", 64, s.minThreads, 4096);
+	s.maxQueued = settings::getInt(config, "", "http.max_queued", 256, 1, 65536);
+	s.backlog = settings::getInt(config, "", "http.backlog", 256, 1, 65536);
+	s.keepAlive = settings::getBool(config, "", "http.keep_alive", true);
+	s.keepAliveTimeoutMs = settings::getInt(config, "", "http.keep_alive_timeout_ms", 10000, 1, 3600 * 1000);
+	s.maxKeepAliveRequests = settings::getInt(config, "", "http.max_keep_alive_requests", 0, 0, 1 << 30);
+	s.timeoutMs = settings::getInt(config, "", "http.timeout_ms", 30000, 1, 3600 * 1000);
+	s.headerTimeoutMs = settings::getInt(config, "", "http.header_timeout_ms", 10000, 1, 3600 * 1000);
+	s.minBodyBytesPerSecond = settings::getInt(config, "", "http.min_body_bytes_per_s", 1024, 0, 1 << 30);
+	s.idleParkMs = settings::getInt(config, "", "http.idle_park_ms", 50, 0, 3600 * 1000);
+	s.maxIdleConnections = settings::getInt(config, "", "http.max_idle_connections", 1024, 0, 1 << 20);
+	return s;
+}
+
+HttpListeners::HttpListeners(Settings settings, const SecuritySettings& security):
+	_settings(std::move(settings)),
+	_security(security)
+{
+}
+
+HttpListeners::~HttpListeners()
+{
+	stopAccepting();
+	if (_idle) _idle->stop();
+	if (_dispatcher) _dispatcher->stop();
+	if (_slowClients) _slowClients->stop();
+	if (_dispatcher) _dispatcher->release();
+}
+
+void HttpListeners::bind(TlsSupport* tls)
+{
+	const std::string where = _settings.host + ":" + std::to_string(_settings.port);
+	try
+	{
+		Poco::Net::SocketAddress address(_settings.host, static_cast<Poco::UInt16>(_settings.port));
+		// SO_REUSEADDR so a restarted node can bind over its old TIME_WAIT
+		// connections; never SO_REUSEPORT, which would let two nodes share
+		// a port without a word.
+		_socket.bind(address, true, false);
+		// Accepted connections inherit it: an answer written in two parts
+		// must not wait for the client's delayed ACK (40 ms) between them.
+		_socket.setNoDelay(true);
+		_socket.listen(_settings.backlog);
+	}
+	catch (const Poco::Exception& exc)
+	{
+		throw StartupException("cannot listen on " + where + " (http.host, http.port): " + exc.displayText());
+	}
+	if (_security.httpsEnabled()) bindTls(*tls);
+}
+
+void HttpListeners::bindTls(TlsSupport& tls)
+{
+	const std::string where = _security.httpsHost + ":" + std::to_string(_security.httpsPort);
+	try
+	{
+		_tlsSocket = std::make_unique<Poco::Net::ServerSocket>(tls.serverSocket({_security.certificate, _security.privateKey}));
+		_tlsSocket->bind(Poco::Net::SocketAddress(_security.httpsHost, static_cast<Poco::UInt16>(_security.httpsPort)),
+		                 true, false);
+		_tlsSocket->setNoDelay(true);
+		_tlsSocket->listen(_settings.backlog);
+	}
+	catch (const StartupException&)
+	{
+		throw;
+	}
+	catch (const Poco::Exception& exc)
+	{
+		throw StartupException("cannot listen on " + where + " (https.host, https.port): " + exc.displayText());
+	}
+}
+
+Poco::Net::HTTPServerParams::Ptr HttpListeners::serverParams(const std::string& serverName) const
+{
+	Poco::Net::HTTPServerParams::Ptr params = new Poco::Net::HTTPServerParams;
+	params->setMaxThreads(_settings.maxThreads);
+	params->setMaxQueued(_settings.maxQueued);
+	// How long a dispatcher task waits for the next connection before
+	// it gives its thread back to the pool. Short, because stopping joins
+	// these tasks, and POCO 1.11 can miss waking one on stop (seen as a
+	// bootstrap node that took the whole idle time to exit).
+	params->setThreadIdleTime(Poco::Timespan(1, 0));
+	params->setKeepAlive(_settings.keepAlive);
+	params->setKeepAliveTimeout(milliseconds(_settings.keepAliveTimeoutMs));
+	params->setMaxKeepAliveRequests(_settings.maxKeepAliveRequests);
+	params->setTimeout(milliseconds(_settings.timeoutMs));
+	params->setServerName(serverName);
+	params->setSoftwareVersion(std::string("p2p-node/") + coreVersion());
+	return params;
+}
+
+void HttpListeners::start(Poco::SharedPtr<HttpRouter> router, const std::string& serverName, MetricsRegistry& metrics)
+{
+	_router = router;
+	_slowClients = std::make_unique<SlowClientGuard>(milliseconds(_settings.headerTimeoutMs),
+	                                                 milliseconds(_settings.keepAliveTimeoutMs),
+	                                                 _settings.minBodyBytesPerSecond);
+	_idle = std::make_unique<IdleConnections>(static_cast<std::size_t>(_settings.maxIdleConnections));
+	// Idle nodes keep minThreads; the pool grows under load and shrinks
+	// back after the idle time, so 100 nodes on one machine stay cheap.
+	_threads = std::make_unique<Poco::ThreadPool>("http", _settings.minThreads, _settings.maxThreads, 30);
+	Poco::Net::HTTPServerParams::Ptr params = serverParams(serverName);
+	_connections = new HttpConnections(params, router, *_slowClients, *_idle, milliseconds(_settings.idleParkMs),
+	                                   milliseconds(_settings.headerTimeoutMs));
+	_dispatcher = new Poco::Net::TCPServerDispatcher(_connections, *_threads, params);
+	_connections->serveFrom(*_dispatcher);
+	_acceptor = std::make_unique<HttpAcceptor>(_socket, *_connections);
+	if (_tlsSocket) _tlsAcceptor = std::make_unique<HttpAcceptor>(*_tlsSocket, *_connections);
+	metrics.gauge("p2p_http_slow_clients_cut_total",
+	              "Connections cut off for sending a request head slower than http.header_timeout_ms allows, "
+	              "or a body slower than http.min_body_bytes_per_s.", {},
+	              [guard = _slowClients.get()] { return static_cast<double>(guard->cutOff()); });
+	metrics.gauge("p2p_http_refused_connections_total",
+	              "Connections closed at once, new or with a request after being idle, because http.max_queued "
+	              "were already waiting for a thread.", {},
+	              [dispatcher = _dispatcher] { return static_cast<double>(dispatcher->refusedConnections()); });
+	metrics.gauge("p2p_http_idle_connections", "Kept-alive connections waiting for a request without a thread.", {},
+	              [idle = _idle.get()] { return static_cast<double>(idle->size()); });
+	metrics.gauge("p2p_http_idle_connections_closed_total",
+	              "Idle connections closed after http.keep_alive_timeout_ms (or, before a first request, "
+	              "http.header_timeout_ms) without a request.", {},
+	              [idle = _idle.get()] { return static_cast<double>(idle->expired()); });
+	metrics.gauge("p2p_http_idle_connections_unparked_total",
+	              "Idle connections that kept their thread because http.max_idle_connections were parked.", {},
+	              [idle = _idle.get()] { return static_cast<double>(idle->refused()); });
+	_slowClients->start();
+	_idle->start([connections = _connections.get()](const Poco::Net::StreamSocket& socket) {
+		return connections->queue(socket);
+	});
+	_acceptor->start();
+	if (_tlsAcceptor) _tlsAcceptor->start();
+}
+
+void HttpListeners::stopAccepting()
+{
+	if (_acceptor) _acceptor->stop();
+	if (_tlsAcceptor) _tlsAcceptor->stop();
+	_socket.close();
+	if (_tlsSocket) _tlsSocket->close();
+}
+
+void HttpListeners::closeConnections(bool abort)
+{
+	// Parked connections have no request in hand: they close at once. The
+	// dispatcher ran until now so that a parked connection whose client
+	// sent a request while the node drained was still served; stopping it
+	// drops what is still queued and ends its tasks, so join() can.
+	if (_idle) _idle->stop();
+	if (_connections) _connections->closeAll(abort);
+	if (_dispatcher) _dispatcher->stop();
+}
+
+void HttpListeners::join()
+{
+	if (_threads) _threads->joinAll();
+	if (_slowClients) _slowClients->stop();
+}
+
+} // namespace p2p
