@@ -1,8 +1,6 @@
-// The HTTP endpoints of KvStorePlugin: the client API and the replica API.
+#include "KvHandlers.h"
 #include "EntryCodec.h"
-#include "HttpReplicas.h"
 #include "KeyRules.h"
-#include "KvStorePlugin.h"
 #include "p2p/Errors.h"
 #include "p2p/Json.h"
 #include "p2p/Membership.h"
@@ -10,6 +8,7 @@
 #include "p2p/NodeContext.h"
 #include "p2p/Request.h"
 #include "p2p/Response.h"
+#include "p2p/Router.h"
 #include <Poco/Timestamp.h>
 #include <algorithm>
 
@@ -30,16 +29,26 @@ constexpr std::streamsize kMaxBatchBytes = 16 * 1024 * 1024;
 
 } // namespace
 
-void KvStorePlugin::addRoutes()
+KvHandlers::KvHandlers(NodeContext& context, Store& store, Coordinator& coordinator, std::shared_ptr<Placement> placement,
+                       std::shared_ptr<Forwarder> forwarder, Counter* forwarded):
+	_context(context),
+	_store(store),
+	_coordinator(coordinator),
+	_placement(std::move(placement)),
+	_forwarder(std::move(forwarder)),
+	_forwarded(forwarded)
 {
-	auto& router = _context->router();
+}
+
+void KvHandlers::addRoutes(Router& router)
+{
 	RouteOptions json;
 	json.body = Body::Json;
 	router.add("POST", "/kv", [this](Request& rq, Response& rs) { post(rq, rs); }, json);
 	router.add("GET", "/kv/{key}", [this](Request& rq, Response& rs) { get(rq, rs); });
 	router.add("PUT", "/kv/{key}", [this](Request& rq, Response& rs) { put(rq, rs); }, json);
 	router.add("DELETE", "/kv/{key}", [this](Request& rq, Response& rs) { remove(rq, rs); });
-	if (!_placement) return;
+	if (!_placement || !_forwarder) return;
 
 	RouteOptions peers;
 	peers.access = Access::Peer;
@@ -52,7 +61,7 @@ void KvStorePlugin::addRoutes()
 	router.add("POST", "/internal/kv", [this](Request& rq, Response& rs) { pushReplicas(rq, rs); }, batch);
 }
 
-Entry KvStorePlugin::stamp(bool deleted, std::string value) const
+Entry KvHandlers::stamp(bool deleted, std::string value) const
 {
 	// Strictly increasing on this node, so two writes in one microsecond, or
 	// across a step back of the clock, still order as they were made.
@@ -66,47 +75,47 @@ Entry KvStorePlugin::stamp(bool deleted, std::string value) const
 	Entry entry;
 	entry.value = std::move(value);
 	entry.timestamp = next;
-	entry.node = _context->node().id;
+	entry.node = _context.node().id;
 	entry.deleted = deleted;
 	return entry;
 }
 
-std::optional<std::vector<Owner>> KvStorePlugin::coordinateOrForward(Request& request, Response& response,
+std::optional<std::vector<Owner>> KvHandlers::coordinateOrForward(Request& request, Response& response,
                                                                      const std::string& key)
 {
-	const NodeIdentity& self = _context->node();
-	if (!_placement) return std::vector<Owner>{{self.id, self.advertisedUrl}};
+	const NodeIdentity& self = _context.node();
+	if (!_placement || !_forwarder) return std::vector<Owner>{{self.id, self.advertisedUrl}};
 	// A node that has not heard from the network yet sees only itself and
 	// would take (and acknowledge) every key alone.
-	if (!_context->membership().synced())
+	if (!_context.membership().synced())
 		throw ServiceUnavailableException("this node is still joining the network and does not know yet where keys live; "
 		                                  "retry in a moment or ask another node");
 
 	// Twice N: the owners, then as many stand-ins for owners that fail.
-	const std::size_t n = _coordinator->settings().replicas;
+	const std::size_t n = _coordinator.settings().replicas;
 	auto candidates = _placement->preferenceList(key, 2 * n);
 	const auto owners = std::min(n, candidates.size());
 	const auto end = candidates.begin() + static_cast<std::ptrdiff_t>(owners);
 	if (std::any_of(candidates.begin(), end, [&](const Owner& owner) { return owner.id == self.id; })) return candidates;
 
-	_forwarded->inc();
+	if (_forwarded) _forwarded->inc();
 	_forwarder->forward(request, response, std::vector<Owner>(candidates.begin(), end));
 	return std::nullopt;
 }
 
-void KvStorePlugin::store(Request& request, Response& response, const std::string& key, const Poco::Dynamic::Var& value)
+void KvHandlers::store(Request& request, Response& response, const std::string& key, const Poco::Dynamic::Var& value)
 {
 	KeyRules::validate(key);
 	const auto candidates = coordinateOrForward(request, response, key);
 	if (!candidates) return;
-	_coordinator->write(key, stamp(false, json::stringify(value)), *candidates);
+	_coordinator.write(key, stamp(false, json::stringify(value)), *candidates);
 	auto body = keyAnswer(key);
 	body->set("status", "stored");
 	body->set("value", value);
 	response.json(body);
 }
 
-void KvStorePlugin::post(Request& request, Response& response)
+void KvHandlers::post(Request& request, Response& response)
 {
 	auto body = request.jsonObject();
 	const std::string key = json::requireString(*body, "key");
@@ -114,22 +123,22 @@ void KvStorePlugin::post(Request& request, Response& response)
 	store(request, response, key, body->get("value"));
 }
 
-void KvStorePlugin::put(Request& request, Response& response)
+void KvHandlers::put(Request& request, Response& response)
 {
 	store(request, response, request.param("key"), request.json());
 }
 
-std::optional<KvStorePlugin::Found> KvStorePlugin::readLive(Request& request, Response& response, const std::string& key)
+std::optional<KvHandlers::Found> KvHandlers::readLive(Request& request, Response& response, const std::string& key)
 {
 	KeyRules::validate(key);
 	auto candidates = coordinateOrForward(request, response, key);
 	if (!candidates) return std::nullopt;
-	auto entry = _coordinator->read(key, *candidates);
+	auto entry = _coordinator.read(key, *candidates);
 	if (!entry || entry->deleted) throw Poco::NotFoundException("key not found");
 	return Found{std::move(*entry), std::move(*candidates)};
 }
 
-void KvStorePlugin::get(Request& request, Response& response)
+void KvHandlers::get(Request& request, Response& response)
 {
 	const std::string& key = request.param("key");
 	const auto found = readLive(request, response, key);
@@ -139,7 +148,7 @@ void KvStorePlugin::get(Request& request, Response& response)
 	response.json(body);
 }
 
-void KvStorePlugin::remove(Request& request, Response& response)
+void KvHandlers::remove(Request& request, Response& response)
 {
 	const std::string& key = request.param("key");
 	const auto found = readLive(request, response, key);
@@ -149,31 +158,31 @@ void KvStorePlugin::remove(Request& request, Response& response)
 	Entry tombstone = stamp(true);
 	// Newer than what it deletes even when that came from a clock ahead of ours.
 	if (!tombstone.newerThan(found->entry)) tombstone.timestamp = found->entry.timestamp + 1;
-	_coordinator->write(key, tombstone, found->candidates);
+	_coordinator.write(key, tombstone, found->candidates);
 	auto body = keyAnswer(key);
 	body->set("status", "deleted");
 	response.json(body);
 }
 
-void KvStorePlugin::getReplica(Request& request, Response& response)
+void KvHandlers::getReplica(Request& request, Response& response)
 {
 	const std::string& key = request.param("key");
 	KeyRules::validate(key);
-	const auto entry = _store->get(key);
+	const auto entry = _store.get(key);
 	if (!entry) throw Poco::NotFoundException("key not found");
 	response.json(EntryCodec::toJson(key, *entry));
 }
 
-void KvStorePlugin::putReplica(Request& request, Response& response)
+void KvHandlers::putReplica(Request& request, Response& response)
 {
 	const auto [key, entry] = EntryCodec::fromJson(*request.jsonObject());
 	if (key != request.param("key")) throw BadRequestException("field 'key' differs from the key in the path");
 	auto body = json::object();
-	body->set("applied", _store->apply(key, entry));
+	body->set("applied", _store.apply(key, entry));
 	response.json(body);
 }
 
-void KvStorePlugin::pushReplicas(Request& request, Response& response)
+void KvHandlers::pushReplicas(Request& request, Response& response)
 {
 	const auto list = request.jsonObject()->getArray("entries");
 	if (!list) throw BadRequestException("field 'entries' must be a list of entries");
@@ -187,7 +196,7 @@ void KvStorePlugin::pushReplicas(Request& request, Response& response)
 		entries.push_back(EntryCodec::fromJson(*item));
 	}
 	std::size_t applied = 0;
-	for (const auto& [key, entry] : entries) applied += _store->apply(key, entry) ? 1 : 0;
+	for (const auto& [key, entry] : entries) applied += _store.apply(key, entry) ? 1 : 0;
 	auto body = json::object();
 	body->set("received", entries.size());
 	body->set("applied", applied);

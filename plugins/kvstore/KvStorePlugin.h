@@ -2,6 +2,7 @@
 #define P2P_KvStore_KvStorePlugin_INCLUDED
 
 #include "Coordinator.h"
+#include "KvHandlers.h"
 #include "Rebalancer.h"
 #include "Store.h"
 #include "p2p/Forwarder.h"
@@ -9,7 +10,6 @@
 #include "p2p/RebalanceTimer.h"
 #include "p2p/Router.h"
 #include <Poco/ThreadPool.h>
-#include <atomic>
 #include <memory>
 
 namespace p2p {
@@ -26,7 +26,8 @@ namespace p2p::kvstore {
 /// key lives on the kvstore.replicas nodes the ring names: a node that is
 /// not among them forwards the request to them, one that is coordinates the
 /// quorum read or write (Coordinator) over the /internal/kv endpoints, and a
-/// background Rebalancer moves copies when the ring changes.
+/// background Rebalancer moves copies when the ring changes. The endpoints
+/// are KvHandlers'; this class puts the parts together and runs the timer.
 ///
 /// Handlers run on HTTP threads; the Store and Coordinator lock for
 /// themselves; the rebalancing timer runs on its own thread.
@@ -42,31 +43,6 @@ public:
 private:
 	void openStore();
 	void startReplication();
-	void addRoutes();
-
-	// Client endpoints (KvHandlers.cpp).
-	void post(Request& request, Response& response);
-	void get(Request& request, Response& response);
-	void put(Request& request, Response& response);
-	void remove(Request& request, Response& response);
-	void store(Request& request, Response& response, const std::string& key, const Poco::Dynamic::Var& value);
-	/// The key's candidates when this node owns key; otherwise forwards the
-	/// request to its owners and returns nothing.
-	std::optional<std::vector<Owner>> coordinateOrForward(Request& request, Response& response, const std::string& key);
-	struct Found
-	{
-		Entry entry;
-		std::vector<Owner> candidates;
-	};
-	/// The key's live version by quorum read (throws NotFoundException for
-	/// none or a tombstone); nothing when the request was forwarded instead.
-	std::optional<Found> readLive(Request& request, Response& response, const std::string& key);
-	Entry stamp(bool deleted, std::string value = "") const;
-
-	// Replica endpoints (KvHandlers.cpp), for other nodes only.
-	void getReplica(Request& request, Response& response);
-	void putReplica(Request& request, Response& response);
-	void pushReplicas(Request& request, Response& response);
 
 	/// A rebalancing pass, on the timer's thread.
 	void rebalance(bool afterChange);
@@ -78,6 +54,7 @@ private:
 	Poco::ThreadPool _pool{1, 64, 60};
 	std::unique_ptr<Replicas> _replicas;
 	std::unique_ptr<Coordinator> _coordinator;
+	std::unique_ptr<KvHandlers> _handlers;
 
 	// With dht-router only:
 	std::shared_ptr<Placement> _placement;
@@ -85,7 +62,6 @@ private:
 	std::unique_ptr<Rebalancer> _rebalancer;
 	std::unique_ptr<RebalanceTimer> _timer;
 	Poco::Timespan _antiEntropyInterval;
-	mutable std::atomic<Poco::Int64> _lastStamp{0}; ///< the last timestamp stamp() gave
 	Counter* _forwarded = nullptr;
 	Counter* _passes = nullptr;
 	Counter* _handedOff = nullptr;

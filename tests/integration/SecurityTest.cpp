@@ -1,19 +1,13 @@
 #include "NodeProcess.h"
+#include "TestCertificates.h"
 #include "security/RequestSigner.h"
 #include <Poco/FileStream.h>
 #include <Poco/Net/ServerSocket.h>
 #include <Poco/Net/StreamSocket.h>
-#include <Poco/RegularExpression.h>
 #include <Poco/Stopwatch.h>
 #include <Poco/Thread.h>
 #include <cppunit/extensions/HelperMacros.h>
-#include <Poco/Net/Context.h>
-#include <Poco/Net/SecureStreamSocket.h>
-#include <algorithm>
-#include <array>
-#include <atomic>
 #include <sys/stat.h>
-#include <thread>
 
 using p2p::RequestSigner;
 using p2p::test::HttpResult;
@@ -21,7 +15,8 @@ using p2p::test::NodeProcess;
 using p2p::test::TempDir;
 
 /// Issue 8 on real nodes: cluster.secret keeps strangers out, TLS works
-/// with the right CA only, slow clients are cut off.
+/// with the right CA only. (How connections are served, slow clients cut
+/// off and idle ones parked: ConnectionTest.)
 class SecurityTest: public CppUnit::TestFixture
 {
 	CPPUNIT_TEST_SUITE(SecurityTest);
@@ -33,11 +28,6 @@ class SecurityTest: public CppUnit::TestFixture
 	CPPUNIT_TEST(testFilesTravelBetweenNodesUnderTheSecret);
 	CPPUNIT_TEST(testTlsWithTheTestCaOnly);
 	CPPUNIT_TEST(testKvOverHttpsBetweenNodes);
-	CPPUNIT_TEST(testOneBytePerSecondClientIsCutOff);
-	CPPUNIT_TEST(testIdleConnectionsHoldNoThread);
-	CPPUNIT_TEST(testIdleTlsConnectionsComeBack);
-	CPPUNIT_TEST(testConnectionsBeyondTheIdleLimitKeepTheirThread);
-	CPPUNIT_TEST(testBusyConnectionsShareTheThreads);
 	CPPUNIT_TEST_SUITE_END();
 
 public:
@@ -188,11 +178,10 @@ public:
 
 	void testTlsWithTheTestCaOnly()
 	{
-		makeCertificates();
 		NodeProcess& node = start({"-Dplugins.load=messaging, filestore", "-Dhttps.port=0",
 		                           "-Dhttps.certificate=" + _certs.file("node.pem"), "-Dhttps.private_key=" + _certs.file("node.key")},
 		                          "");
-		const std::string url = "https://127.0.0.1:" + std::to_string(httpsPort(node)) + "/health";
+		const std::string url = "https://127.0.0.1:" + std::to_string(node.httpsPort()) + "/health";
 		p2p::test::ToolResult good = p2p::test::runCommand("curl", {"-sS", "--cacert", _certs.file("ca.pem"), url});
 		CPPUNIT_ASSERT_EQUAL_MESSAGE(good.output, 0, good.status);
 		CPPUNIT_ASSERT(good.output.find("\"status\":\"ok\"") != std::string::npos);
@@ -200,7 +189,7 @@ public:
 		CPPUNIT_ASSERT_EQUAL_MESSAGE(wrong.output, 60, wrong.status); // curl: peer certificate cannot be authenticated
 		// A file up and down through TLS: downloads cannot take the
 		// sendfile(2) shortcut there, or the client would get plaintext.
-		const std::string base = "https://127.0.0.1:" + std::to_string(httpsPort(node));
+		const std::string base = "https://127.0.0.1:" + std::to_string(node.httpsPort());
 		{
 			Poco::FileOutputStream out(_certs.file("payload.bin"));
 			for (int i = 0; i < 200000; ++i) out << static_cast<char>('a' + i % 26);
@@ -219,14 +208,13 @@ public:
 
 	void testKvOverHttpsBetweenNodes()
 	{
-		makeCertificates();
 		// https.port=0: the kernel picks, the node logs it and advertises it.
 		auto tls = [&](const std::string& ca) {
 			return std::vector<std::string>{"-Dhttps.port=0", "-Dhttps.certificate=" + _certs.file("node.pem"),
 			                                "-Dhttps.private_key=" + _certs.file("node.key"), "-Dhttps.ca_file=" + _certs.file(ca)};
 		};
 		NodeProcess& bootstrap = start(with(tls("ca.pem"), "-Dplugins.load=bootstrap"), kSecret);
-		const std::string bootstrapUrl = "https://127.0.0.1:" + std::to_string(httpsPort(bootstrap));
+		const std::string bootstrapUrl = "https://127.0.0.1:" + std::to_string(bootstrap.httpsPort());
 		std::vector<std::string> kv = tls("ca.pem");
 		kv.insert(kv.end(), {"-Dplugins.load=dht-router, kvstore", "-Dkvstore.backend=memory", "-Dcluster.bootstrap=" + bootstrapUrl,
 		                     "-Dcluster.peer_refresh_max_ms=300"});
@@ -246,165 +234,7 @@ public:
 			CPPUNIT_ASSERT_EQUAL_MESSAGE(read.body, 200, read.status);
 		}
 		CPPUNIT_ASSERT(c.waitForOutput("certificate"));
-		CPPUNIT_ASSERT(peersOf(bootstrap).find(std::to_string(httpsPort(c))) == std::string::npos);
-	}
-
-	void testOneBytePerSecondClientIsCutOff()
-	{
-		NodeProcess& node = start({"-Dplugins.load=messaging", "-Dhttp.header_timeout_ms=1500", "-Dhttp.keep_alive_timeout_ms=500"}, "");
-		// A head trickled in...
-		const double headSeconds = secondsUntilCutOff(
-			node, "GET /health HTTP/1.1\r\nHost: 127.0.0.1\r\nX-Padding: aaaaaaaaaaaaaaaaaaaaaaaaaaaa\r\n\r\n", 0);
-		CPPUNIT_ASSERT_MESSAGE(std::to_string(headSeconds) + " s", headSeconds >= 1.0 && headSeconds < 5.0);
-		// ...and a body trickled in after a head sent at once.
-		const std::string head = "POST /message HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/json\r\n"
-		                         "Content-Length: 60\r\n\r\n";
-		const double bodySeconds = secondsUntilCutOff(node, head + std::string(60, ' '), head.size());
-		CPPUNIT_ASSERT_MESSAGE(std::to_string(bodySeconds) + " s", bodySeconds >= 1.0 && bodySeconds < 5.0);
-		// Healthy clients are served meanwhile, and the cuts are counted.
-		const std::string metrics = p2p::test::http(node.port(), "GET", "/metrics").body;
-		CPPUNIT_ASSERT(metrics.find("p2p_http_slow_clients_cut_total 2") != std::string::npos);
-	}
-
-	void testIdleConnectionsHoldNoThread()
-	{
-		// Ten times as many kept-alive connections as threads. Before
-		// idle connections were parked, each held a thread for the whole
-		// keep-alive time and a new client waited that long.
-		NodeProcess& node = start({"-Dplugins.load=messaging", "-Dhttp.min_threads=2", "-Dhttp.max_threads=4",
-		                           "-Dhttp.keep_alive_timeout_ms=8000"},
-		                          "");
-		std::vector<Poco::Net::StreamSocket> idle;
-		for (int i = 0; i < 40; ++i)
-		{
-			idle.emplace_back(Poco::Net::SocketAddress("127.0.0.1", node.port()));
-			idle.back().setReceiveTimeout(Poco::Timespan(10, 0));
-			CPPUNIT_ASSERT_EQUAL(200, exchange(idle.back(), healthRequest()));
-		}
-		Poco::Stopwatch watch;
-		watch.start();
-		CPPUNIT_ASSERT_EQUAL(200, p2p::test::http(node.port(), "GET", "/health").status);
-		CPPUNIT_ASSERT_MESSAGE(std::to_string(watch.elapsed() / 1e6) + " s", watch.elapsed() < 4000000);
-		CPPUNIT_ASSERT(p2p::test::eventually([&] { return p2p::test::metricValue(node.port(), "p2p_http_idle_connections") >= 36; }));
-
-		// Each comes back with its session: a second request, and two
-		// pipelined in one write, are answered on the same connection.
-		for (auto& socket : idle) CPPUNIT_ASSERT_EQUAL(200, exchange(socket, healthRequest()));
-		const std::string two = healthRequest() + healthRequest();
-		idle.front().sendBytes(two.data(), static_cast<int>(two.size()));
-		CPPUNIT_ASSERT_EQUAL(200, readAnswer(idle.front()));
-		CPPUNIT_ASSERT_EQUAL(200, readAnswer(idle.front()));
-
-		// Quiet past the keep-alive time, they are closed: the client reads the end.
-		idle.front().setReceiveTimeout(Poco::Timespan(20, 0));
-		char byte = 0;
-		CPPUNIT_ASSERT_EQUAL(0, idle.front().receiveBytes(&byte, 1));
-		CPPUNIT_ASSERT(p2p::test::eventually([&] { return p2p::test::metricValue(node.port(), "p2p_http_idle_connections_closed_total") >= 40; }));
-	}
-
-	void testIdleTlsConnectionsComeBack()
-	{
-		// A parked TLS connection keeps its TLS state: the next request on
-		// it, after the node has parked it, is answered.
-		makeCertificates();
-		NodeProcess& node = start({"-Dplugins.load=messaging", "-Dhttps.port=0", "-Dhttps.certificate=" + _certs.file("node.pem"),
-		                           "-Dhttps.private_key=" + _certs.file("node.key")},
-		                          "");
-		Poco::Net::Context::Ptr trust =
-			new Poco::Net::Context(Poco::Net::Context::TLS_CLIENT_USE, "", "", _certs.file("ca.pem"), Poco::Net::Context::VERIFY_RELAXED);
-		Poco::Net::SecureStreamSocket socket(Poco::Net::SocketAddress("127.0.0.1", httpsPort(node)), trust);
-		socket.setReceiveTimeout(Poco::Timespan(10, 0));
-		for (int round = 0; round < 3; ++round)
-		{
-			CPPUNIT_ASSERT_EQUAL(200, exchange(socket, healthRequest()));
-			CPPUNIT_ASSERT(p2p::test::eventually([&] { return p2p::test::metricValue(node.port(), "p2p_http_idle_connections") >= 1; }));
-		}
-		const std::string two = healthRequest() + healthRequest();
-		socket.sendBytes(two.data(), static_cast<int>(two.size()));
-		CPPUNIT_ASSERT_EQUAL(200, readAnswer(socket));
-		CPPUNIT_ASSERT_EQUAL(200, readAnswer(socket));
-	}
-
-	void testConnectionsBeyondTheIdleLimitKeepTheirThread()
-	{
-		// No room to park: a quiet connection waits on its thread, as
-		// before parking existed, and stays open for its next requests.
-		NodeProcess& node = start({"-Dplugins.load=messaging", "-Dhttp.max_idle_connections=0"}, "");
-		Poco::Net::StreamSocket socket(Poco::Net::SocketAddress("127.0.0.1", node.port()));
-		socket.setReceiveTimeout(Poco::Timespan(10, 0));
-		for (int round = 1; round <= 3; ++round)
-		{
-			CPPUNIT_ASSERT_EQUAL(200, exchange(socket, healthRequest()));
-			CPPUNIT_ASSERT(p2p::test::eventually([&] { return p2p::test::metricValue(node.port(), "p2p_http_idle_connections_unparked_total") >= round; }));
-		}
-		CPPUNIT_ASSERT_EQUAL(200, exchange(socket, healthRequest()));
-	}
-
-	void testBusyConnectionsShareTheThreads()
-	{
-		// Eight clients that never pause, on four threads: a ninth still
-		// gets its answers, because a thread whose client has no request
-		// ready parks it when others wait, instead of waiting for it.
-		NodeProcess& node = start({"-Dplugins.load=messaging", "-Dhttp.min_threads=4", "-Dhttp.max_threads=4"}, "");
-		constexpr int kClients = 8;
-		std::atomic<bool> done{false};
-		std::array<std::atomic<int>, kClients> answers{};
-		std::array<std::atomic<bool>, kClients> quit{};
-		std::vector<std::thread> busy;
-		for (int i = 0; i < kClients; ++i)
-		{
-			busy.emplace_back([&, i, port = node.port()] {
-				try
-				{
-					Poco::Net::StreamSocket socket(Poco::Net::SocketAddress("127.0.0.1", port));
-					socket.setReceiveTimeout(Poco::Timespan(10, 0));
-					// Bounded, but far beyond the test: a client that stopped
-					// early would free its thread and prove nothing.
-					Poco::Stopwatch running;
-					running.start();
-					while (!done && running.elapsed() < 60000000)
-					{
-						if (exchange(socket, healthRequest()) != 200) break;
-						++answers[static_cast<std::size_t>(i)];
-					}
-				}
-				catch (const Poco::Exception&)
-				{
-				}
-				if (!done) quit[static_cast<std::size_t>(i)] = true;
-			});
-		}
-		struct Join
-		{
-			std::atomic<bool>& done;
-			std::vector<std::thread>& threads;
-			~Join()
-			{
-				done = true;
-				for (auto& thread : threads) thread.join();
-			}
-		} join{done, busy};
-		CPPUNIT_ASSERT(p2p::test::eventually(
-			[&] { return std::all_of(answers.begin(), answers.end(), [](const std::atomic<int>& n) { return n > 20; }); },
-			Poco::Timespan(60, 0)));
-		std::array<int, kClients> before{};
-		for (int i = 0; i < kClients; ++i) before[static_cast<std::size_t>(i)] = answers[static_cast<std::size_t>(i)];
-		double slowest = 0;
-		for (int i = 0; i < 5; ++i)
-		{
-			Poco::Stopwatch watch;
-			watch.start();
-			CPPUNIT_ASSERT_EQUAL(200, p2p::test::http(node.port(), "GET", "/health").status);
-			slowest = std::max(slowest, watch.elapsed() / 1e6);
-		}
-		CPPUNIT_ASSERT_MESSAGE(std::to_string(slowest) + " s", slowest < 5.0);
-		// All eight kept going meanwhile: none gave up its thread by leaving.
-		for (int i = 0; i < kClients; ++i)
-		{
-			const auto at = static_cast<std::size_t>(i);
-			CPPUNIT_ASSERT_MESSAGE("client " + std::to_string(i) + " stopped", !quit[at]);
-			CPPUNIT_ASSERT(p2p::test::eventually([&] { return answers[at] > before[at]; }, Poco::Timespan(30, 0)));
-		}
+		CPPUNIT_ASSERT(peersOf(bootstrap).find(std::to_string(c.httpsPort())) == std::string::npos);
 	}
 
 private:
@@ -459,60 +289,6 @@ private:
 		return true;
 	}
 
-	static std::string healthRequest() { return "GET /health HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n"; }
-
-	/// Reads one answer (head and Content-Length body) off a kept-alive
-	/// connection; its status.
-	static int readAnswer(Poco::Net::StreamSocket& socket)
-	{
-		std::string data;
-		char buffer[1];
-		while (data.size() < 4 || data.compare(data.size() - 4, 4, "\r\n\r\n") != 0)
-		{
-			if (socket.receiveBytes(buffer, 1) != 1) return -1;
-			data += buffer[0];
-		}
-		Poco::RegularExpression length("Content-Length: *([0-9]+)", Poco::RegularExpression::RE_CASELESS);
-		std::vector<std::string> found;
-		length.split(data, found);
-		for (std::size_t body = found.size() == 2 ? std::stoul(found[1]) : 0; body > 0; --body)
-		{
-			if (socket.receiveBytes(buffer, 1) != 1) return -1;
-		}
-		return data.size() > 12 ? std::stoi(data.substr(9, 3)) : -1;
-	}
-
-	static int exchange(Poco::Net::StreamSocket& socket, const std::string& request)
-	{
-		socket.sendBytes(request.data(), static_cast<int>(request.size()));
-		return readAnswer(socket);
-	}
-
-	/// Sends the first `atOnce` bytes of request at once, then one byte a
-	/// second, until the node hangs up (or 10 s pass: -1).
-	static double secondsUntilCutOff(NodeProcess& node, const std::string& request, std::size_t atOnce)
-	{
-		Poco::Net::StreamSocket slow(Poco::Net::SocketAddress("127.0.0.1", node.port()));
-		if (atOnce > 0) slow.sendBytes(request.data(), static_cast<int>(atOnce));
-		Poco::Stopwatch clock;
-		clock.start();
-		for (std::size_t i = atOnce; i < request.size() && clock.elapsedSeconds() < 10; ++i)
-		{
-			try
-			{
-				slow.sendBytes(&request[i], 1);
-				char c;
-				if (slow.poll(Poco::Timespan(1, 0), Poco::Net::Socket::SELECT_READ) && slow.receiveBytes(&c, 1) <= 0) break;
-			}
-			catch (const Poco::Exception&)
-			{
-				break; // reset by the peer
-			}
-		}
-		const double seconds = static_cast<double>(clock.elapsed()) / 1e6;
-		return clock.elapsedSeconds() < 10 ? seconds : -1;
-	}
-
 	static std::string urlOf(NodeProcess& node) { return "http://127.0.0.1:" + std::to_string(node.port()); }
 
 	static std::string peersOf(NodeProcess& bootstrap) { return p2p::test::http(bootstrap.port(), "GET", "/peers").body; }
@@ -523,41 +299,7 @@ private:
 		return ring.status == 200 ? p2p::test::jsonObject(ring.body)->getArray("members")->size() : 0;
 	}
 
-	static Poco::UInt16 httpsPort(NodeProcess& node)
-	{
-		CPPUNIT_ASSERT(node.waitForOutput("https on port"));
-		Poco::RegularExpression pattern("https on port ([0-9]+)");
-		std::vector<std::string> groups;
-		CPPUNIT_ASSERT(pattern.split(node.output(), groups) == 2);
-		return static_cast<Poco::UInt16>(std::stoi(groups[1]));
-	}
-
-	/// A test CA that signs the nodes' certificate (for 127.0.0.1), and
-	/// another CA that signs nothing of ours.
-	void makeCertificates()
-	{
-		const std::string dir = _certs.path();
-		{
-			Poco::FileOutputStream ext(dir + "san.cnf");
-			ext << "subjectAltName=IP:127.0.0.1,DNS:localhost\n";
-		}
-		const std::vector<std::vector<std::string>> steps{
-			{"req", "-x509", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:prime256v1", "-nodes", "-keyout", dir + "ca.key",
-			 "-out", dir + "ca.pem", "-days", "2", "-subj", "/CN=p2p test CA"},
-			{"req", "-x509", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:prime256v1", "-nodes", "-keyout",
-			 dir + "other-ca.key", "-out", dir + "other-ca.pem", "-days", "2", "-subj", "/CN=someone else's CA"},
-			{"req", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:prime256v1", "-nodes", "-keyout", dir + "node.key", "-out",
-			 dir + "node.csr", "-subj", "/CN=127.0.0.1"},
-			{"x509", "-req", "-in", dir + "node.csr", "-CA", dir + "ca.pem", "-CAkey", dir + "ca.key", "-CAcreateserial",
-			 "-out", dir + "node.pem", "-days", "2", "-extfile", dir + "san.cnf"}};
-		for (const auto& step : steps)
-		{
-			p2p::test::ToolResult made = p2p::test::runCommand("openssl", step);
-			CPPUNIT_ASSERT_EQUAL_MESSAGE(made.output, 0, made.status);
-		}
-	}
-
-	TempDir _certs;
+	p2p::test::TestCertificates _certs;
 	std::vector<std::unique_ptr<TempDir>> _secrets;
 	std::vector<std::unique_ptr<NodeProcess>> _nodes;
 };

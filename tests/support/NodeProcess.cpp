@@ -61,6 +61,15 @@ bool NodeProcess::waitForOutput(const std::string& text, Poco::Timespan timeout)
 	return eventually([&] { return output().find(text) != std::string::npos; }, timeout);
 }
 
+Poco::UInt16 NodeProcess::httpsPort() const
+{
+	if (!waitForOutput("https on port")) throw Poco::TimeoutException("the node logged no https port");
+	Poco::RegularExpression pattern("https on port ([0-9]+)");
+	std::vector<std::string> groups;
+	if (pattern.split(output(), groups) != 2) throw Poco::DataFormatException("the node's https port line is unreadable");
+	return static_cast<Poco::UInt16>(std::stoi(groups[1]));
+}
+
 bool NodeProcess::running()
 {
 	if (_exited) return false;

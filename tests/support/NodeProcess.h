@@ -47,6 +47,9 @@ public:
 	std::string output() const;
 	/// Waits until the output contains text.
 	bool waitForOutput(const std::string& text, Poco::Timespan timeout = Poco::Timespan(10, 0)) const;
+	/// The https port the node logged it listens on (https.port=0 picks a
+	/// free one); throws Poco::TimeoutException when it logs none.
+	Poco::UInt16 httpsPort() const;
 
 private:
 	void readOutput();

@@ -1,0 +1,79 @@
+#ifndef P2P_KvStore_KvHandlers_INCLUDED
+#define P2P_KvStore_KvHandlers_INCLUDED
+
+#include "Coordinator.h"
+#include "Store.h"
+#include "p2p/Forwarder.h"
+#include "p2p/Placement.h"
+#include <Poco/Dynamic/Var.h>
+#include <atomic>
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
+
+namespace p2p {
+class Counter;
+class NodeContext;
+class Request;
+class Response;
+class Router;
+} // namespace p2p
+
+namespace p2p::kvstore {
+
+/// kvstore's HTTP endpoints: the client API (POST /kv, GET, PUT and DELETE
+/// /kv/{key}) and, on the ring, the replica API other nodes call
+/// (/internal/kv). A key this node does not own goes to its owners through
+/// the Forwarder; one it owns is read or written by quorum through the
+/// Coordinator. Handlers run on HTTP threads; everything they use locks for
+/// itself, and stamps are taken lock-free.
+class KvHandlers
+{
+public:
+	/// placement, forwarder and forwarded are null without a ring (this node
+	/// keeps every key it is sent). All must outlive the routes.
+	KvHandlers(NodeContext& context, Store& store, Coordinator& coordinator, std::shared_ptr<Placement> placement,
+	           std::shared_ptr<Forwarder> forwarder, Counter* forwarded);
+
+	void addRoutes(Router& router);
+
+	/// A new version of a key made here: strictly newer than every stamp this
+	/// node gave before, even across a step back of the clock.
+	Entry stamp(bool deleted, std::string value = "") const;
+
+private:
+	void post(Request& request, Response& response);
+	void get(Request& request, Response& response);
+	void put(Request& request, Response& response);
+	void remove(Request& request, Response& response);
+	void store(Request& request, Response& response, const std::string& key, const Poco::Dynamic::Var& value);
+	/// The key's candidates when this node owns key; otherwise forwards the
+	/// request to its owners and returns nothing.
+	std::optional<std::vector<Owner>> coordinateOrForward(Request& request, Response& response, const std::string& key);
+	struct Found
+	{
+		Entry entry;
+		std::vector<Owner> candidates;
+	};
+	/// The key's live version by quorum read (throws NotFoundException for
+	/// none or a tombstone); nothing when the request was forwarded instead.
+	std::optional<Found> readLive(Request& request, Response& response, const std::string& key);
+
+	// Replica endpoints, for other nodes only.
+	void getReplica(Request& request, Response& response);
+	void putReplica(Request& request, Response& response);
+	void pushReplicas(Request& request, Response& response);
+
+	NodeContext& _context;
+	Store& _store;
+	Coordinator& _coordinator;
+	const std::shared_ptr<Placement> _placement;
+	const std::shared_ptr<Forwarder> _forwarder;
+	Counter* const _forwarded;
+	mutable std::atomic<Poco::Int64> _lastStamp{0}; ///< the last timestamp stamp() gave
+};
+
+} // namespace p2p::kvstore
+
+#endif
