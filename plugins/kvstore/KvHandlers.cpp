@@ -48,7 +48,7 @@ void KvHandlers::addRoutes(Router& router)
 	router.add("GET", "/kv/{key}", [this](Request& rq, Response& rs) { get(rq, rs); });
 	router.add("PUT", "/kv/{key}", [this](Request& rq, Response& rs) { put(rq, rs); }, json);
 	router.add("DELETE", "/kv/{key}", [this](Request& rq, Response& rs) { remove(rq, rs); });
-	if (!_placement || !_forwarder) return;
+	if (!onRing()) return;
 
 	RouteOptions peers;
 	peers.access = Access::Peer;
@@ -84,7 +84,7 @@ std::optional<std::vector<Owner>> KvHandlers::coordinateOrForward(Request& reque
                                                                      const std::string& key)
 {
 	const NodeIdentity& self = _context.node();
-	if (!_placement || !_forwarder) return std::vector<Owner>{{self.id, self.advertisedUrl}};
+	if (!onRing()) return std::vector<Owner>{{self.id, self.advertisedUrl}};
 	// A node that has not heard from the network yet sees only itself and
 	// would take (and acknowledge) every key alone.
 	if (!_context.membership().synced())

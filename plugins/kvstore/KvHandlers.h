@@ -43,6 +43,9 @@ public:
 	Entry stamp(bool deleted, std::string value = "") const;
 
 private:
+	/// Keys are placed on the ring only with both of dht-router's services.
+	bool onRing() const { return _placement && _forwarder; }
+
 	void post(Request& request, Response& response);
 	void get(Request& request, Response& response);
 	void put(Request& request, Response& response);

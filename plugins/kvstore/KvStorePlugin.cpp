@@ -54,10 +54,7 @@ void KvStorePlugin::start(NodeContext& context)
 	}
 	else
 	{
-		// Alone, this node is the one replica of every key it is sent (and
-		// one of the two services is no ring).
-		_placement.reset();
-		_forwarder.reset();
+		// Alone, this node is the one replica of every key it is sent.
 		_coordinator = std::make_unique<Coordinator>(*_store, context.node().id, *_replicas, _pool, QuorumSettings{1, 1, 1});
 		context.logger().information("no dht-router loaded: keys stay on the node that receives them");
 	}
