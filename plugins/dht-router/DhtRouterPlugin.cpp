@@ -8,7 +8,7 @@
 #include "p2p/Settings.h"
 #include <Poco/NumberParser.h>
 
-namespace p2p::dht {
+namespace p2p::dhtrouter {
 
 namespace {
 
@@ -121,6 +121,6 @@ void DhtRouterPlugin::locate(Request& request, Response& response)
 	response.json(body);
 }
 
-} // namespace p2p::dht
+} // namespace p2p::dhtrouter
 
-P2P_EXPORT_PLUGIN(p2p::dht::DhtRouterPlugin)
+P2P_EXPORT_PLUGIN(p2p::dhtrouter::DhtRouterPlugin)

@@ -6,7 +6,7 @@
 #include "p2p/Router.h"
 #include <memory>
 
-namespace p2p::dht {
+namespace p2p::dhtrouter {
 
 /// Consistent-hash placement for the network: keeps a SHA-1 ring of the
 /// alive members, offers it to other plugins as the "placement" service,
@@ -32,6 +32,6 @@ private:
 	int _defaultReplicas = 3;
 };
 
-} // namespace p2p::dht
+} // namespace p2p::dhtrouter
 
 #endif

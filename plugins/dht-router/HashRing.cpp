@@ -4,7 +4,7 @@
 #include <Poco/SHA1Engine.h>
 #include <algorithm>
 
-namespace p2p::dht {
+namespace p2p::dhtrouter {
 
 namespace {
 
@@ -120,4 +120,4 @@ std::map<std::string, double> HashRing::shares() const
 	return shares;
 }
 
-} // namespace p2p::dht
+} // namespace p2p::dhtrouter

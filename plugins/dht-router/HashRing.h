@@ -8,7 +8,7 @@
 #include <string>
 #include <vector>
 
-namespace p2p::dht {
+namespace p2p::dhtrouter {
 
 /// A position on the ring: a full 160-bit SHA-1 digest, compared as a
 /// big-endian number.
@@ -73,6 +73,6 @@ private:
 	std::vector<std::uint16_t> _table;   ///< slot -> index into _nodes
 };
 
-} // namespace p2p::dht
+} // namespace p2p::dhtrouter
 
 #endif

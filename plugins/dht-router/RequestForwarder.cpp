@@ -5,7 +5,7 @@
 #include "p2p/Response.h"
 #include <Poco/NumberParser.h>
 
-namespace p2p::dht {
+namespace p2p::dhtrouter {
 
 RequestForwarder::RequestForwarder(PeerClient& peers, std::string selfId, int maxHops):
 	_peers(peers),
@@ -67,4 +67,4 @@ void RequestForwarder::forward(Request& request, Response& response, const std::
 	throw ServiceUnavailableException("no node that owns this key answered; tried " + tried);
 }
 
-} // namespace p2p::dht
+} // namespace p2p::dhtrouter

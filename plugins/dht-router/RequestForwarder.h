@@ -5,7 +5,7 @@
 #include "p2p/PeerClient.h"
 #include <string>
 
-namespace p2p::dht {
+namespace p2p::dhtrouter {
 
 /// The Forwarder service: relays a request over the core's pooled
 /// keep-alive connections (NodeContext::peers()) to the first target that
@@ -28,6 +28,6 @@ private:
 	const int _maxHops;
 };
 
-} // namespace p2p::dht
+} // namespace p2p::dhtrouter
 
 #endif

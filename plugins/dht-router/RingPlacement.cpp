@@ -1,6 +1,6 @@
 #include "RingPlacement.h"
 
-namespace p2p::dht {
+namespace p2p::dhtrouter {
 
 RingPlacement::RingPlacement(const Membership& membership, std::size_t slots): _membership(membership), _slots(slots)
 {
@@ -59,4 +59,4 @@ Placement::Owner RingPlacement::responsible(const std::string& key) const
 	return ring()->preferenceList(key, 1).front();
 }
 
-} // namespace p2p::dht
+} // namespace p2p::dhtrouter

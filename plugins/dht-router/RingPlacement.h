@@ -8,7 +8,7 @@
 #include <atomic>
 #include <memory>
 
-namespace p2p::dht {
+namespace p2p::dhtrouter {
 
 /// The Placement service: answers from the current ring, built from the
 /// membership view (this node plus every member not dead). A change of the
@@ -43,6 +43,6 @@ private:
 	mutable Poco::UInt64 _generation = 0;
 };
 
-} // namespace p2p::dht
+} // namespace p2p::dhtrouter
 
 #endif

@@ -14,15 +14,6 @@
 
 namespace p2p::kvstore {
 
-namespace {
-
-/// A changed view is rebalanced this long after its last change, so that a
-/// forming network, or the leases of several nodes running out together,
-/// cost one pass rather than one per node.
-const Poco::Timespan kSettle(1, 0);
-
-} // namespace
-
 std::string KvStorePlugin::name() const
 {
 	return "kvstore";
@@ -114,7 +105,7 @@ void KvStorePlugin::startReplication()
 	metrics.gauge("p2p_kvstore_stand_ins_total", "Reads and writes a stand-in node served because an owner failed.", {},
 	              [c = _coordinator.get()] { return static_cast<double>(c->standIns()); });
 
-	_timer = std::make_unique<RebalanceTimer>(context.membership(), kSettle, _antiEntropyInterval,
+	_timer = std::make_unique<RebalanceTimer>(context.membership(), RebalanceTimer::settle(), _antiEntropyInterval,
 	                                          [this](bool afterChange) { rebalance(afterChange); });
 	_timer->start();
 	context.logger().information("replicating over the ring: %z copies of each key, writes wait for %z, reads for %z",

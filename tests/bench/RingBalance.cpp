@@ -36,13 +36,13 @@ public:
 		{
 			_ids.push_back(nodes[i].id);
 			for (int v = 0; v < vnodes; ++v)
-				_points.emplace(p2p::dht::HashRing::hash(nodes[i].id + "#" + std::to_string(v)), i);
+				_points.emplace(p2p::dhtrouter::HashRing::hash(nodes[i].id + "#" + std::to_string(v)), i);
 		}
 	}
 
 	std::string owner(const std::string& key) const
 	{
-		auto it = _points.lower_bound(p2p::dht::HashRing::hash(key));
+		auto it = _points.lower_bound(p2p::dhtrouter::HashRing::hash(key));
 		if (it == _points.end()) it = _points.begin();
 		return _ids[it->second];
 	}
@@ -52,7 +52,7 @@ public:
 
 private:
 	std::vector<std::string> _ids;
-	std::map<p2p::dht::RingPosition, std::size_t> _points;
+	std::map<p2p::dhtrouter::RingPosition, std::size_t> _points;
 };
 
 struct Scheme
@@ -87,10 +87,10 @@ int main(int argc, char** argv)
 	std::vector<Scheme> schemes;
 	schemes.push_back({"maglev, 65537 slots (dht-router)",
 	                   [](const Owners& o) {
-		                   auto ring = std::make_shared<p2p::dht::HashRing>(o);
+		                   auto ring = std::make_shared<p2p::dhtrouter::HashRing>(o);
 		                   return Lookup([ring](const std::string& key) { return ring->preferenceList(key, 1)[0].id; });
 	                   },
-	                   [](const Owners& o) { return p2p::dht::HashRing(o).tableBytes(); }});
+	                   [](const Owners& o) { return p2p::dhtrouter::HashRing(o).tableBytes(); }});
 	for (int vnodes : {128, 256, 512})
 	{
 		schemes.push_back({"random vnodes, " + std::to_string(vnodes) + " per node",
@@ -136,7 +136,7 @@ int main(int argc, char** argv)
 	}
 
 	// The lookup a request pays: three owners, dht-router's default replica count.
-	p2p::dht::HashRing ring(owners);
+	p2p::dhtrouter::HashRing ring(owners);
 	Poco::Stopwatch clock;
 	clock.start();
 	std::size_t sink = 0;

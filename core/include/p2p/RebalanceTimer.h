@@ -30,6 +30,11 @@ class P2P_API RebalanceTimer
 public:
 	using Pass = std::function<void(bool afterChange)>;
 
+	/// What both stores wait after the view's last change: long enough for
+	/// a forming network, or leases running out together, to make one
+	/// change; short enough that a new owner gets its copies soon.
+	static Poco::Timespan settle() { return Poco::Timespan(1, 0); }
+
 	RebalanceTimer(Membership& view, Poco::Timespan settle, Poco::Timespan interval, Pass pass);
 	~RebalanceTimer();
 

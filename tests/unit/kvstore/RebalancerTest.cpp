@@ -1,6 +1,6 @@
 #include "FakeReplicas.h"
 #include "Rebalancer.h"
-#include "RingPlacement.h"
+#include "../dht-router/TestRing.h"
 #include <cppunit/extensions/HelperMacros.h>
 
 using p2p::kvstore::Entry;
@@ -18,9 +18,8 @@ class RebalancerTest: public CppUnit::TestFixture
 public:
 	void setUp() override
 	{
-		_view = std::make_unique<p2p::Membership>(p2p::NodeIdentity{"a", "http://a"});
-		_placement = std::make_shared<p2p::dht::RingPlacement>(*_view, 1009);
-		_view->subscribe([this](const p2p::MembershipEvent&) { _placement->invalidate(); });
+		_ring = std::make_unique<TestRing>();
+		_placement = _ring->placement();
 		_replicas = std::make_unique<FakeReplicas>();
 		for (int i = 0; i < kKeys; ++i) local().apply(key(i), entry(i));
 	}
@@ -95,16 +94,7 @@ private:
 
 	p2p::kvstore::MemoryStore& local() { return _replicas->node("a"); }
 
-	void join(std::initializer_list<const char*> ids)
-	{
-		for (const char* id : ids)
-		{
-			p2p::Member member;
-			member.id = id;
-			member.url = std::string("http://") + id;
-			_view->update(member);
-		}
-	}
+	void join(std::initializer_list<const char*> ids) { _ring->join(ids); }
 
 	static std::string key(int i) { return "key-" + std::to_string(i); }
 
@@ -117,8 +107,8 @@ private:
 		return e;
 	}
 
-	std::unique_ptr<p2p::Membership> _view;
-	std::shared_ptr<p2p::dht::RingPlacement> _placement;
+	std::unique_ptr<TestRing> _ring;
+	std::shared_ptr<p2p::dhtrouter::RingPlacement> _placement;
 	std::unique_ptr<FakeReplicas> _replicas;
 	std::unique_ptr<Rebalancer> _rebalancer;
 };

@@ -6,7 +6,7 @@
 using p2p::Member;
 using p2p::MemberState;
 using p2p::Membership;
-using p2p::dht::RingPlacement;
+using p2p::dhtrouter::RingPlacement;
 
 class RingPlacementTest: public CppUnit::TestFixture
 {
@@ -65,7 +65,7 @@ public:
 		{
 			std::atomic<bool> go{false};
 			std::atomic<int> answered{0};
-			auto fresh = std::make_unique<p2p::dht::RingPlacement>(*_view, 65537);
+			auto fresh = std::make_unique<p2p::dhtrouter::RingPlacement>(*_view, 65537);
 			std::vector<std::thread> threads;
 			for (int t = 0; t < 8; ++t)
 				threads.emplace_back([&] {

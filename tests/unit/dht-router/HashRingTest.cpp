@@ -5,7 +5,7 @@
 #include <set>
 
 using p2p::Placement;
-using p2p::dht::HashRing;
+using p2p::dhtrouter::HashRing;
 
 class HashRingTest: public CppUnit::TestFixture
 {
@@ -88,7 +88,7 @@ public:
 	void testArcsFollowTheRing()
 	{
 		HashRing ring(nodes(3), 101);
-		p2p::dht::RingPosition position{};
+		p2p::dhtrouter::RingPosition position{};
 		CPPUNIT_ASSERT_EQUAL(std::size_t(0), ring.slotOf(position));
 		position[0] = 0x80; // half way round
 		CPPUNIT_ASSERT_EQUAL(std::size_t(50), ring.slotOf(position));
