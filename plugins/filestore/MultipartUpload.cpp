@@ -74,7 +74,7 @@ std::string MultipartUpload::read(std::istream& body, Poco::Int64 declaredLength
 			throw BadRequestException("the upload ended before its Content-Length");
 		return filename;
 	}
-	catch (const Poco::Net::MultipartException& exc)
+	catch (const Poco::Net::MessageException& exc) // MultipartException, or a part's malformed header
 	{
 		throw BadRequestException("the upload is not well-formed multipart: " + exc.message());
 	}
