@@ -18,7 +18,15 @@ struct FileInfo
 	Poco::UInt64 size = 0;
 	std::string sha256; ///< hex
 	Poco::Timestamp modified;
+
+	/// The version's entity tag, the quoted SHA-256, as downloads carry it
+	/// and version checks between nodes compare it.
+	std::string etag() const { return "\"" + sha256 + "\""; }
 };
+
+/// What file bytes are read, written and relayed in: large enough that a
+/// transfer costs few system calls, small enough for many at once.
+constexpr std::size_t kBufferBytes = 64 * 1024;
 
 /// The files of one node, all under its data directory: files/<name>
 /// holds the bytes, meta/<name>.json the size, SHA-256 and time, tmp/

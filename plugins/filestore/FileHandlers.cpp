@@ -18,8 +18,6 @@ namespace p2p::filestore {
 
 namespace {
 
-constexpr std::size_t kBufferBytes = 64 * 1024;
-
 Poco::JSON::Object::Ptr filesBody(const Poco::JSON::Array::Ptr& files)
 {
 	auto body = json::object();

@@ -19,8 +19,6 @@ namespace p2p::filestore {
 
 namespace {
 
-constexpr std::size_t kBufferBytes = 64 * 1024;
-
 /// Whether an If-None-Match header names this version ("*" names any).
 bool matches(const std::string& ifNoneMatch, const std::string& etag)
 {
@@ -81,7 +79,7 @@ void sendStoredFile(Request& request, Response& response, FileCatalog::OpenFile&
 {
 	const FileInfo& info = file.info;
 	auto& http = response.http();
-	const std::string etag = "\"" + info.sha256 + "\"";
+	const std::string etag = info.etag();
 	if (!info.sha256.empty()) http.set("ETag", etag);
 	http.set("Last-Modified", Poco::DateTimeFormatter::format(info.modified, Poco::DateTimeFormat::HTTP_FORMAT));
 	http.set("Accept-Ranges", "bytes");

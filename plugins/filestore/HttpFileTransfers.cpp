@@ -21,7 +21,7 @@ bool HttpFileTransfers::holds(const Owner& owner, const FileInfo& info)
 	_bulk.stream(owner.url, "HEAD", kFilePath + FileName::encoded(info.name), {}, nullptr, 0, "",
 	             [&](const Poco::Net::HTTPResponse& answer, std::istream&) {
 		             same = answer.getStatus() == Poco::Net::HTTPResponse::HTTP_OK &&
-		                    answer.get("ETag", "") == "\"" + info.sha256 + "\"";
+		                    answer.get("ETag", "") == info.etag();
 	             });
 	return same;
 }

@@ -1,4 +1,5 @@
 #include "MultipartUpload.h"
+#include "FileCatalog.h"
 #include "FileName.h"
 #include "p2p/Errors.h"
 #include <Poco/CountingStream.h>
@@ -10,12 +11,6 @@
 #include <vector>
 
 namespace p2p::filestore {
-
-namespace {
-
-constexpr std::size_t kBufferBytes = 64 * 1024;
-
-} // namespace
 
 MultipartUpload::MultipartUpload(const std::string& contentType, Poco::UInt64 maxBytes): _maxBytes(maxBytes)
 {

@@ -12,8 +12,6 @@ namespace p2p::filestore {
 
 namespace {
 
-constexpr std::size_t kBufferBytes = 64 * 1024;
-
 /// Adds "id (why)" to the list of owners that failed, for the 503's sentence.
 void noteFailure(std::string& tried, const std::string& id, const std::string& why)
 {

@@ -26,7 +26,6 @@ public:
 		_dir = std::make_unique<p2p::test::TempDir>();
 		_catalog = std::make_unique<FileCatalog>(_dir->path());
 		_ring = std::make_unique<TestRing>();
-		_placement = _ring->placement();
 		_remote = std::make_unique<FakeFileTransfers>();
 		for (int i = 0; i < kFiles; ++i) store(name(i), "bytes of " + name(i));
 	}
@@ -79,7 +78,7 @@ public:
 		std::size_t owned = 0;
 		for (int i = 0; i < kFiles; ++i)
 		{
-			const auto owner = _placement->preferenceList(name(i), 1).at(0);
+			const auto owner = _ring->placement()->preferenceList(name(i), 1).at(0);
 			const bool mine = owner.id == "a";
 			owned += mine ? 1 : 0;
 			CPPUNIT_ASSERT_EQUAL(mine, _catalog->info(name(i)).has_value());
@@ -97,7 +96,7 @@ public:
 		CPPUNIT_ASSERT(pass.failed > 0);
 		for (int i = 0; i < kFiles; ++i)
 		{
-			const auto owners = _placement->preferenceList(name(i), 2);
+			const auto owners = _ring->placement()->preferenceList(name(i), 2);
 			const bool bOwns = owners[0].id == "b" || owners[1].id == "b";
 			if (bOwns) CPPUNIT_ASSERT_MESSAGE(name(i) + " was dropped before b had it", _catalog->info(name(i)).has_value());
 		}
@@ -134,7 +133,7 @@ private:
 
 	FileRebalancer& rebalancer(std::size_t replicas)
 	{
-		_rebalancer = std::make_unique<FileRebalancer>(*_catalog, "a", *_remote, _placement, replicas);
+		_rebalancer = std::make_unique<FileRebalancer>(*_catalog, "a", *_remote, _ring->placement(), replicas);
 		return *_rebalancer;
 	}
 
@@ -152,7 +151,6 @@ private:
 	std::unique_ptr<p2p::test::TempDir> _dir;
 	std::unique_ptr<FileCatalog> _catalog;
 	std::unique_ptr<TestRing> _ring;
-	std::shared_ptr<p2p::dhtrouter::RingPlacement> _placement;
 	std::unique_ptr<FakeFileTransfers> _remote;
 	std::unique_ptr<FileRebalancer> _rebalancer;
 };

@@ -19,7 +19,6 @@ public:
 	void setUp() override
 	{
 		_ring = std::make_unique<TestRing>();
-		_placement = _ring->placement();
 		_replicas = std::make_unique<FakeReplicas>();
 		for (int i = 0; i < kKeys; ++i) local().apply(key(i), entry(i));
 	}
@@ -32,7 +31,7 @@ public:
 		for (int i = 0; i < kKeys; ++i)
 		{
 			int copies = 0;
-			for (const auto& owner : _placement->preferenceList(key(i), 3))
+			for (const auto& owner : _ring->placement()->preferenceList(key(i), 3))
 			{
 				const auto got = owner.id == "a" ? local().get(key(i)) : _replicas->node(owner.id).get(key(i));
 				CPPUNIT_ASSERT_MESSAGE(key(i) + " missing on " + owner.id, got.has_value());
@@ -49,7 +48,7 @@ public:
 		std::size_t owned = 0;
 		for (int i = 0; i < kKeys; ++i)
 		{
-			const auto owners = _placement->preferenceList(key(i), 2);
+			const auto owners = _ring->placement()->preferenceList(key(i), 2);
 			const bool mine = owners[0].id == "a" || owners[1].id == "a";
 			owned += mine ? 1 : 0;
 			CPPUNIT_ASSERT_EQUAL(mine, local().get(key(i)).has_value());
@@ -68,7 +67,7 @@ public:
 		CPPUNIT_ASSERT_EQUAL(std::size_t(1), pass.failedNodes);
 		for (int i = 0; i < kKeys; ++i)
 		{
-			const auto owners = _placement->preferenceList(key(i), 2);
+			const auto owners = _ring->placement()->preferenceList(key(i), 2);
 			const bool bOwns = owners[0].id == "b" || owners[1].id == "b";
 			if (bOwns) CPPUNIT_ASSERT_MESSAGE(key(i) + " was dropped before b had it", local().get(key(i)).has_value());
 		}
@@ -88,7 +87,7 @@ private:
 
 	Rebalancer& rebalancer(std::size_t replicas)
 	{
-		_rebalancer = std::make_unique<Rebalancer>(local(), "a", *_replicas, _placement, replicas);
+		_rebalancer = std::make_unique<Rebalancer>(local(), "a", *_replicas, _ring->placement(), replicas);
 		return *_rebalancer;
 	}
 
@@ -108,7 +107,6 @@ private:
 	}
 
 	std::unique_ptr<TestRing> _ring;
-	std::shared_ptr<p2p::dhtrouter::RingPlacement> _placement;
 	std::unique_ptr<FakeReplicas> _replicas;
 	std::unique_ptr<Rebalancer> _rebalancer;
 };
