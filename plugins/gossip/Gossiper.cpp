@@ -2,7 +2,6 @@
 #include "MemberCodec.h"
 #include <Poco/DigestEngine.h>
 #include <Poco/SHA1Engine.h>
-#include <Poco/UUIDGenerator.h>
 #include <algorithm>
 #include <future>
 
@@ -10,16 +9,8 @@ namespace p2p::gossip {
 
 namespace {
 
-constexpr std::size_t kMaxOutbox = 1024;
-constexpr std::size_t kFlushBatch = 32;
-constexpr std::size_t kMaxIntroductions = 256;
-/// New peer URLs contacted per period, so a flood of them costs little.
+/// Introduced peer URLs contacted per period, so a flood of them costs little.
 constexpr std::size_t kIntroductionsPerRound = 3;
-/// Members greeted per spread interval: a node joining a thousand greets
-/// them all in three seconds.
-constexpr std::size_t kGreetingsPerSpread = 64;
-/// Periods between two syncs with a seed once one has answered.
-constexpr Poco::UInt64 kSeedRounds = 30;
 
 } // namespace
 
@@ -31,7 +22,9 @@ Gossiper::Gossiper(Membership& view, GossipTransport& transport, Settings settin
 	_settings(std::move(settings)),
 	_detector(view, _settings.suspectTimeout),
 	_broadcasts(_settings.retransmitMultiplier),
-	_nextSync(0)
+	_rumours(view, transport, RumourRelay::Settings{_settings.fanout, _settings.maxTtl, _settings.probeTimeout}),
+	_greeter(transport, _settings.probeTimeout),
+	_schedule(_settings.syncInterval, _settings.seeds, view.self().advertisedUrl)
 {
 	// Starting from the clock rather than 0 makes a restarted node newer
 	// than every rumour of its earlier life, so it is accepted back at once.
@@ -50,13 +43,14 @@ Member Gossiper::self() const
 
 Gossiper::Stats Gossiper::stats() const
 {
+	const RumourRelay::Stats rumours = _rumours.stats();
 	Stats s;
 	s.rounds = _rounds;
-	s.sent = _sent;
+	s.sent = _sent + rumours.sent + _greeter.sent();
 	s.received = _received;
-	s.droppedTtl = _droppedTtl;
-	s.droppedDuplicate = _droppedDuplicate;
-	s.failedExchanges = _failedExchanges;
+	s.droppedTtl = rumours.droppedTtl;
+	s.droppedDuplicate = rumours.droppedDuplicate;
+	s.failedExchanges = _failedExchanges + rumours.failed + _greeter.failed();
 	s.probesFailed = _probesFailed;
 	s.syncs = _syncs;
 	s.wholeViews = _wholeViews;
@@ -149,7 +143,7 @@ void Gossiper::take(Member member, bool sighting)
 			{
 			}
 			announce(member.id);
-			adjustHealth(+1); // others found this node slow to answer
+			_health.worse(); // others found this node slow to answer
 		}
 		return;
 	}
@@ -162,7 +156,7 @@ void Gossiper::take(Member member, bool sighting)
 	if (!_view.update(member)) return;
 	// News is a known member's changed state (suspected, dead, back) or
 	// address. A join is not: each new node greets every member it knows
-	// (greetNext), so spreading joins too would cost a forming network of N
+	// (Greeter), so spreading joins too would cost a forming network of N
 	// nodes N x N x 16 sends for what N x N / 2 greetings tell.
 	if (wasKnown && (known.state != member.state || known.url != member.url)) announce(member.id);
 }
@@ -178,86 +172,30 @@ GossipMessage Gossiper::receive(GossipMessage message, bool wantAnswer)
 	++_received;
 	merge(message, message.from.has_value());
 
-	const std::string selfUrl = _view.self().advertisedUrl;
-	if (!message.peers.empty())
-	{
-		std::set<std::string> known;
-		for (const auto& member : _view.members()) known.insert(member.url);
-		Poco::FastMutex::ScopedLock lock(_mutex);
-		for (const auto& url : message.peers)
-			if (url != selfUrl && !known.count(url) && _introductions.size() < kMaxIntroductions) _introductions.insert(url);
-	}
-
-	// A rumour travels on while it has forwards left, once per node.
-	const bool rumour = message.ttl > 0 || !message.peers.empty();
-	if (rumour)
-	{
-		if (message.id.empty()) message.id = Poco::UUIDGenerator::defaultGenerator().createRandom().toString();
-		if (!_seen.firstSight(message.id))
-			++_droppedDuplicate;
-		else if (std::min(message.ttl, _settings.maxTtl) <= 0)
-			++_droppedTtl;
-		else
-		{
-			const std::string sender = message.from ? message.from->id : std::string();
-			std::vector<Member> targets;
-			{
-				Poco::FastMutex::ScopedLock lock(_mutex);
-				targets = randomAlive(_settings.fanout, sender);
-			}
-			if (!targets.empty())
-			{
-				GossipMessage onward;
-				onward.id = message.id;
-				onward.ttl = std::min(message.ttl, _settings.maxTtl) - 1;
-				onward.from = self();
-				// Only the peers that are members go on: an unverified URL is
-				// contacted by this node alone, not by every node the rumour reaches.
-				std::set<std::string> members;
-				for (const auto& member : _view.members()) members.insert(member.url);
-				for (const auto& url : message.peers)
-					if (members.count(url) || url == selfUrl) onward.peers.push_back(url);
-				if (onward.peers.empty()) onward.peers.push_back(selfUrl); // still a rumour to its receivers
-				Poco::FastMutex::ScopedLock lock(_mutex);
-				for (const auto& peer : targets)
-				{
-					if (_outbox.size() >= kMaxOutbox) break;
-					_outbox.emplace_back(peer.url, onward);
-				}
-			}
-		}
-	}
+	_rumours.relay(message, self());
 
 	if (!wantAnswer) return {};
-	GossipMessage answer;
+	// A digest asks for a sync: the whole view goes back only when they differ.
+	std::string mine;
 	if (!message.digest.empty())
 	{
 		++_syncs;
-		const std::string mine = digest();
-		if (mine != message.digest)
-		{
-			++_wholeViews;
-			answer = wholeView();
-		}
-		else
-		{
-			answer = news();
-		}
-		answer.digest = mine;
+		mine = digest();
 	}
-	else
-	{
-		answer = news();
-	}
-	if (message.from && !answer.fullState)
-	{
-		// Tell a sender we think is suspect or dead, so it can refute.
-		Member known;
-		if (_view.find(message.from->id, known) && known.state != MemberState::Alive &&
-		    std::none_of(answer.members.begin(), answer.members.end(), [&](const Member& m) { return m.id == known.id; }))
-			answer.members.push_back(known);
-	}
+	const bool whole = !mine.empty() && mine != message.digest;
+	if (whole) ++_wholeViews;
+	GossipMessage answer = whole ? wholeView() : news();
+	answer.digest = mine;
+	if (message.from && !whole) tellIfSuspected(answer, message.from->id);
 	return answer;
+}
+
+void Gossiper::tellIfSuspected(GossipMessage& message, const std::string& id) const
+{
+	Member known;
+	if (_view.find(id, known) && known.state != MemberState::Alive &&
+	    std::none_of(message.members.begin(), message.members.end(), [&](const Member& m) { return m.id == id; }))
+		message.members.push_back(known);
 }
 
 std::vector<Member> Gossiper::randomAlive(std::size_t k, const std::string& except)
@@ -274,10 +212,7 @@ bool Gossiper::exchangeWith(const std::string& url, GossipMessage message, Poco:
 {
 	try
 	{
-		Member known;
-		if (!expectedId.empty() && _view.find(expectedId, known) && known.state != MemberState::Alive &&
-		    std::none_of(message.members.begin(), message.members.end(), [&](const Member& m) { return m.id == known.id; }))
-			message.members.push_back(known); // so it can refute
+		if (!expectedId.empty()) tellIfSuspected(message, expectedId);
 		const GossipMessage answer =
 			reliably ? _transport.exchangeReliably(url, message, timeout) : _transport.exchange(url, message, timeout);
 		++_sent;
@@ -343,19 +278,6 @@ void Gossiper::forgetTheLongDead()
 	}
 }
 
-Poco::Timespan Gossiper::scaled(Poco::Timespan span) const
-{
-	return Poco::Timespan(span.totalMicroseconds() * (1 + _health.load()));
-}
-
-void Gossiper::adjustHealth(int delta)
-{
-	int now = _health.load();
-	while (!_health.compare_exchange_weak(now, std::clamp(now + delta, 0, kMaxHealth)))
-	{
-	}
-}
-
 void Gossiper::probeNext()
 {
 	// The probe: this period's one message, news riding on it (SWIM section 3.1, 4).
@@ -364,27 +286,30 @@ void Gossiper::probeNext()
 	const Poco::Timespan timeout = scaled(_settings.probeTimeout);
 	if (exchangeWith(target->url, news(), timeout, target->id))
 	{
-		adjustHealth(-1);
+		_health.better();
 		return;
 	}
-	// A missed answer may be this node's own slowness as well as the
-	// member's: probe less often and wait longer until answers come in time
-	// again (Lifeguard's local health, Dadgar et al. 2018), so that an
-	// overloaded machine does not make every node suspect every other.
-	adjustHealth(+1);
-	// No answer: others try (SWIM's indirect probes), and so do we over a
-	// connection (memberlist's TCP fallback), all at once, so that lost
-	// datagrams alone never make a live member suspect.
+	_health.worse(); // the miss may be this node's own slowness
+	if (probeAgain(*target, timeout)) return;
+	++_probesFailed;
+	if (_detector.suspect(*target)) announce(target->id);
+}
+
+bool Gossiper::probeAgain(const Member& target, Poco::Timespan timeout)
+{
+	// Others try (SWIM's indirect probes), and so do we over a connection
+	// (memberlist's TCP fallback), all at once, so that lost datagrams alone
+	// never make a live member suspect.
 	std::vector<std::future<bool>> answers;
-	auto direct = std::async(std::launch::async, [this, target, timeout] {
-		return exchangeWith(target->url, news(), timeout, target->id, true);
+	auto direct = std::async(std::launch::async, [this, &target, timeout] {
+		return exchangeWith(target.url, news(), timeout, target.id, true);
 	});
-	for (const auto& helper : _detector.helpers(*target, _settings.indirectProbes))
+	for (const auto& helper : _detector.helpers(target, _settings.indirectProbes))
 	{
-		answers.push_back(std::async(std::launch::async, [this, helper, target, timeout] {
+		answers.push_back(std::async(std::launch::async, [this, helper, &target, timeout] {
 			try
 			{
-				return _transport.probeVia(helper.url, *target, timeout + timeout);
+				return _transport.probeVia(helper.url, target, timeout + timeout);
 			}
 			catch (const Poco::Exception&)
 			{
@@ -397,16 +322,14 @@ void Gossiper::probeNext()
 	if (direct.get())
 	{
 		++_fallbacks;
-		return;
+		return true;
 	}
-	if (reached) return;
-	++_probesFailed;
-	if (_detector.suspect(*target)) announce(target->id);
+	return reached;
 }
 
 void Gossiper::syncWhenDue()
 {
-	if (!_nextSync.isElapsed(0)) return;
+	if (!_schedule.syncDue()) return;
 	std::vector<Member> partner;
 	std::vector<Member> dead;
 	{
@@ -419,101 +342,21 @@ void Gossiper::syncWhenDue()
 	// And one member held dead: if it answers, it was cut off, not gone, and
 	// the sync tells each side what the other missed (as Serf reconnects).
 	if (!dead.empty()) syncWith(dead.front().url, dead.front().id);
-
-	// The first sync came at once (joining); the next ones every interval,
-	// jittered, so that nodes started together do not sync together.
-	const Poco::Timespan::TimeDiff wait = _settings.syncInterval.totalMicroseconds();
-	Poco::Timespan::TimeDiff jittered;
-	{
-		Poco::FastMutex::ScopedLock lock(_mutex);
-		jittered = std::uniform_int_distribution<Poco::Timespan::TimeDiff>(wait * 3 / 4, wait * 5 / 4 + 1)(_random);
-	}
-	_nextSync = Poco::Timestamp() + jittered;
+	_schedule.synced();
 }
 
 void Gossiper::join()
 {
-	// Joining: through every seed until one answered (knowing some other
-	// node is not enough: nodes that started together may know only each
-	// other, and seeds that were not up yet must still hear of the
-	// joiners), then through a random seed every kSeedRounds periods to heal
-	// a partition; and each URL a client or a rumour named that is not a
-	// member yet.
-	std::vector<std::string> contacts;
-	std::vector<std::string> seeds;
-	for (const auto& url : _settings.seeds)
-		if (url != _view.self().advertisedUrl) seeds.push_back(url);
-	std::size_t seedContacts = 0;
-	{
-		Poco::FastMutex::ScopedLock lock(_mutex);
-		if (!seeds.empty() && !_seedAnswered)
-			contacts = seeds;
-		else if (!seeds.empty() && _rounds % kSeedRounds == 0)
-			contacts.push_back(seeds[std::uniform_int_distribution<std::size_t>(0, seeds.size() - 1)(_random)]);
-		seedContacts = contacts.size();
-		while (!_introductions.empty() && contacts.size() < seedContacts + kIntroductionsPerRound)
+	// Through the seeds the schedule names, then each URL a client or a
+	// rumour introduced that is not a member yet.
+	const std::vector<std::string> seeds = _schedule.seedsFor(_rounds);
+	for (const auto& url : seeds)
+		if (syncWith(url))
 		{
-			contacts.push_back(*_introductions.begin());
-			_introductions.erase(_introductions.begin());
-		}
-	}
-	for (std::size_t i = 0; i < contacts.size(); ++i)
-	{
-		const bool answered = syncWith(contacts[i]);
-		if (i < seedContacts && answered)
-		{
-			_seedAnswered = true;
+			_schedule.seedAnswered();
 			_view.markSynced(); // a seed's view is the network's
 		}
-	}
-}
-
-void Gossiper::planGreetings()
-{
-	// Once, when the view is first filled (a bootstrap node's list, or a
-	// seed's whole view): every member hears of this node from itself.
-	if (_greeted || !_view.synced()) return;
-	std::vector<std::string> urls;
-	for (const auto& member : _view.members())
-		if (member.state != MemberState::Dead) urls.push_back(member.url);
-	if (urls.empty()) return; // alone so far: whoever comes greets us
-	{
-		Poco::FastMutex::ScopedLock lock(_mutex);
-		std::shuffle(urls.begin(), urls.end(), _random);
-		_greetings.assign(urls.begin(), urls.end());
-	}
-	_greeted = true;
-	if (_onNews) _onNews();
-}
-
-void Gossiper::greetNext()
-{
-	std::vector<std::string> batch;
-	{
-		Poco::FastMutex::ScopedLock lock(_mutex);
-		while (!_greetings.empty() && batch.size() < kGreetingsPerSpread)
-		{
-			batch.push_back(std::move(_greetings.front()));
-			_greetings.pop_front();
-		}
-	}
-	GossipMessage hello;
-	hello.from = self();
-	hello.push = true;
-	for (const auto& url : batch)
-	{
-		try
-		{
-			const GossipMessage answer = _transport.exchange(url, hello, _settings.probeTimeout);
-			++_sent;
-			if (answer.from) merge(answer, true);
-		}
-		catch (const Poco::Exception&)
-		{
-			++_sent;
-			++_failedExchanges; // a member gone since: nothing to greet
-		}
-	}
+	for (const auto& url : _rumours.takeIntroductions(kIntroductionsPerRound)) syncWith(url);
 }
 
 void Gossiper::expireSuspects()
@@ -529,17 +372,17 @@ void Gossiper::round()
 	probeNext();
 	syncWhenDue();
 	join();
-	planGreetings(); // after joining, which may have filled the view
+	// After joining, which may have filled the view.
+	if (_greeter.plan(_view) && _onNews) _onNews();
 }
 
 bool Gossiper::spread()
 {
-	greetNext();
-	bool greetingsLeft;
-	{
-		Poco::FastMutex::ScopedLock lock(_mutex);
-		greetingsLeft = !_greetings.empty();
-	}
+	GossipMessage hello;
+	hello.from = self();
+	hello.push = true;
+	for (const auto& answer : _greeter.greetNext(hello)) merge(answer, true);
+	const bool greetingsLeft = _greeter.pending();
 	if (_broadcasts.pending() == 0) return greetingsLeft;
 	std::vector<Member> targets;
 	{
@@ -591,40 +434,6 @@ void Gossiper::leave()
 		catch (const Poco::Exception&)
 		{
 			++_failedExchanges; // the others spread it, or probing finds out
-		}
-	}
-}
-
-bool Gossiper::hasOutbox()
-{
-	Poco::FastMutex::ScopedLock lock(_mutex);
-	return !_outbox.empty();
-}
-
-void Gossiper::flush()
-{
-	// A bounded batch per call, so that a burst of rumours cannot hold up
-	// the news; the loop calls again while there are more.
-	std::deque<std::pair<std::string, GossipMessage>> batch;
-	{
-		Poco::FastMutex::ScopedLock lock(_mutex);
-		while (!_outbox.empty() && batch.size() < kFlushBatch)
-		{
-			batch.push_back(std::move(_outbox.front()));
-			_outbox.pop_front();
-		}
-	}
-	for (const auto& [url, message] : batch)
-	{
-		try
-		{
-			_transport.rumour(url, message, _settings.probeTimeout);
-			++_sent;
-		}
-		catch (const Poco::Exception&)
-		{
-			++_sent;
-			++_failedExchanges;
 		}
 	}
 }

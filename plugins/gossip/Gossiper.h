@@ -3,13 +3,13 @@
 
 #include "Broadcasts.h"
 #include "FailureDetector.h"
-#include "GossipTransport.h"
-#include "RecentIds.h"
+#include "Greeter.h"
+#include "LocalHealth.h"
+#include "RumourRelay.h"
+#include "SyncSchedule.h"
 #include <atomic>
-#include <deque>
 #include <functional>
 #include <map>
-#include <set>
 
 namespace p2p::gossip {
 
@@ -29,15 +29,11 @@ namespace p2p::gossip {
 ///    reach a member held dead, so halves of a healed partition find each
 ///    other again;
 ///  - joining through cluster.seeds or URLs a POST /gossip named: a sync;
-///  - the seed's POST /gossip rumours: merged, answered, forwarded to fanout
-///    random members while their TTL lasts, once per message id.
+///  - the seed's POST /gossip rumours: merged, answered, and passed on by
+///    the RumourRelay.
 /// News is a known member's changed state or address, however this node
 /// learnt it, its own suspicions and verdicts, and its refutations. Joins
-/// are not news: a node whose view is first filled (a bootstrap node's
-/// list, a seed's whole view) greets every member in it with a datagram of
-/// its own, so that a forming network of N nodes costs N x N / 2 small
-/// datagrams instead of N x N x 16 entries of news; syncs heal what a lost
-/// greeting missed.
+/// are not news: the Greeter tells every member of a first-filled view.
 ///
 /// receive() runs on HTTP threads; round() on the plugin's probe thread,
 /// spread() and flush() on its spread thread. Shared state is the view
@@ -105,22 +101,20 @@ public:
 	void leave();
 
 	/// Sends the rumours receive() queued for forwarding.
-	void flush();
-	bool hasOutbox();
+	void flush() { _rumours.flush(); }
+	bool hasOutbox() const { return _rumours.hasOutbox(); }
 
 	/// This node as it gossips itself (its incarnation rises on refutation).
 	Member self() const;
 	Stats stats() const;
 	FailureDetector& detector() { return _detector; }
 	std::size_t pendingNews() const { return _broadcasts.pending(); }
-	/// Local health (Lifeguard, Dadgar et al. 2018): 0 while probes are
-	/// answered in time, up to kMaxHealth as answers go missing or this node
-	/// has to refute. Probe intervals and timeouts are (1 + health) times the
-	/// configured ones.
-	int health() const { return _health.load(); }
-	static constexpr int kMaxHealth = 8;
-	/// span, stretched by the local health.
-	Poco::Timespan scaled(Poco::Timespan span) const;
+	/// Local health (LocalHealth): 0 while probes are answered in time, up to
+	/// kMaxHealth as answers go missing or this node has to refute.
+	int health() const { return _health.score(); }
+	static constexpr int kMaxHealth = LocalHealth::kMax;
+	/// span, stretched by the local health: probe periods and timeouts.
+	Poco::Timespan scaled(Poco::Timespan span) const { return _health.scaled(span); }
 	/// A hash of every member not dead, this node included (id, URL, state,
 	/// incarnation): equal digests mean equal views, so syncs send whole
 	/// views only when something differs.
@@ -138,6 +132,9 @@ private:
 	/// Merges what a message says; entries about this node may make it refute.
 	void merge(const GossipMessage& message, bool direct);
 	void take(Member member, bool sighting);
+	/// Adds this node's entry for id to message when it holds id suspect or
+	/// dead, so that id can refute.
+	void tellIfSuspected(GossipMessage& message, const std::string& id) const;
 	void announce(const std::string& id);
 	/// One exchange with url; merges the answer. Returns whether it answered,
 	/// and was expectedId when one is given (a probe of a member);
@@ -150,11 +147,10 @@ private:
 	std::vector<Member> viewWithSelf() const;
 	std::vector<Member> randomAlive(std::size_t k, const std::string& except);
 	void forgetTheLongDead();
-	void adjustHealth(int delta);
-	void planGreetings();
-	/// Greets the next batch of members: this node, as a datagram.
-	void greetNext();
 	void probeNext();
+	/// Direct over a connection and indirect through helpers, all at once,
+	/// after target missed a probe; returns whether any reached it.
+	bool probeAgain(const Member& target, Poco::Timespan timeout);
 	void join();
 
 	Membership& _view;
@@ -162,24 +158,20 @@ private:
 	const Settings _settings;
 	FailureDetector _detector;
 	Broadcasts _broadcasts;
+	RumourRelay _rumours;
+	Greeter _greeter;
+	SyncSchedule _schedule; ///< probe thread only
+	LocalHealth _health;
 	std::function<void()> _onNews;
-	RecentIds _seen{4096};
 	std::atomic<Poco::UInt64> _incarnation{0};
-	std::atomic<int> _health{0};
 
-	mutable Poco::FastMutex _mutex; ///< guards the outbox, the introductions and _random
-	std::deque<std::pair<std::string, GossipMessage>> _outbox;
-	std::set<std::string> _introductions; ///< URLs heard of, not yet known as members
-	std::deque<std::string> _greetings;   ///< members still to greet, by URL
-	std::atomic<bool> _greeted{false};
+	mutable Poco::FastMutex _mutex; ///< guards _random
 	std::mt19937 _random{std::random_device{}()};
-	std::atomic<bool> _seedAnswered{false};
-	Poco::Timestamp _nextSync;          ///< probe thread only
 	Poco::FastMutex _deadMutex;
 	std::map<std::string, Poco::Timestamp> _deadSince; ///< when this node learned each death
 
-	std::atomic<Poco::UInt64> _rounds{0}, _sent{0}, _received{0}, _droppedTtl{0}, _droppedDuplicate{0},
-		_failedExchanges{0}, _probesFailed{0}, _syncs{0}, _wholeViews{0}, _fallbacks{0};
+	std::atomic<Poco::UInt64> _rounds{0}, _sent{0}, _received{0}, _failedExchanges{0}, _probesFailed{0}, _syncs{0},
+		_wholeViews{0}, _fallbacks{0};
 };
 
 } // namespace p2p::gossip
