@@ -18,6 +18,14 @@ void noteFailure(std::string& tried, const std::string& id, const std::string& w
 	tried += (tried.empty() ? "" : "; ") + id + " (" + why + ")";
 }
 
+/// Whether exc says an owner could not be reached or could not take the
+/// file, so that the next owner may be tried.
+bool ownerFailed(const Poco::Exception& exc)
+{
+	// BadGateway and ServiceUnavailable are IOExceptions; GatewayTimeout's base is not.
+	return dynamic_cast<const Poco::IOException*>(&exc) || dynamic_cast<const GatewayTimeoutException*>(&exc);
+}
+
 } // namespace
 
 OwnerRelay::OwnerRelay(PeerClient& transfers, std::string selfId): _transfers(transfers), _selfId(std::move(selfId))
@@ -63,15 +71,9 @@ void OwnerRelay::streamThrough(Request& request, Response& response, const std::
 		{
 			answer = sendToOwner(owner, encoded, request.body(), request.http().getContentLength64(), "", &nothingSent);
 		}
-		catch (const Poco::IOException& exc) // BadGateway, and GatewayTimeout's base is not IO: below
+		catch (const Poco::Exception& exc)
 		{
-			if (!nothingSent) throw;
-			noteFailure(tried, owner.id, exc.message());
-			continue;
-		}
-		catch (const GatewayTimeoutException& exc)
-		{
-			if (!nothingSent) throw;
+			if (!nothingSent || !ownerFailed(exc)) throw;
 			noteFailure(tried, owner.id, exc.message());
 			continue;
 		}
@@ -94,13 +96,9 @@ void OwnerRelay::sendReceived(Response& response, const std::string& name, FileC
 		{
 			answer = sendToOwner(owner, encoded, *in, static_cast<Poco::Int64>(upload.size()), upload.sha256(), nullptr);
 		}
-		catch (const BadGatewayException& exc)
+		catch (const Poco::Exception& exc)
 		{
-			noteFailure(tried, owner.id, exc.message());
-			continue;
-		}
-		catch (const GatewayTimeoutException& exc)
-		{
+			if (!ownerFailed(exc)) throw;
 			noteFailure(tried, owner.id, exc.message());
 			continue;
 		}
