@@ -6,13 +6,16 @@
 #   tests/bench/run-bench.sh [BUILD_DIR]        (make bench runs this)
 #
 # Environment: DURATION (wrk -d, default 10s), THREADS (-t, 2),
-# CONNECTIONS (-c, 64). Needs wrk and nginx (make deps installs both).
+# CONNECTIONS (-c, 64), HTTP_ENGINE (http.engine of every node: loop, the
+# default, or threads, for an A/B). Needs wrk and nginx (make deps installs
+# both).
 set -euo pipefail
 
 BUILD_DIR=${1:-build}
 DURATION=${DURATION:-10s}
 THREADS=${THREADS:-2}
 CONNECTIONS=${CONNECTIONS:-64}
+HTTP_ENGINE=${HTTP_ENGINE:-loop}
 NODE=$BUILD_DIR/bin/p2p-node
 NGINX=${NGINX:-/usr/sbin/nginx}
 
@@ -52,7 +55,7 @@ rss_kb() { awk '/^VmRSS:/ {print $2}' "/proc/$1/status"; }
 
 start_node() { # start_node NAME PORT [PLUGINS] -> pid in NODE_PID
   "$NODE" --config config/node.properties -Dhttp.host=127.0.0.1 -Dhttp.port="$2" \
-    -Dnode.data_dir="$WORK/$1" -Dplugins.load="${3:-messaging}" -Dhttp.access_log=false \
+    -Dnode.data_dir="$WORK/$1" -Dplugins.load="${3:-messaging}" -Dhttp.access_log=false -Dhttp.engine="$HTTP_ENGINE" \
     -Dlogging.loggers.root.level=warning >"$WORK/$1.log" 2>&1 &
   NODE_PID=$!
   PIDS+=("$NODE_PID")
@@ -117,7 +120,7 @@ run() {
   echo "$rps $p99"
 }
 
-echo "wrk -t$THREADS -c$CONNECTIONS -d$DURATION on 127.0.0.1, $(nproc) cores"
+echo "wrk -t$THREADS -c$CONNECTIONS -d$DURATION on 127.0.0.1, $(nproc) cores, http.engine=$HTTP_ENGINE"
 read -r NGINX_RPS NGINX_P99 <<<"$(run nginx "http://127.0.0.1:$NGINX_PORT/health")"
 read -r HEALTH_RPS HEALTH_P99 <<<"$(run health "http://127.0.0.1:$NODE_PORT/health")"
 read -r MSG_RPS MSG_P99 <<<"$(run message "http://127.0.0.1:$NODE_PORT/message" -s "$WORK/message.lua")"
@@ -154,7 +157,8 @@ up_cluster() {
   for _ in 1 2 3 4 5; do
     CLUSTER_BASE=$((10000 + RANDOM % 22000))
     if "$CLUSTER" up --nodes "$nodes" --base-port "$CLUSTER_BASE" --dir "$dir" --plugins dht-router,kvstore \
-         --define http.access_log=false --define logging.loggers.root.level=warning "$@" >"$WORK/$name.up" 2>&1; then
+         --define http.access_log=false --define http.engine="$HTTP_ENGINE" --define logging.loggers.root.level=warning "$@" \
+         >"$WORK/$name.up" 2>&1; then
       return 0
     fi
     grep -q "already in use" "$WORK/$name.up" || { cat "$WORK/$name.up" >&2; exit 1; }

@@ -17,9 +17,9 @@ using p2p::test::readAnswer;
 using p2p::test::secondsUntilCutOff;
 
 /// How a node serves connections, on real nodes: clients that trickle their
-/// head or body are cut off, idle keep-alive connections are parked without
-/// a thread (TLS ones too) and come back with their session, and busy
-/// clients share the threads.
+/// head or body are cut off, idle keep-alive connections hold no thread
+/// (on the loops; TLS ones, served by the threads engine, are parked) and
+/// come back with their session, and busy clients share the threads.
 class ConnectionTest: public CppUnit::TestFixture
 {
 	CPPUNIT_TEST_SUITE(ConnectionTest);
@@ -108,7 +108,8 @@ public:
 	{
 		// No room to park: a quiet connection waits on its thread, as
 		// before parking existed, and stays open for its next requests.
-		NodeProcess& node = start({"-Dplugins.load=messaging", "-Dhttp.max_idle_connections=0"});
+		// Threads are what the threads engine parks; the loops hold none.
+		NodeProcess& node = start({"-Dplugins.load=messaging", "-Dhttp.engine=threads", "-Dhttp.max_idle_connections=0"});
 		Poco::Net::StreamSocket socket(Poco::Net::SocketAddress("127.0.0.1", node.port()));
 		socket.setReceiveTimeout(Poco::Timespan(10, 0));
 		for (int round = 1; round <= 3; ++round)

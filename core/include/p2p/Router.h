@@ -47,12 +47,26 @@ enum class Access
 	Public
 };
 
+/// Where a route's handler runs on the event-loop server (http.engine = loop).
+enum class Runs
+{
+	/// On a worker thread: the handler may block (on disk, on other nodes,
+	/// on a body that streams in).
+	Worker,
+	/// On the connection's event loop, once the body is in: for a handler
+	/// that answers from memory at once and never blocks, since no other
+	/// connection of its loop is served while it runs. Saves the hand-over
+	/// to a worker and back.
+	Loop
+};
+
 struct P2P_API RouteOptions
 {
 	Body body = Body::None;
 	/// Body limit in bytes for Body::Json and Body::Bytes; 0 means http.max_body_bytes.
 	std::streamsize maxBodyBytes = 0;
 	Access access = Access::Client;
+	Runs runs = Runs::Worker;
 };
 
 /// Called on an HTTP server thread, possibly on many threads at once.

@@ -2,6 +2,7 @@
 #include "p2p/Errors.h"
 #include "p2p/Settings.h"
 #include "p2p/Version.h"
+#include <thread>
 
 namespace p2p {
 
@@ -17,6 +18,17 @@ Poco::Timespan milliseconds(int ms)
 HttpListeners::Settings HttpListeners::Settings::read(const Poco::Util::AbstractConfiguration& config)
 {
 	Settings s;
+	const std::string engine = config.getString("http.engine", "loop");
+	if (engine == "loop")
+		s.engine = Settings::Engine::Loop;
+	else if (engine == "threads")
+		s.engine = Settings::Engine::Threads;
+	else
+		throw StartupException("http.engine must be 'loop' or 'threads', not '" + engine + "'");
+	// As many loops as cores, up to two: a hundred nodes share one machine.
+	const int cores = static_cast<int>(std::max(1u, std::thread::hardware_concurrency()));
+	s.ioThreads = static_cast<std::size_t>(settings::getInt(config, "", "http.io_threads", std::min(cores, 2), 1, 256));
+	s.maxConnections = static_cast<std::size_t>(settings::getInt(config, "", "http.max_connections", 10000, 1, 1 << 20));
 	s.host = config.getString("http.host", "0.0.0.0");
 	s.port = settings::getInt(config, "", "http.port", 5000, 0, 65535);
 	s.minThreads = settings::getInt(config, "", "http.min_threads", 2, 1, 1024);
@@ -43,6 +55,7 @@ HttpListeners::HttpListeners(Settings settings, const SecuritySettings& security
 HttpListeners::~HttpListeners()
 {
 	stopAccepting();
+	if (_loopServer) _loopServer->join();
 	if (_idle) _idle->stop();
 	if (_dispatcher) _dispatcher->stop();
 	if (_slowClients) _slowClients->stop();
@@ -114,6 +127,30 @@ Poco::Net::HTTPServerParams::Ptr HttpListeners::serverParams(const std::string& 
 void HttpListeners::start(Poco::SharedPtr<HttpRouter> router, const std::string& serverName, MetricsRegistry& metrics)
 {
 	_router = router;
+	Poco::Net::HTTPServerParams::Ptr params = serverParams(serverName);
+	if (_settings.engine == Settings::Engine::Loop)
+	{
+		LoopHttpServer::Settings loop;
+		loop.ioThreads = _settings.ioThreads;
+		loop.minThreads = static_cast<std::size_t>(_settings.minThreads);
+		loop.maxThreads = static_cast<std::size_t>(_settings.maxThreads);
+		loop.maxQueued = static_cast<std::size_t>(_settings.maxQueued);
+		loop.maxConnections = _settings.maxConnections;
+		loop.maxKeepAliveRequests = _settings.maxKeepAliveRequests;
+		loop.headerTimeout = milliseconds(_settings.headerTimeoutMs);
+		loop.keepAliveTimeout = milliseconds(_settings.keepAliveTimeoutMs);
+		loop.minBodyBytesPerSecond = _settings.minBodyBytesPerSecond;
+		_loopServer = std::make_unique<LoopHttpServer>(loop, _socket, *router, params);
+	}
+	if (_settings.engine == Settings::Engine::Threads || _tlsSocket) startThreads(router, params);
+	addMetrics(metrics);
+	if (_loopServer) _loopServer->start();
+	if (_acceptor) _acceptor->start();
+	if (_tlsAcceptor) _tlsAcceptor->start();
+}
+
+void HttpListeners::startThreads(Poco::SharedPtr<HttpRouter> router, Poco::Net::HTTPServerParams::Ptr params)
+{
 	_slowClients = std::make_unique<SlowClientGuard>(milliseconds(_settings.headerTimeoutMs),
 	                                                 milliseconds(_settings.keepAliveTimeoutMs),
 	                                                 _settings.minBodyBytesPerSecond);
@@ -121,40 +158,60 @@ void HttpListeners::start(Poco::SharedPtr<HttpRouter> router, const std::string&
 	// Idle nodes keep minThreads; the pool grows under load and shrinks
 	// back after the idle time, so 100 nodes on one machine stay cheap.
 	_threads = std::make_unique<Poco::ThreadPool>("http", _settings.minThreads, _settings.maxThreads, 30);
-	Poco::Net::HTTPServerParams::Ptr params = serverParams(serverName);
 	_connections = new HttpConnections(params, router, *_slowClients, *_idle, milliseconds(_settings.idleParkMs),
 	                                   milliseconds(_settings.headerTimeoutMs));
 	_dispatcher = new Poco::Net::TCPServerDispatcher(_connections, *_threads, params);
 	_connections->serveFrom(*_dispatcher);
-	_acceptor = std::make_unique<HttpAcceptor>(_socket, *_connections);
+	if (_settings.engine == Settings::Engine::Threads) _acceptor = std::make_unique<HttpAcceptor>(_socket, *_connections);
 	if (_tlsSocket) _tlsAcceptor = std::make_unique<HttpAcceptor>(*_tlsSocket, *_connections);
-	metrics.gauge("p2p_http_slow_clients_cut_total",
-	              "Connections cut off for sending a request head slower than http.header_timeout_ms allows, "
-	              "or a body slower than http.min_body_bytes_per_s.", {},
-	              [guard = _slowClients.get()] { return static_cast<double>(guard->cutOff()); });
-	metrics.gauge("p2p_http_refused_connections_total",
-	              "Connections closed at once, new or with a request after being idle, because http.max_queued "
-	              "were already waiting for a thread.", {},
-	              [dispatcher = _dispatcher] { return static_cast<double>(dispatcher->refusedConnections()); });
-	metrics.gauge("p2p_http_idle_connections", "Kept-alive connections waiting for a request without a thread.", {},
-	              [idle = _idle.get()] { return static_cast<double>(idle->size()); });
-	metrics.gauge("p2p_http_idle_connections_closed_total",
-	              "Idle connections closed after http.keep_alive_timeout_ms (or, before a first request, "
-	              "http.header_timeout_ms) without a request.", {},
-	              [idle = _idle.get()] { return static_cast<double>(idle->expired()); });
-	metrics.gauge("p2p_http_idle_connections_unparked_total",
-	              "Idle connections that kept their thread because http.max_idle_connections were parked.", {},
-	              [idle = _idle.get()] { return static_cast<double>(idle->refused()); });
 	_slowClients->start();
 	_idle->start([connections = _connections.get()](const Poco::Net::StreamSocket& socket) {
 		return connections->queue(socket);
 	});
-	_acceptor->start();
-	if (_tlsAcceptor) _tlsAcceptor->start();
+}
+
+void HttpListeners::addMetrics(MetricsRegistry& metrics)
+{
+	// Either server, or both (the loops for http, threads for https): the
+	// counts are summed.
+	SlowClientGuard* guard = _slowClients.get();
+	Poco::Net::TCPServerDispatcher* dispatcher = _dispatcher;
+	IdleConnections* idle = _idle.get();
+	LoopHttpServer* loop = _loopServer.get();
+	metrics.gauge("p2p_http_slow_clients_cut_total",
+	              "Connections cut off for sending a request head slower than http.header_timeout_ms allows, "
+	              "a body slower than http.min_body_bytes_per_s, or reading nothing of an answer for http.timeout_ms.", {},
+	              [guard, loop] {
+		              return static_cast<double>((guard ? guard->cutOff() : 0) + (loop ? loop->slowClientsCut() : 0));
+	              });
+	metrics.gauge("p2p_http_refused_connections_total",
+	              "Connections or requests refused at once because http.max_queued were already waiting for a thread, "
+	              "or http.max_connections were open.", {},
+	              [dispatcher, loop] {
+		              return static_cast<double>((dispatcher ? dispatcher->refusedConnections() : 0) +
+		                                         (loop ? loop->refusedConnections() + loop->overloaded() : 0));
+	              });
+	metrics.gauge("p2p_http_malformed_requests_total",
+	              "Requests refused before any route for a head that is not HTTP/1.x as RFC 9112 writes it "
+	              "(400, 414, 431, 501, 505), on the event-loop server.", {},
+	              [loop] { return static_cast<double>(loop ? loop->malformedRequests() : 0); });
+	metrics.gauge("p2p_http_open_connections", "Client connections open now.", {},
+	              [loop, idle] { return static_cast<double>((loop ? loop->openConnections() : 0) + (idle ? idle->size() : 0)); });
+	metrics.gauge("p2p_http_idle_connections", "Kept-alive connections waiting for a request without a thread.", {},
+	              [idle, loop] { return static_cast<double>((idle ? idle->size() : 0) + (loop ? loop->idleConnections() : 0)); });
+	metrics.gauge("p2p_http_idle_connections_closed_total",
+	              "Idle connections closed after http.keep_alive_timeout_ms (or, before a first request, "
+	              "http.header_timeout_ms) without a request.", {},
+	              [idle, loop] { return static_cast<double>((idle ? idle->expired() : 0) + (loop ? loop->idleClosed() : 0)); });
+	metrics.gauge("p2p_http_idle_connections_unparked_total",
+	              "Idle connections that kept their thread because http.max_idle_connections were parked "
+	              "(the threads engine only: on the loops no connection holds a thread).", {},
+	              [idle] { return static_cast<double>(idle ? idle->refused() : 0); });
 }
 
 void HttpListeners::stopAccepting()
 {
+	if (_loopServer) _loopServer->stopAccepting();
 	if (_acceptor) _acceptor->stop();
 	if (_tlsAcceptor) _tlsAcceptor->stop();
 	_socket.close();
@@ -163,6 +220,7 @@ void HttpListeners::stopAccepting()
 
 void HttpListeners::closeConnections(bool abort)
 {
+	if (_loopServer) _loopServer->closeConnections(abort);
 	// Parked connections have no request in hand: they close at once. The
 	// dispatcher ran until now so that a parked connection whose client
 	// sent a request while the node drained was still served; stopping it
@@ -174,6 +232,7 @@ void HttpListeners::closeConnections(bool abort)
 
 void HttpListeners::join()
 {
+	if (_loopServer) _loopServer->join();
 	if (_threads) _threads->joinAll();
 	if (_slowClients) _slowClients->stop();
 }

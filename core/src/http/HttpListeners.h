@@ -5,6 +5,7 @@
 #include "http/HttpConnections.h"
 #include "routing/HttpRouter.h"
 #include "http/IdleConnections.h"
+#include "http/LoopHttpServer.h"
 #include "security/SecuritySettings.h"
 #include "http/SlowClientGuard.h"
 #include "security/TlsSupport.h"
@@ -20,9 +21,12 @@
 namespace p2p {
 
 /// Where a node's HTTP comes in: the http.port socket, the https.port one
-/// when there is one, an acceptor on each feeding one dispatcher and its
-/// thread pool, the idle connections parked without a thread, and the
-/// slow-client guard watching every connection. Requests go to the router.
+/// when there is one, and the servers behind them. http.engine picks the
+/// plain socket's: `loop`, the event loops of LoopHttpServer, or
+/// `threads`, an acceptor feeding one dispatcher and its thread pool, the
+/// idle connections parked without a thread, and the slow-client guard
+/// watching every connection. TLS connections are always served the
+/// second way (the loops do not speak TLS yet). Requests go to the router.
 ///
 /// Driven by Node from its main thread, in this order: bind(), start(),
 /// then on the way out stopAccepting(), closeConnections(), join().
@@ -31,6 +35,14 @@ class HttpListeners
 public:
 	struct Settings
 	{
+		enum class Engine
+		{
+			Loop,
+			Threads
+		};
+		Engine engine = Engine::Loop;
+		std::size_t ioThreads = 2;
+		std::size_t maxConnections = 10000;
 		std::string host;
 		int port = 5000;
 		int minThreads = 2;
@@ -82,6 +94,8 @@ public:
 private:
 	Poco::Net::HTTPServerParams::Ptr serverParams(const std::string& serverName) const;
 	void bindTls(TlsSupport& tls);
+	void startThreads(Poco::SharedPtr<HttpRouter> router, Poco::Net::HTTPServerParams::Ptr params);
+	void addMetrics(MetricsRegistry& metrics);
 
 	Settings _settings;
 	const SecuritySettings& _security;
@@ -100,6 +114,7 @@ private:
 	Poco::Net::TCPServerDispatcher* _dispatcher = nullptr;
 	std::unique_ptr<HttpAcceptor> _acceptor;
 	std::unique_ptr<HttpAcceptor> _tlsAcceptor;
+	std::unique_ptr<LoopHttpServer> _loopServer; ///< http.engine = loop
 };
 
 } // namespace p2p

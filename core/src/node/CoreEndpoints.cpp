@@ -46,13 +46,16 @@ CoreEndpoints::CoreEndpoints(NodeIdentity node, PluginList plugins, MetricsRegis
 
 void CoreEndpoints::registerOn(Router& router)
 {
+	// Answers from memory, at once: on the connection's event loop.
+	RouteOptions quick;
+	quick.runs = Runs::Loop;
 	router.add("GET", "/", [this](Request&, Response& response) {
 		auto body = json::object();
 		body->set("message", "Node " + _node.id + " is running!");
 		response.json(body);
-	});
+	}, quick);
 
-	RouteOptions open;
+	RouteOptions open = quick;
 	open.access = Access::Public; // load balancers and service managers have no credentials
 	router.add("GET", "/health", [](Request&, Response& response) {
 		auto body = json::object();
@@ -89,7 +92,7 @@ void CoreEndpoints::registerOn(Router& router)
 		}
 		body->set("plugins", plugins);
 		response.json(body);
-	});
+	}, quick);
 
 	router.add("GET", "/members", [this](Request& request, Response& response) {
 		// ?state=dead (or suspect,dead ...): only those, so that watching a

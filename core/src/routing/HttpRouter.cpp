@@ -252,6 +252,24 @@ void HttpRouter::answerError(Poco::Net::HTTPServerRequest& http, Poco::Net::HTTP
 	sendError(response, status, sentence, requestId);
 }
 
+HttpRouter::Plan HttpRouter::plan(const std::string& method, const std::string& target) const
+{
+	Plan plan;
+	try
+	{
+		const RouteMatch match = _table.match(method, target.substr(0, target.find('?')));
+		if (match.outcome != RouteMatch::Outcome::Found) return plan;
+		plan.body = match.route->options.body;
+		plan.maxBodyBytes = match.route->options.maxBodyBytes > 0 ? match.route->options.maxBodyBytes : _settings.maxBodyBytes;
+		plan.runs = match.route->options.runs;
+	}
+	catch (const Poco::Exception&)
+	{
+		// A path that does not decode: dispatch() answers it.
+	}
+	return plan;
+}
+
 void HttpRouter::dispatch(Poco::Net::HTTPServerRequest& http, Poco::Net::HTTPServerResponse& response)
 {
 	InFlightGuard inFlight(_inFlight);

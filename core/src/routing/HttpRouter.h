@@ -52,6 +52,18 @@ public:
 
 	void dispatch(Poco::Net::HTTPServerRequest& request, Poco::Net::HTTPServerResponse& response);
 
+	/// What the event-loop server needs to know of a request before its
+	/// body: how the route takes the body, within what limit, and where its
+	/// handler runs. A path or method without a route plans as no body on a
+	/// worker, which answers 404 or 405.
+	struct Plan
+	{
+		Body body = Body::None;
+		std::streamsize maxBodyBytes = 0;
+		Runs runs = Runs::Worker;
+	};
+	Plan plan(const std::string& method, const std::string& target) const;
+
 	/// Requests being handled right now.
 	int inFlight() const { return _inFlight.load(); }
 

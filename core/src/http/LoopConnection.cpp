@@ -1,0 +1,533 @@
+#include "http/LoopConnection.h"
+#include "http/LoopHttpServer.h"
+#include "p2p/Json.h"
+#include "routing/HttpRouter.h"
+#include <Poco/JSON/Object.h>
+#include <cerrno>
+#include <sys/epoll.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+namespace p2p {
+
+namespace {
+
+constexpr std::size_t kReadChunk = 64 * 1024;
+/// Bytes a client may send past the request in hand (pipelining) before
+/// the connection stops reading until that request is answered.
+constexpr std::size_t kMaxReadAhead = 1024 * 1024;
+/// After an answer that closes the connection: how long, and how much, of
+/// what the client still sends is read and dropped, so that it sees the
+/// answer rather than a reset.
+const Poco::Timespan kLingerTime(2, 0);
+constexpr std::size_t kMaxLingerBytes = 4 * 1024 * 1024;
+
+const char* const kHeadDue = "head";
+const char* const kIdle = "idle";
+const char* const kBodyDue = "body";
+const char* const kLinger = "linger";
+
+} // namespace
+
+LoopConnection::LoopConnection(LoopHttpServer& server, EventLoop& loop, int fd, Poco::Net::SocketAddress client,
+                               Poco::Net::SocketAddress local):
+	_server(server),
+	_loop(loop),
+	_fd(fd),
+	_client(std::move(client)),
+	_local(std::move(local)),
+	_parser(HttpHeadParser::Kind::Request, server.settings().limits)
+{
+}
+
+LoopConnection::~LoopConnection()
+{
+	if (_fd >= 0) ::close(_fd);
+}
+
+void LoopConnection::start()
+{
+	// Edge-triggered, reads and writes both: no epoll_ctl per request; each
+	// wake-up reads (or writes) until the socket says EAGAIN.
+	std::weak_ptr<LoopConnection> weak = shared_from_this();
+	_loop.watch(_fd, EPOLLIN | EPOLLOUT | EPOLLRDHUP, [weak](std::uint32_t events) {
+		if (auto self = weak.lock()) self->onEvents(events);
+	}, true);
+	arm(_server.settings().headerTimeout, kHeadDue);
+	updateIdle();
+}
+
+void LoopConnection::updateIdle()
+{
+	const bool idle = _state == State::Head && _in.empty() && !_exchange;
+	if (idle == _countedIdle) return;
+	_countedIdle = idle;
+	_server.idleChanged(idle ? 1 : -1);
+}
+
+void LoopConnection::stop(bool abort)
+{
+	_stopping = true;
+	if (abort || (_state == State::Head && !_exchange)) close();
+}
+
+void LoopConnection::onEvents(std::uint32_t events)
+{
+	handle(events);
+	if (_state != State::Closed) updateIdle();
+}
+
+void LoopConnection::handle(std::uint32_t events)
+{
+	if (events & EPOLLERR)
+	{
+		close();
+		return;
+	}
+	if ((events & EPOLLOUT) && _outSent < _out.size()) writeSocket();
+	if (_state == State::Closed) return;
+	if (events & (EPOLLIN | EPOLLRDHUP | EPOLLHUP))
+	{
+		const bool open = readSocket();
+		if (_state == State::Closed) return;
+		advance();
+		if (!open && _state != State::Closed)
+		{
+			// The client is done sending. Mid-head or mid-body, nobody will
+			// read an answer to a request it did not finish; with a request
+			// in hand, its answer still goes (a half-close is allowed).
+			if (_state == State::Handling && _bodyDone)
+				_closeWhenWritten = true;
+			else
+				close();
+		}
+	}
+}
+
+bool LoopConnection::readSocket()
+{
+	char buffer[kReadChunk];
+	for (;;)
+	{
+		if (_readPaused) return true;
+		const ssize_t n = ::recv(_fd, buffer, sizeof(buffer), 0);
+		if (n > 0)
+		{
+			if (_state == State::Draining)
+			{
+				_drained += static_cast<std::size_t>(n);
+				if (_drained > kMaxLingerBytes)
+				{
+					close();
+					return false;
+				}
+				continue;
+			}
+			if (_state == State::Head && _in.empty() && _timer != 0 && !_exchange) arm(_server.settings().headerTimeout, kHeadDue);
+			_in.append(buffer, static_cast<std::size_t>(n));
+			// Past the request in hand, a bounded read-ahead, then the socket
+			// waits (and so does the client, by TCP's window).
+			if (_state == State::Handling && _bodyDone && _in.size() > kMaxReadAhead) _readPaused = true;
+			if (_state == State::Body || (_state == State::Handling && !_bodyDone)) takeBody();
+			if (_state == State::Closed) return false;
+			continue;
+		}
+		if (n == 0)
+		{
+			if (_state == State::Draining) close();
+			return false;
+		}
+		if (errno == EINTR) continue;
+		if (errno == EAGAIN || errno == EWOULDBLOCK) return true;
+		close();
+		return false;
+	}
+}
+
+void LoopConnection::advance()
+{
+	while (_state != State::Closed && _state != State::Draining)
+	{
+		if (_state == State::Head)
+		{
+			if (_in.empty() || !startRequest()) return;
+		}
+		else if (_state == State::Body)
+		{
+			if (!takeBody()) return;
+			if (_state == State::Body) runHandler();
+		}
+		else
+		{
+			// Handling: a streamed body goes on to the handler as it comes;
+			// the exchange's end moves the connection on.
+			if (!_bodyDone && !_in.empty()) takeBody();
+			return;
+		}
+	}
+}
+
+bool LoopConnection::startRequest()
+{
+	HttpHead head;
+	std::size_t length = 0;
+	try
+	{
+		length = _parser.parse(_in, head);
+	}
+	catch (const MalformedHttp& exc)
+	{
+		refuse(exc.status(), exc.what());
+		return false;
+	}
+	if (length == 0) return false;
+	_in.erase(0, length);
+	_parser.reset();
+	_head = std::move(head);
+	++_served;
+
+	const HttpRouter::Plan plan = _server.router().plan(_head.method, _head.target);
+	_exchange = std::make_shared<LoopExchange>(
+		LoopExchange::Context{_loop, weak_from_this(), _client, _local, _server.params()}, _head);
+	Poco::Net::HTTPServerResponse& response = _exchange->response();
+	const auto& params = *_server.params();
+	const int most = _server.settings().maxKeepAliveRequests;
+	response.setKeepAlive(params.getKeepAlive() && _head.keepAlive && !_stopping && (most <= 0 || _served < most));
+	response.setDate(Poco::Timestamp());
+	if (!params.getSoftwareVersion().empty()) response.set("Server", params.getSoftwareVersion());
+
+	_dispatched = false;
+	_bodyReceived = 0;
+	_bodyLimit = static_cast<std::uint64_t>(std::max<std::streamsize>(plan.maxBodyBytes, 0));
+	_buffered = plan.body == Body::Json || plan.body == Body::Bytes;
+	_inline = plan.runs == Runs::Loop && plan.body != Body::Stream;
+	_chunks.reset();
+	_bodyLeft = 0;
+	_bodyDone = false;
+	if (_head.body == HttpHead::Body::Chunked)
+		_chunks.emplace();
+	else if (_head.body == HttpHead::Body::Length && _head.contentLength > 0)
+		_bodyLeft = _head.contentLength;
+	else
+		_bodyDone = true;
+	if (_bodyDone) _exchange->endBody();
+
+	const bool declaredTooLarge = _buffered && _head.body == HttpHead::Body::Length && _head.contentLength > _bodyLimit;
+	if (_bodyDone || declaredTooLarge || !_buffered)
+	{
+		// Refused by its length alone, the body is never read: the router
+		// answers 413 at once (no 100 Continue first), and the connection
+		// closes after it. A streamed body is read by its handler.
+		if (declaredTooLarge)
+		{
+			_exchange->endBody();
+			_bodyDone = true;
+			_bodyLeft = 0;
+			_chunks.reset();
+		}
+		else if (!_bodyDone && _head.expectContinue)
+		{
+			_out.append("HTTP/1.1 100 Continue\r\n\r\n");
+			writeSocket();
+		}
+		runHandler();
+		return _state != State::Closed;
+	}
+	// A buffered body comes in whole before the handler runs.
+	if (_head.expectContinue)
+	{
+		_out.append("HTTP/1.1 100 Continue\r\n\r\n");
+		writeSocket();
+	}
+	_state = State::Body;
+	_bodyStarted = Poco::Timestamp();
+	arm(_server.settings().headerTimeout, kBodyDue);
+	return _state != State::Closed;
+}
+
+bool LoopConnection::takeBody()
+{
+	if (_bodyDone || !_exchange) return true;
+	bool room = true;
+	if (_chunks)
+	{
+		std::string decoded;
+		std::size_t used = 0;
+		try
+		{
+			used = _chunks->decode(_in, decoded);
+		}
+		catch (const MalformedHttp& exc)
+		{
+			if (!_dispatched)
+			{
+				_exchange.reset();
+				refuse(exc.status(), exc.what());
+			}
+			else
+				close(); // the handler reading it sees the connection go
+			return false;
+		}
+		_in.erase(0, used);
+		_bodyReceived += decoded.size();
+		if (!decoded.empty()) room = _exchange->addBody(decoded.data(), decoded.size());
+		_bodyDone = _chunks->done();
+	}
+	else
+	{
+		const std::size_t n = static_cast<std::size_t>(std::min<std::uint64_t>(_bodyLeft, _in.size()));
+		if (n > 0) room = _exchange->addBody(_in.data(), n);
+		_in.erase(0, n);
+		_bodyLeft -= n;
+		_bodyReceived += n;
+		_bodyDone = _bodyLeft == 0;
+	}
+	if (!room) _readPaused = true;
+	// Past a buffered route's limit there is no point reading on: the
+	// handler refuses it (413) with what came, and the connection closes.
+	if (_buffered && _bodyReceived > _bodyLimit) _bodyDone = true;
+	if (_bodyDone)
+	{
+		_exchange->endBody();
+		if (_timer != 0) disarm();
+		return true;
+	}
+	// The body's pace: the grace time, plus a second per
+	// http.min_body_bytes_per_s bytes received so far.
+	const int rate = _server.settings().minBodyBytesPerSecond;
+	const Poco::Timestamp::TimeDiff allowed =
+		_server.settings().headerTimeout.totalMicroseconds() +
+		(rate > 0 ? static_cast<Poco::Timestamp::TimeDiff>(_bodyReceived) * 1000000 / rate : 0);
+	arm(std::max<Poco::Timestamp::TimeDiff>(allowed - _bodyStarted.elapsed(), 1000), kBodyDue);
+	return false;
+}
+
+void LoopConnection::runHandler()
+{
+	_state = State::Handling;
+	_dispatched = true;
+	if (_bodyDone && _timer != 0) disarm();
+	if (!_bodyDone) _bodyStarted = Poco::Timestamp();
+	HttpRouter& router = _server.router();
+	auto exchange = _exchange;
+	auto task = [exchange, &router] {
+		try
+		{
+			router.dispatch(exchange->request(), exchange->response());
+		}
+		catch (const std::exception&)
+		{
+			// The router answers what handlers throw; this is the connection
+			// failing under it, which finish() reports.
+		}
+		try
+		{
+			exchange->finish();
+		}
+		catch (const std::exception&)
+		{
+			exchange->abort(); // the client is gone: nothing more to send
+			exchange->finish();
+		}
+	};
+	if (_inline)
+	{
+		task();
+		return;
+	}
+	if (!_server.runOnWorker(std::move(task)))
+	{
+		_exchange.reset();
+		refuse(503, "this node has http.max_queued requests waiting for a thread already; try again shortly");
+	}
+}
+
+void LoopConnection::outputReady(LoopExchange& exchange)
+{
+	if (_exchange.get() != &exchange || _state == State::Closed) return;
+	std::string bytes = _exchange->takeOutput();
+	if (bytes.empty()) return;
+	if (_outSent == _out.size())
+	{
+		_out.swap(bytes);
+		_outSent = 0;
+	}
+	else
+		_out.append(bytes);
+	writeSocket();
+}
+
+void LoopConnection::bodyWanted(LoopExchange& exchange)
+{
+	if (_exchange.get() != &exchange || _state == State::Closed) return;
+	_readPaused = false;
+	// Edge-triggered: what waits in the socket gave its edge already.
+	if (!readSocket() && _state != State::Closed && !_bodyDone) close();
+}
+
+void LoopConnection::exchangeFinished(LoopExchange& exchange)
+{
+	if (_exchange.get() != &exchange || _state == State::Closed) return;
+	outputReady(exchange);
+	// Written at once, the answer may have moved the connection on already.
+	if (_exchange.get() != &exchange || _state == State::Closed) return;
+	if (!exchange.response().sent())
+	{
+		// A handler that sent nothing; the router always answers, so this is
+		// a connection whose answer failed on the way.
+		close();
+		return;
+	}
+	if (_outSent == _out.size() && exchange.complete()) finishRequest();
+}
+
+void LoopConnection::finishRequest()
+{
+	const bool keep = _exchange->keepAlive() && _bodyDone && !_stopping && !(_buffered && _bodyReceived > _bodyLimit) &&
+	                  !_closeWhenWritten;
+	_exchange.reset();
+	if (!keep)
+	{
+		closeAfterOutput();
+		return;
+	}
+	_state = State::Head;
+	_readPaused = false;
+	arm(_server.settings().keepAliveTimeout, kIdle);
+	if (!readSocket() && _state != State::Closed && _in.empty())
+	{
+		close();
+		return;
+	}
+	advance(); // a pipelined request may be waiting
+	if (_state != State::Closed) updateIdle();
+}
+
+void LoopConnection::writeSocket()
+{
+	while (_outSent < _out.size())
+	{
+		const ssize_t n = ::send(_fd, _out.data() + _outSent, _out.size() - _outSent, MSG_NOSIGNAL);
+		if (n > 0)
+		{
+			_outSent += static_cast<std::size_t>(n);
+			if (_exchange) _exchange->written(static_cast<std::size_t>(n));
+			continue;
+		}
+		if (n < 0 && errno == EINTR) continue;
+		if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK))
+		{
+			// EPOLLOUT's edge brings us back; a client that takes nothing for
+			// http.timeout_ms is cut off.
+			armWriteTimer();
+			return;
+		}
+		close();
+		return;
+	}
+	_out.clear();
+	_outSent = 0;
+	if (_writeTimer != 0) _loop.cancel(_writeTimer);
+	_writeTimer = 0;
+	if (_closeWhenWritten && !_exchange)
+	{
+		closeAfterOutput();
+		return;
+	}
+	if (_exchange && _state == State::Handling && _exchange->complete()) finishRequest();
+}
+
+void LoopConnection::refuse(int status, const std::string& sentence)
+{
+	if (status == 503)
+		_server.countOverloaded();
+	else
+		_server.countMalformed();
+	auto body = json::object();
+	body->set("error", sentence);
+	body->set("status", status);
+	const std::string text = json::stringify(body);
+	const std::string reason = Poco::Net::HTTPResponse::getReasonForStatus(static_cast<Poco::Net::HTTPResponse::HTTPStatus>(status));
+	_out.append("HTTP/1.1 " + std::to_string(status) + " " + reason +
+	            "\r\nContent-Type: application/json\r\nConnection: close\r\nContent-Length: " + std::to_string(text.size()) +
+	            "\r\n\r\n" + text);
+	_closeWhenWritten = true;
+	_state = State::Handling; // nothing more is parsed
+	writeSocket();
+}
+
+void LoopConnection::closeAfterOutput()
+{
+	if (_state == State::Closed) return;
+	if (_outSent < _out.size())
+	{
+		_closeWhenWritten = true;
+		return;
+	}
+	::shutdown(_fd, SHUT_WR);
+	_state = State::Draining;
+	_in.clear();
+	_readPaused = false;
+	arm(kLingerTime, kLinger);
+	readSocket();
+}
+
+void LoopConnection::close()
+{
+	if (_state == State::Closed) return;
+	_state = State::Closed;
+	if (_countedIdle) _server.idleChanged(-1);
+	_countedIdle = false;
+	disarm();
+	if (_writeTimer != 0) _loop.cancel(_writeTimer);
+	_writeTimer = 0;
+	if (_exchange) _exchange->abort();
+	_exchange.reset();
+	_loop.unwatch(_fd);
+	::close(_fd);
+	const int fd = _fd;
+	_fd = -1;
+	_server.closed(_loop, fd); // may drop the last reference but the caller's
+}
+
+void LoopConnection::arm(Poco::Timespan after, const char* why)
+{
+	disarm();
+	std::weak_ptr<LoopConnection> weak = shared_from_this();
+	_timerWhy = why;
+	_timer = _loop.after(after, [weak, why] {
+		if (auto self = weak.lock()) self->expired(why);
+	});
+}
+
+void LoopConnection::armWriteTimer()
+{
+	if (_writeTimer != 0) _loop.cancel(_writeTimer);
+	std::weak_ptr<LoopConnection> weak = shared_from_this();
+	_writeTimer = _loop.after(_server.params()->getTimeout(), [weak] {
+		if (auto self = weak.lock())
+		{
+			self->_writeTimer = 0;
+			self->expired("write");
+		}
+	});
+}
+
+void LoopConnection::disarm()
+{
+	if (_timer != 0) _loop.cancel(_timer);
+	_timer = 0;
+}
+
+void LoopConnection::expired(const char* why)
+{
+	if (why == _timerWhy) _timer = 0;
+	const bool waiting = _state == State::Head && _in.empty() && !_exchange;
+	if (why == kIdle || (why == kHeadDue && waiting))
+		_server.countIdleClosed();
+	else if (why != kLinger)
+		_server.countCutOff();
+	close();
+}
+
+} // namespace p2p

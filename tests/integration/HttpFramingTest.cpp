@@ -1,0 +1,182 @@
+#include "NodeProcess.h"
+#include "RawHttp.h"
+#include "TestSupport.h"
+#include <Poco/Net/StreamSocket.h>
+#include <Poco/Stopwatch.h>
+#include <cppunit/extensions/HelperMacros.h>
+#include <fstream>
+#include <sys/resource.h>
+
+using p2p::test::NodeProcess;
+using namespace std::string_literals;
+
+namespace {
+
+/// Sends bytes on a new connection and reads until the node closes it (or
+/// 5 s pass): everything it answered.
+std::string answerTo(Poco::UInt16 port, const std::string& bytes)
+{
+	Poco::Net::StreamSocket socket(Poco::Net::SocketAddress("127.0.0.1", port));
+	socket.setReceiveTimeout(Poco::Timespan(5, 0));
+	socket.sendBytes(bytes.data(), static_cast<int>(bytes.size()));
+	std::string answer;
+	char buffer[4096];
+	try
+	{
+		for (int n; (n = socket.receiveBytes(buffer, sizeof(buffer))) > 0;) answer.append(buffer, static_cast<std::size_t>(n));
+	}
+	catch (const Poco::Exception&)
+	{
+		// A reset or the timeout: what came is the answer.
+	}
+	return answer;
+}
+
+int statusOf(const std::string& answer)
+{
+	return answer.size() >= 12 && answer.compare(0, 5, "HTTP/") == 0 ? std::stoi(answer.substr(9, 3)) : -1;
+}
+
+std::size_t countOf(const std::string& text, const std::string& what)
+{
+	std::size_t count = 0;
+	for (auto at = text.find(what); at != std::string::npos; at = text.find(what, at + 1)) ++count;
+	return count;
+}
+
+int threadsOf(int pid)
+{
+	std::ifstream status("/proc/" + std::to_string(pid) + "/status");
+	for (std::string line; std::getline(status, line);)
+		if (line.compare(0, 8, "Threads:") == 0) return std::stoi(line.substr(8));
+	return -1;
+}
+
+} // namespace
+
+/// The event-loop server (http.engine = loop, the default) on a real node:
+/// request heads read strictly (nothing smuggled past an ambiguous length,
+/// each kind of bad head its status), oversized bodies refused before a
+/// byte of them is read, chunked bodies and pipelining, and idle
+/// connections that cost no thread.
+class HttpFramingTest: public CppUnit::TestFixture
+{
+	CPPUNIT_TEST_SUITE(HttpFramingTest);
+	CPPUNIT_TEST(testAnAmbiguousLengthIsRefusedAndNothingIsSmuggled);
+	CPPUNIT_TEST(testEachBadHeadGetsItsStatus);
+	CPPUNIT_TEST(testAnOversizedBodyIsRefusedBeforeContinue);
+	CPPUNIT_TEST(testChunkedBodiesAndPipelinedRequests);
+	CPPUNIT_TEST(testIdleConnectionsCostNoThread);
+	CPPUNIT_TEST_SUITE_END();
+
+public:
+	void setUp() override
+	{
+		_node = std::make_unique<NodeProcess>(std::vector<std::string>{"-Dplugins.load=messaging, dht-router, kvstore",
+		                                                                "-Dhttp.access_log=false", "-Dhttp.max_body_bytes=1024"});
+		_node->waitUntilListening();
+	}
+
+	void tearDown() override { _node.reset(); }
+
+	void testAnAmbiguousLengthIsRefusedAndNothingIsSmuggled()
+	{
+		// Two lengths: a front end taking the last would forward the GET as
+		// part of the body; taking the first, it would run as a request of
+		// its own. Neither happens: 400, and the connection ends.
+		const std::string answer = answerTo(port(),
+		                                    "POST /message HTTP/1.1\r\nHost: a\r\nContent-Length: 0\r\nContent-Length: 35\r\n\r\n"
+		                                    "GET /health HTTP/1.1\r\nHost: a\r\n\r\n");
+		CPPUNIT_ASSERT_EQUAL_MESSAGE(answer, 400, statusOf(answer));
+		CPPUNIT_ASSERT_EQUAL_MESSAGE(answer, std::size_t(1), countOf(answer, "HTTP/1.1 "));
+		CPPUNIT_ASSERT(answer.find("Content-Length is given twice") != std::string::npos);
+		const std::string both = answerTo(
+			port(), "POST /message HTTP/1.1\r\nHost: a\r\nContent-Length: 5\r\nTransfer-Encoding: chunked\r\n\r\n0\r\n\r\n");
+		CPPUNIT_ASSERT_EQUAL_MESSAGE(both, 400, statusOf(both));
+	}
+
+	void testEachBadHeadGetsItsStatus()
+	{
+		CPPUNIT_ASSERT_EQUAL(400, statusOf(answerTo(port(), "GET /health HTTP/1.1\nHost: a\n\n")));
+		CPPUNIT_ASSERT_EQUAL(400, statusOf(answerTo(port(), "GET /health HTTP/1.1\r\nHost: a\r\nX: b\r\n c\r\n\r\n")));
+		CPPUNIT_ASSERT_EQUAL(400, statusOf(answerTo(port(), "GET /health HTTP/1.1\r\nHost: a\r\nX: \0\r\n\r\n"s)));
+		CPPUNIT_ASSERT_EQUAL(400, statusOf(answerTo(port(), "GET /health HTTP/1.1\r\n\r\n"))); // no Host
+		CPPUNIT_ASSERT_EQUAL(505, statusOf(answerTo(port(), "GET /health HTTP/9.9\r\nHost: a\r\n\r\n")));
+		CPPUNIT_ASSERT_EQUAL(501, statusOf(answerTo(port(), "POST /message HTTP/1.1\r\nHost: a\r\nTransfer-Encoding: gzip\r\n\r\n")));
+		CPPUNIT_ASSERT_EQUAL(414, statusOf(answerTo(port(), "GET /" + std::string(9000, 'a') + " HTTP/1.1\r\nHost: a\r\n\r\n")));
+		CPPUNIT_ASSERT_EQUAL(431, statusOf(answerTo(port(), "GET /health HTTP/1.1\r\nHost: a\r\nX: " + std::string(17000, 'b') + "\r\n\r\n")));
+		// An escape sequence is never a target: nothing of it reaches a log.
+		CPPUNIT_ASSERT_EQUAL(400, statusOf(answerTo(port(), "GET /\x1b]0;owned\x07 HTTP/1.1\r\nHost: a\r\n\r\n")));
+		CPPUNIT_ASSERT(p2p::test::metricValue(port(), "p2p_http_malformed_requests_total") >= 9);
+		CPPUNIT_ASSERT_EQUAL(200, p2p::test::http(port(), "GET", "/health").status); // and the node serves on
+	}
+
+	void testAnOversizedBodyIsRefusedBeforeContinue()
+	{
+		// 2 GB declared for a 1 KiB route: 413 at once, no 100 Continue, and
+		// not a byte of the body read.
+		Poco::Stopwatch watch;
+		watch.start();
+		const std::string answer = answerTo(port(), "PUT /kv/big HTTP/1.1\r\nHost: a\r\nContent-Type: application/json\r\n"
+		                                            "Content-Length: 2000000000\r\nExpect: 100-continue\r\n\r\n");
+		CPPUNIT_ASSERT_EQUAL_MESSAGE(answer, 413, statusOf(answer));
+		CPPUNIT_ASSERT(answer.find("100 Continue") == std::string::npos);
+		CPPUNIT_ASSERT_MESSAGE(std::to_string(watch.elapsed()) + " us", watch.elapsed() < 3000000);
+		// Within the limit, the client is told to go on.
+		Poco::Net::StreamSocket socket(Poco::Net::SocketAddress("127.0.0.1", port()));
+		socket.setReceiveTimeout(Poco::Timespan(5, 0));
+		const std::string head = "PUT /kv/small HTTP/1.1\r\nHost: a\r\nContent-Type: application/json\r\nContent-Length: 7\r\n"
+		                         "Expect: 100-continue\r\n\r\n";
+		socket.sendBytes(head.data(), static_cast<int>(head.size()));
+		CPPUNIT_ASSERT_EQUAL(100, p2p::test::readAnswer(socket));
+		socket.sendBytes("{\"v\":1}", 7);
+		CPPUNIT_ASSERT_EQUAL(200, p2p::test::readAnswer(socket));
+	}
+
+	void testChunkedBodiesAndPipelinedRequests()
+	{
+		Poco::Net::StreamSocket socket(Poco::Net::SocketAddress("127.0.0.1", port()));
+		socket.setReceiveTimeout(Poco::Timespan(5, 0));
+		// A chunked JSON body, then two requests in one write behind it.
+		const std::string wire = "PUT /kv/chunked HTTP/1.1\r\nHost: a\r\nContent-Type: application/json\r\n"
+		                         "Transfer-Encoding: chunked\r\n\r\n3\r\n{\"v\r\n5;ext=1\r\n\":42}\r\n0\r\n\r\n" +
+		                         p2p::test::healthRequest() + "GET /kv/chunked HTTP/1.1\r\nHost: a\r\n\r\n";
+		socket.sendBytes(wire.data(), static_cast<int>(wire.size()));
+		CPPUNIT_ASSERT_EQUAL(200, p2p::test::readAnswer(socket));
+		CPPUNIT_ASSERT_EQUAL(200, p2p::test::readAnswer(socket));
+		CPPUNIT_ASSERT_EQUAL(200, p2p::test::readAnswer(socket));
+		CPPUNIT_ASSERT_EQUAL(std::string("{\"key\":\"chunked\",\"value\":{\"v\":42}}"), p2p::test::http(port(), "GET", "/kv/chunked").body);
+		// A chunked body past the route's limit: 413, however it is framed.
+		std::string large = "PUT /kv/large HTTP/1.1\r\nHost: a\r\nContent-Type: application/json\r\nTransfer-Encoding: chunked\r\n\r\n";
+		for (int i = 0; i < 4; ++i) large += "200\r\n" + std::string(512, ' ') + "\r\n";
+		CPPUNIT_ASSERT_EQUAL(413, statusOf(answerTo(port(), large + "0\r\n\r\n")));
+	}
+
+	void testIdleConnectionsCostNoThread()
+	{
+		// As many idle connections as this process may open, up to 2,000.
+		rlimit files{};
+		::getrlimit(RLIMIT_NOFILE, &files);
+		const std::size_t count = std::min<std::size_t>(2000, files.rlim_cur > 100 ? files.rlim_cur - 100 : 0);
+		const int threadsBefore = threadsOf(_node->pid());
+		std::vector<Poco::Net::StreamSocket> idle;
+		for (std::size_t i = 0; i < count; ++i) idle.emplace_back(Poco::Net::SocketAddress("127.0.0.1", port()));
+		CPPUNIT_ASSERT(p2p::test::eventually([&] { return p2p::test::metricValue(port(), "p2p_http_open_connections") >= static_cast<double>(count); }));
+		Poco::Stopwatch watch;
+		watch.start();
+		CPPUNIT_ASSERT_EQUAL(200, p2p::test::http(port(), "GET", "/health").status);
+		CPPUNIT_ASSERT_MESSAGE(std::to_string(watch.elapsed()) + " us", watch.elapsed() < 1000000);
+		CPPUNIT_ASSERT_MESSAGE(std::to_string(threadsOf(_node->pid())) + " threads, " + std::to_string(threadsBefore) + " before",
+		                       threadsOf(_node->pid()) <= threadsBefore + 2);
+		// Each is still served when it asks.
+		for (std::size_t i = 0; i < idle.size(); i += idle.size() / 10 + 1)
+			CPPUNIT_ASSERT_EQUAL(200, p2p::test::exchange(idle[i], p2p::test::healthRequest()));
+	}
+
+private:
+	Poco::UInt16 port() const { return _node->port(); }
+
+	std::unique_ptr<NodeProcess> _node;
+};
+
+CPPUNIT_TEST_SUITE_REGISTRATION(HttpFramingTest);
