@@ -4,6 +4,7 @@
 #include "p2p/Request.h"
 #include "p2p/Response.h"
 #include <Poco/NumberParser.h>
+#include <memory>
 
 namespace p2p::dhtrouter {
 
@@ -13,6 +14,63 @@ RequestForwarder::RequestForwarder(PeerClient& peers, std::string selfId, int ma
 	_maxHops(maxHops)
 {
 }
+
+struct RequestForwarder::Relay: std::enable_shared_from_this<Relay>
+{
+	Relay(PeerClient& peers, AnswerLater later): peers(peers), later(std::move(later)) {}
+
+	/// Sends to the next target; runs again from the loop when one fails.
+	void tryNext()
+	{
+		while (next < targets.size() && targets[next].id == selfId) ++next; // the caller serves itself
+		if (next == targets.size())
+		{
+			later.fail(tried.empty() ? ServiceUnavailableException("no other node owns this key, and this node cannot serve it")
+			                         : ServiceUnavailableException("no node that owns this key answered; tried " + tried));
+			return;
+		}
+		const Placement::Owner target = targets[next++];
+		auto self = shared_from_this();
+		try
+		{
+			peers.sendAsync(later, target.url, method, uri, body, "application/json", headers,
+			                [self, target](PeerResponse* answer, const Poco::Exception* error) { self->answered(target, answer, error); });
+		}
+		catch (const Poco::Exception& exc)
+		{
+			tried += (tried.empty() ? "" : "; ") + target.id + " (" + exc.message() + ")";
+			tryNext();
+		}
+	}
+
+	void answered(const Placement::Owner& target, PeerResponse* answer, const Poco::Exception* error)
+	{
+		if (answer)
+		{
+			later.send(answer->body, answer->contentType.empty() ? "application/json" : answer->contentType, answer->status,
+			           {{Forwarder::kAnsweredByHeader, target.id}});
+			return;
+		}
+		// The owner may still apply a write it did not answer in time:
+		// sending it to the next one too could make a second version.
+		if (dynamic_cast<const GatewayTimeoutException*>(error) && !idempotent)
+		{
+			later.fail(*error);
+			return;
+		}
+		tried += (tried.empty() ? "" : "; ") + target.id + " (" + error->message() + ")";
+		tryNext();
+	}
+
+	PeerClient& peers;
+	AnswerLater later;
+	std::vector<Placement::Owner> targets;
+	std::size_t next = 0;
+	std::string selfId, method, uri, body;
+	PeerClient::Headers headers;
+	bool idempotent = false;
+	std::string tried;
+};
 
 int RequestForwarder::hopsOf(Request& request)
 {
@@ -40,6 +98,19 @@ void RequestForwarder::forward(Request& request, Response& response, const std::
 	const std::string& uri = request.http().getURI(); // path and query as the client sent them
 	PeerClient::Headers headers{{kHopsHeader, std::to_string(hops + 1)}, {"X-Request-Id", request.requestId()},
 	                            {kForwardedByHeader, _selfId}};
+	if (response.canAnswerLater())
+	{
+		auto relay = std::make_shared<Relay>(_peers, response.later());
+		relay->targets = targets;
+		relay->selfId = _selfId;
+		relay->method = method;
+		relay->uri = uri;
+		relay->body = body;
+		relay->headers = std::move(headers);
+		relay->idempotent = idempotent;
+		relay->tryNext();
+		return;
+	}
 	std::string tried;
 	for (const auto& target : targets)
 	{

@@ -9,7 +9,11 @@ namespace p2p::dhtrouter {
 
 /// The Forwarder service: relays a request over the core's pooled
 /// keep-alive connections (NodeContext::peers()) to the first target that
-/// answers. Stateless apart from its settings; safe on any thread.
+/// answers. On the event-loop server the relay is answered later
+/// (Response::later()): the request goes out on the connection's loop and
+/// the owner's answer is written from there, so no thread waits for it;
+/// otherwise the calling thread waits. Stateless apart from its settings;
+/// safe on any thread.
 class RequestForwarder: public Forwarder
 {
 public:
@@ -23,6 +27,9 @@ public:
 	static int hopsOf(Request& request);
 
 private:
+	/// One relay answered later: its targets tried in turn from the loop.
+	struct Relay;
+
 	PeerClient& _peers;
 	const std::string _selfId;
 	const int _maxHops;

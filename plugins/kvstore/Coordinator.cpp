@@ -212,6 +212,14 @@ void Coordinator::write(const std::string& key, const Entry& entry, const std::v
 	await(*round, "write", "kvstore.write_quorum");
 }
 
+bool Coordinator::readsLocally(const std::vector<Owner>& candidates) const
+{
+	const std::size_t n = std::min(_settings.replicas, candidates.size());
+	const std::size_t r = std::max<std::size_t>(1, std::min(_settings.readQuorum, n));
+	return r == 1 && std::any_of(candidates.begin(), candidates.begin() + static_cast<std::ptrdiff_t>(n),
+	                             [this](const Owner& owner) { return owner.id == _selfId; });
+}
+
 std::optional<Entry> Coordinator::read(const std::string& key, const std::vector<Owner>& candidates)
 {
 	if (candidates.empty()) throw ServiceUnavailableException("no node is on the ring to read from");

@@ -53,6 +53,9 @@ public:
 	/// none of them has the key. Throws like write() when fewer than R answer.
 	std::optional<Entry> read(const std::string& key, const std::vector<Owner>& candidates);
 
+	/// Whether read() of a key with these candidates asks this node only (one
+	/// copy to read, and this node holds it): then it never waits.
+	bool readsLocally(const std::vector<Owner>& candidates) const;
 	const QuorumSettings& settings() const { return _settings; }
 
 	/// Owners given a newer version after a read found theirs stale.

@@ -42,13 +42,20 @@ KvHandlers::KvHandlers(NodeContext& context, Store& store, Coordinator& coordina
 
 void KvHandlers::addRoutes(Router& router)
 {
-	RouteOptions json;
+	// The client routes start on the event loop: a key another node owns is
+	// relayed from there without a thread waiting, a key read from this
+	// node's copy alone is answered there, and the rest moves to a worker
+	// (Request::moveToWorker) before it waits on other nodes or the disk.
+	RouteOptions client;
+	client.runs = Runs::Loop;
+	RouteOptions json = client;
 	json.body = Body::Json;
 	router.add("POST", "/kv", [this](Request& rq, Response& rs) { post(rq, rs); }, json);
-	router.add("GET", "/kv/{key}", [this](Request& rq, Response& rs) { get(rq, rs); });
+	router.add("GET", "/kv/{key}", [this](Request& rq, Response& rs) { get(rq, rs); }, client);
 	router.add("PUT", "/kv/{key}", [this](Request& rq, Response& rs) { put(rq, rs); }, json);
-	router.add("DELETE", "/kv/{key}", [this](Request& rq, Response& rs) { remove(rq, rs); });
+	router.add("DELETE", "/kv/{key}", [this](Request& rq, Response& rs) { remove(rq, rs); }, client);
 	if (!onRing()) return;
+	json.runs = Runs::Worker;
 
 	RouteOptions peers;
 	peers.access = Access::Peer;
@@ -108,6 +115,7 @@ void KvHandlers::store(Request& request, Response& response, const std::string& 
 	KeyRules::validate(key);
 	const auto candidates = coordinateOrForward(request, response, key);
 	if (!candidates) return;
+	if (request.onLoop()) request.moveToWorker(); // a write waits for the disk and for W copies
 	_coordinator.write(key, stamp(false, json::stringify(value)), *candidates);
 	auto body = keyAnswer(key);
 	body->set("status", "stored");
@@ -133,6 +141,8 @@ std::optional<KvHandlers::Found> KvHandlers::readLive(Request& request, Response
 	KeyRules::validate(key);
 	auto candidates = coordinateOrForward(request, response, key);
 	if (!candidates) return std::nullopt;
+	if (request.onLoop() && (request.method() == "DELETE" || !_coordinator.readsLocally(*candidates)))
+		request.moveToWorker(); // it waits for other nodes' copies, or writes
 	auto entry = _coordinator.read(key, *candidates);
 	if (!entry || entry->deleted) throw Poco::NotFoundException("key not found");
 	return Found{std::move(*entry), std::move(*candidates)};

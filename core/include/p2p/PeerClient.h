@@ -5,6 +5,7 @@
 
 #include <Poco/Dynamic/Var.h>
 #include <Poco/Net/HTTPResponse.h>
+#include "p2p/Response.h"
 #include <functional>
 #include <istream>
 #include <Poco/Timespan.h>
@@ -107,6 +108,17 @@ public:
 	            std::istream* body, std::streamsize length, const std::string& contentType, const AnswerReader& onAnswer,
 	            bool* nothingSent = nullptr);
 
+	/// Called with the answer, or with what send() would have thrown
+	/// (BadGatewayException, GatewayTimeoutException); exactly one is set.
+	using Completion = std::function<void(PeerResponse* answer, const Poco::Exception* error)>;
+	/// send() without waiting: the request goes out on the event loop that
+	/// will write `on`'s answer, over that loop's own kept-alive connections
+	/// to the peer, and `done` runs there when the answer is in; no thread
+	/// waits meanwhile. An https peer is sent to at once on the calling
+	/// thread instead (the loops do not speak TLS yet). A malformed baseUrl
+	/// throws here.
+	void sendAsync(const AnswerLater& on, const std::string& baseUrl, const std::string& method, const std::string& path,
+	               const std::string& body, const std::string& contentType, const Headers& headers, Completion done);
 	/// Idle connections held, over all peers (for metrics and tests).
 	std::size_t idleConnections() const;
 

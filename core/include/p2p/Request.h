@@ -14,6 +14,12 @@ namespace p2p {
 
 class HttpRouter;
 
+/// What Request::moveToWorker() throws: not an error, and no exception
+/// class, so that a handler's error handling lets it through to the server.
+struct P2P_API MoveToWorker
+{
+};
+
 /// One HTTP request as a route handler sees it: the matched route, its
 /// URL-decoded path parameters, the query, and, for JSON routes, the body
 /// already read (within http.max_body_bytes) and parsed. Lives on the
@@ -54,6 +60,14 @@ public:
 	std::istream& body();
 
 	Poco::Net::HTTPServerRequest& http() { return _http; }
+
+	/// Whether the handler runs on an event loop (a Runs::Loop route).
+	bool onLoop() const;
+	/// From a Runs::Loop handler that finds this request needs blocking
+	/// work (a quorum of other nodes, a write to disk): ends this call and
+	/// runs the handler again, from the start and with the same body, on a
+	/// worker thread. Do it before anything that must not happen twice.
+	[[noreturn]] void moveToWorker() const;
 
 	/// Whether the request proves it was sent by another node of the
 	/// cluster: signed with cluster.secret. Without a secret nothing can be

@@ -4,10 +4,38 @@
 #include "p2p/Export.h"
 
 #include <Poco/Dynamic/Var.h>
+#include <Poco/Exception.h>
 #include <Poco/Net/HTTPServerResponse.h>
+#include <memory>
 #include <string>
+#include <utility>
+#include <vector>
 
 namespace p2p {
+
+/// An answer a handler gives after it has returned: from another node's
+/// answer that arrives on the event loop, or from work it handed to a
+/// thread of its own. Copyable; send() or fail() once, from any thread.
+class P2P_API AnswerLater
+{
+public:
+	using Headers = std::vector<std::pair<std::string, std::string>>;
+
+	/// Sends a complete body with the given type and status, and headers
+	/// beside the response's own.
+	void send(const std::string& body, const std::string& contentType, int status = 200, const Headers& headers = {}) const;
+	/// Answers with the error exc stands for, as the router answers what a
+	/// handler throws.
+	void fail(const Poco::Exception& exc) const;
+
+	/// The core's side (core/src/http). Opaque to plugins.
+	class Impl;
+	explicit AnswerLater(std::shared_ptr<Impl> impl): _impl(std::move(impl)) {}
+	const std::shared_ptr<Impl>& impl() const { return _impl; }
+
+private:
+	std::shared_ptr<Impl> _impl;
+};
 
 /// The answer to one request. Handlers send exactly one response, either
 /// through these helpers or through http() for streaming; errors are thrown,
@@ -25,6 +53,15 @@ public:
 
 	/// Whether headers have been sent (after which an error can only be logged).
 	bool sent() const { return _http.sent(); }
+
+	/// Whether this response may be answered after the handler returns:
+	/// on the event-loop server (http.engine = loop).
+	bool canAnswerLater() const;
+	/// Keeps the response open past the handler's return, to be answered
+	/// through what this returns (a handler that calls it sends nothing
+	/// itself). Only when canAnswerLater(); throws Poco::IllegalStateException
+	/// otherwise.
+	AnswerLater later();
 
 	Poco::Net::HTTPServerResponse& http() { return _http; }
 

@@ -1,8 +1,11 @@
 #include "cluster/PeerClientImpl.h"
+#include "cluster/PeerChannels.h"
+#include "http/AnswerLaterImpl.h"
 #include "security/PeerSecurity.h"
 #include "p2p/Errors.h"
 #include "p2p/Json.h"
 #include <Poco/CountingStream.h>
+#include <atomic>
 #include <Poco/Net/HTTPRequest.h>
 #include <Poco/Net/HTTPResponse.h>
 #include <Poco/Net/NetException.h>
@@ -28,6 +31,12 @@ Poco::URI peerUri(const std::string& baseUrl)
 	if ((uri.getScheme() != "http" && uri.getScheme() != "https") || uri.getHost().empty())
 		throw BadGatewayException("peer URL '" + baseUrl + "' is not an http(s)://host:port URL");
 	return uri;
+}
+
+std::uint64_t nextClientId()
+{
+	static std::atomic<std::uint64_t> next{1};
+	return next++;
 }
 
 /// The Content-SHA256 a caller declared for a body it streams, if any.
@@ -88,7 +97,8 @@ PeerResponse exchange(PeerClient::Impl& client, Poco::Net::HTTPClientSession& se
 
 PeerClient::Impl::Impl(Settings settings, std::shared_ptr<const PeerSecurity> security):
 	_settings(settings),
-	_security(std::move(security))
+	_security(std::move(security)),
+	_id(nextClientId())
 {
 }
 
@@ -248,6 +258,54 @@ PeerResponse PeerClient::send(const std::string& baseUrl, const std::string& met
 			throw BadGatewayException("cannot reach node " + baseUrl + " for " + method + " " + path + ": " + exc.displayText());
 		}
 	}
+}
+
+void PeerClient::sendAsync(const AnswerLater& on, const std::string& baseUrl, const std::string& method,
+                           const std::string& path, const std::string& body, const std::string& contentType,
+                           const Headers& headers, Completion done)
+{
+	const Poco::URI uri = peerUri(baseUrl);
+	if (uri.getScheme() == "https")
+	{
+		try
+		{
+			PeerResponse answer = send(baseUrl, method, path, body, contentType, headers);
+			done(&answer, nullptr);
+		}
+		catch (const Poco::Exception& exc)
+		{
+			done(nullptr, &exc);
+		}
+		return;
+	}
+	// The request as send() writes it, signed the same way.
+	const Settings& settings = _impl->settings();
+	PeerChannels::Call call;
+	call.host = uri.getHost();
+	call.port = uri.getPort();
+	call.headRequest = method == "HEAD";
+	call.what = baseUrl + " for " + method + " " + path;
+	std::string& bytes = call.bytes;
+	bytes.reserve(256 + body.size());
+	bytes.append(method).append(" ").append(path).append(" HTTP/1.1\r\nHost: ").append(call.host).append(":");
+	bytes.append(std::to_string(call.port)).append(settings.maxIdlePerPeer > 0 ? "\r\nConnection: keep-alive\r\n" : "\r\nConnection: close\r\n");
+	for (const auto& [name, value] : headers) bytes.append(name).append(": ").append(value).append("\r\n");
+	if (!body.empty() || method == "POST" || method == "PUT")
+		bytes.append("Content-Type: ").append(contentType).append("\r\nContent-Length: ").append(std::to_string(body.size())).append("\r\n");
+	if (_impl->signs())
+		for (const auto& [name, value] : _impl->security()->signer()->sign(method, path, RequestSigner::sha256Hex(body)))
+			bytes.append(name).append(": ").append(value).append("\r\n");
+	bytes.append("\r\n").append(body);
+
+	EventLoop& loop = on.impl()->loop();
+	auto task = [&loop, id = _impl->id(), settings, call = std::move(call), done = std::move(done)]() mutable {
+		auto& channels = loop.local<PeerChannels>(id, [&loop, &settings] { return std::make_shared<PeerChannels>(loop, settings); });
+		channels.send(std::move(call), std::move(done));
+	};
+	if (loop.inLoopThread())
+		task();
+	else
+		loop.post(std::move(task));
 }
 
 void PeerClient::stream(const std::string& baseUrl, const std::string& method, const std::string& path,

@@ -43,11 +43,14 @@ public:
 	std::size_t idleConnections() const;
 
 	const Settings& settings() const { return _settings; }
+	/// Names this client's connections on each event loop (EventLoop::local).
+	std::uint64_t id() const { return _id; }
 	const std::shared_ptr<const PeerSecurity>& security() const { return _security; }
 
 private:
 	const Settings _settings;
 	const std::shared_ptr<const PeerSecurity> _security;
+	const std::uint64_t _id;
 	mutable Poco::FastMutex _mutex;
 	std::map<std::string, std::vector<Session>> _idle;
 };

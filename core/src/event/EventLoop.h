@@ -66,6 +66,16 @@ public:
 	/// Whether the timer was still pending (it will not run now).
 	bool cancel(TimerId id);
 
+	/// State another component keeps per loop (its connections to peers),
+	/// made by `make` on first use under `key` and destroyed with the loop.
+	template <typename T, typename Make>
+	T& local(std::uint64_t key, Make make)
+	{
+		auto it = _locals.find(key);
+		if (it == _locals.end()) it = _locals.emplace(key, std::shared_ptr<void>(make())).first;
+		return *static_cast<T*>(it->second.get());
+	}
+
 private:
 	struct Watch
 	{
@@ -98,6 +108,9 @@ private:
 	std::map<TimerId, Task> _timers; ///< pending ones; cancel() erases
 	using Due = std::pair<Poco::Timestamp::TimeVal, TimerId>;
 	std::priority_queue<Due, std::vector<Due>, std::greater<Due>> _due; ///< may hold cancelled ids
+
+	/// Last, so destroyed first, while what they watch can still be unwatched.
+	std::map<std::uint64_t, std::shared_ptr<void>> _locals;
 };
 
 } // namespace p2p

@@ -1,6 +1,7 @@
 #include "http/LoopConnection.h"
 #include "http/LoopHttpServer.h"
 #include "p2p/Json.h"
+#include "p2p/Request.h"
 #include "routing/HttpRouter.h"
 #include <Poco/JSON/Object.h>
 #include <cerrno>
@@ -320,6 +321,10 @@ void LoopConnection::runHandler()
 			// The router answers what handlers throw; this is the connection
 			// failing under it, which finish() reports.
 		}
+		catch (const MoveToWorker&)
+		{
+			// Only a handler on the loop may move; here it already is on a worker.
+		}
 		try
 		{
 			exchange->finish();
@@ -332,7 +337,26 @@ void LoopConnection::runHandler()
 	};
 	if (_inline)
 	{
-		task();
+		exchange->retainBody();
+		try
+		{
+			router.dispatch(exchange->request(), exchange->response());
+		}
+		catch (const MoveToWorker&)
+		{
+			// The handler needs to block: again, from the start, on a worker.
+			exchange->rewindBody();
+			if (!_server.runOnWorker(std::move(task)))
+			{
+				_exchange.reset();
+				refuse(503, "this node has http.max_queued requests waiting for a thread already; try again shortly");
+			}
+			return;
+		}
+		catch (const std::exception&)
+		{
+		}
+		exchange->finish();
 		return;
 	}
 	if (!_server.runOnWorker(std::move(task)))

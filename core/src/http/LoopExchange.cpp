@@ -1,5 +1,7 @@
 #include "http/LoopExchange.h"
 #include "event/EventLoop.h"
+#include "p2p/Json.h"
+#include "routing/ErrorMapper.h"
 #include <Poco/DateTimeFormat.h>
 #include <Poco/DateTimeFormatter.h>
 #include <Poco/File.h>
@@ -78,6 +80,22 @@ void LoopExchange::abort()
 	_changed.notify_all();
 }
 
+void LoopExchange::retainBody()
+{
+	std::lock_guard<std::mutex> lock(_mutex);
+	_retainBody = true;
+}
+
+void LoopExchange::rewindBody()
+{
+	{
+		std::lock_guard<std::mutex> lock(_mutex);
+		_bodyOffset = 0;
+		_retainBody = false;
+	}
+	_request.rewind();
+}
+
 bool LoopExchange::aborted() const
 {
 	std::lock_guard<std::mutex> lock(_mutex);
@@ -105,8 +123,116 @@ void LoopExchange::post(void (ExchangeOwner::*what)(LoopExchange&))
 
 // The handler's side.
 
+/// The answering side of a deferred exchange: any thread may answer; the
+/// answer is written on the exchange's loop.
+class LoopExchange::Later: public AnswerLater::Impl
+{
+public:
+	explicit Later(std::shared_ptr<LoopExchange> exchange): _exchange(std::move(exchange)) {}
+
+	EventLoop& loop() override { return _exchange->_context.loop; }
+
+	void send(const std::string& body, const std::string& contentType, int status, const AnswerLater::Headers& headers) override
+	{
+		auto exchange = _exchange;
+		auto answer = [exchange, body, contentType, status, headers] { exchange->answerLate(body, contentType, status, headers); };
+		if (loop().inLoopThread())
+			answer();
+		else
+			loop().post(std::move(answer));
+	}
+
+	void fail(const Poco::Exception& exc) override
+	{
+		auto body = json::object();
+		const int status = ErrorMapper::statusFor(exc);
+		body->set("error", ErrorMapper::sentenceFor(exc));
+		body->set("status", status);
+		body->set("request_id", _exchange->_response.get("X-Request-Id", ""));
+		send(json::stringify(body), "application/json", status, {});
+	}
+
+private:
+	std::shared_ptr<LoopExchange> _exchange;
+};
+
+std::shared_ptr<AnswerLater::Impl> LoopExchange::Response::later()
+{
+	std::lock_guard<std::mutex> lock(_exchange._mutex);
+	_exchange._deferred = true;
+	return std::make_shared<Later>(_exchange.shared_from_this());
+}
+
+bool LoopExchange::Response::deferred() const
+{
+	std::lock_guard<std::mutex> lock(_exchange._mutex);
+	return _exchange._deferred;
+}
+
+void LoopExchange::Response::whenAnswered(std::function<void()> done)
+{
+	std::unique_lock<std::mutex> lock(_exchange._mutex);
+	if (!_exchange._answeredLate)
+	{
+		_exchange._whenAnswered = std::move(done);
+		return;
+	}
+	lock.unlock();
+	done(); // answered before the router asked
+}
+
+void LoopExchange::answerLate(const std::string& body, const std::string& contentType, int status,
+                              const AnswerLater::Headers& headers)
+{
+	// On the loop. The first answer wins; the handler no longer touches the
+	// response, so the loop may write it.
+	{
+		std::lock_guard<std::mutex> lock(_mutex);
+		if (_answeredLate) return;
+		_answeredLate = true;
+	}
+	if (!_response.sent())
+	{
+		_response.setStatusAndReason(static_cast<Poco::Net::HTTPResponse::HTTPStatus>(status));
+		_response.setContentType(contentType);
+		_response.setContentLength(static_cast<std::streamsize>(body.size()));
+		for (const auto& [name, value] : headers) _response.set(name, value);
+		_response.send().write(body.data(), static_cast<std::streamsize>(body.size()));
+		_response.send().flush();
+	}
+	std::function<void()> answered;
+	{
+		std::lock_guard<std::mutex> lock(_mutex);
+		answered.swap(_whenAnswered);
+	}
+	if (answered) answered();
+	partDone();
+}
+
+void LoopExchange::partDone()
+{
+	{
+		std::lock_guard<std::mutex> lock(_mutex);
+		if (--_partsLeft > 0) return;
+		_finished = true;
+	}
+	post(&ExchangeOwner::exchangeFinished);
+}
+
 void LoopExchange::finish()
 {
+	{
+		std::lock_guard<std::mutex> lock(_mutex);
+		if (_deferred)
+		{
+			// The handler has returned; the late answer finishes the exchange,
+			// or has already.
+			if (--_partsLeft > 0) return;
+			_finished = true;
+			post(&ExchangeOwner::exchangeFinished);
+			return;
+		}
+	}
 	if (!_response.sent()) return post(&ExchangeOwner::exchangeFinished); // the connection answers 500
 	_response.send().flush();
 	{
@@ -181,14 +307,20 @@ LoopExchange::BodyBuffer::int_type LoopExchange::BodyBuffer::underflow()
 	LoopExchange& x = _exchange;
 	std::unique_lock<std::mutex> lock(x._mutex);
 	const auto timeout = std::chrono::microseconds(x._context.params->getTimeout().totalMicroseconds());
-	if (!x._changed.wait_for(lock, timeout, [&x] { return x._aborted || !x._body.empty() || x._bodyEnded; }))
+	const auto available = [&x] { return x._body.size() - x._bodyOffset; };
+	if (!x._changed.wait_for(lock, timeout, [&] { return x._aborted || available() > 0 || x._bodyEnded; }))
 		throw Poco::TimeoutException("the client sent no more of the body in time");
 	// Gone, the client sent its last byte: the handler sees a short body.
-	if (x._aborted || x._body.empty()) return traits_type::eof();
-	const std::size_t n = std::min(x._body.size(), sizeof(_chunk));
-	std::memcpy(_chunk, x._body.data(), n);
-	x._body.erase(0, n);
-	if (x._bodyPaused && x._body.size() < kBodyWindow / 2)
+	if (x._aborted || available() == 0) return traits_type::eof();
+	const std::size_t n = std::min(available(), sizeof(_chunk));
+	std::memcpy(_chunk, x._body.data() + x._bodyOffset, n);
+	x._bodyOffset += n;
+	if (!x._retainBody)
+	{
+		x._body.erase(0, x._bodyOffset);
+		x._bodyOffset = 0;
+	}
+	if (x._bodyPaused && available() < kBodyWindow / 2)
 	{
 		x._bodyPaused = false;
 		x.post(&ExchangeOwner::bodyWanted);

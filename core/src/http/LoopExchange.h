@@ -1,6 +1,7 @@
 #ifndef P2P_LoopExchange_INCLUDED
 #define P2P_LoopExchange_INCLUDED
 
+#include "http/AnswerLaterImpl.h"
 #include "http/HttpHead.h"
 #include <Poco/Net/HTTPServerParams.h>
 #include <Poco/Net/HTTPServerRequest.h>
@@ -81,6 +82,10 @@ public:
 	void written(std::size_t n);
 	void abort();
 	bool aborted() const;
+	/// For a handler on the loop that may move to a worker: its body is
+	/// kept as it is read, so that rewindBody() can give it again.
+	void retainBody();
+	void rewindBody();
 
 	// The handler's side.
 	/// After the handler returned: flushes, ends a chunked answer, and tells
@@ -97,6 +102,8 @@ private:
 	{
 	public:
 		explicit BodyBuffer(LoopExchange& exchange): _exchange(exchange) {}
+
+		void reset() { setg(nullptr, nullptr, nullptr); }
 
 	protected:
 		int_type underflow() override;
@@ -126,6 +133,11 @@ private:
 	public:
 		Request(LoopExchange& exchange, const HttpHead& head);
 		std::istream& stream() override { return _body; }
+		void rewind()
+		{
+			_buffer.reset();
+			_body.clear();
+		}
 		const Poco::Net::SocketAddress& clientAddress() const override { return _exchange._context.client; }
 		const Poco::Net::SocketAddress& serverAddress() const override { return _exchange._context.server; }
 		const Poco::Net::HTTPServerParams& serverParams() const override { return *_exchange._context.params; }
@@ -138,10 +150,13 @@ private:
 		std::istream _body;
 	};
 
-	class Response: public Poco::Net::HTTPServerResponse
+	class Response: public Poco::Net::HTTPServerResponse, public AnswersLater
 	{
 	public:
 		explicit Response(LoopExchange& exchange);
+		std::shared_ptr<AnswerLater::Impl> later() override;
+		bool deferred() const override;
+		void whenAnswered(std::function<void()> done) override;
 		void sendContinue() override;
 		std::ostream& send() override;
 		void sendFile(const std::string& path, const std::string& mediaType) override;
@@ -157,8 +172,15 @@ private:
 		bool _sent = false;
 	};
 
+	class Later;
+
 	/// Writes the answer's head and decides how its body is framed.
 	void sendHead();
+	/// The late answer, on the loop.
+	void answerLate(const std::string& body, const std::string& contentType, int status, const AnswerLater::Headers& headers);
+	/// One of the two ends of a deferred exchange (the handler's return, the
+	/// late answer); the second finishes it.
+	void partDone();
 	/// Body bytes from the handler's stream: framed, queued, posted.
 	bool emit(const char* data, std::size_t size);
 	/// False once aborted, or when the client takes nothing for http.timeout_ms.
@@ -174,7 +196,9 @@ private:
 
 	mutable std::mutex _mutex;
 	std::condition_variable _changed;
-	std::string _body;           ///< body bytes not yet taken by the handler
+	std::string _body;           ///< body bytes not yet taken by the handler (from _bodyOffset)
+	std::size_t _bodyOffset = 0;
+	bool _retainBody = false;
 	bool _bodyEnded = false;
 	bool _bodyPaused = false;    ///< the loop stopped reading: the window is full
 	std::string _output;         ///< framed bytes for the socket
@@ -185,6 +209,10 @@ private:
 	bool _noBody = false;        ///< HEAD, 1xx, 204, 304: what the handler writes is dropped
 	bool _closeAfter = false;    ///< no length and no chunks: the body ends with the connection
 	bool _finished = false;
+	bool _deferred = false;      ///< the handler asked to answer later
+	int _partsLeft = 2;          ///< of a deferred exchange: the handler's return and the answer
+	bool _answeredLate = false;
+	std::function<void()> _whenAnswered;
 };
 
 } // namespace p2p

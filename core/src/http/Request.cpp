@@ -1,4 +1,5 @@
 #include "p2p/Request.h"
+#include "event/EventLoops.h"
 #include "http/PacedBodyStream.h"
 #include "p2p/Json.h"
 #include <Poco/Exception.h>
@@ -21,6 +22,17 @@ std::istream& Request::body()
 {
 	if (!_body) _body = std::make_unique<PacedBodyStream>(_http.stream());
 	return *_body;
+}
+
+bool Request::onLoop() const
+{
+	return EventLoops::current() != nullptr;
+}
+
+void Request::moveToWorker() const
+{
+	if (!onLoop()) throw Poco::IllegalStateException("moveToWorker() on a thread that is no event loop");
+	throw MoveToWorker{};
 }
 
 const std::string& Request::method() const

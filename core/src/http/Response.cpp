@@ -1,4 +1,5 @@
 #include "p2p/Response.h"
+#include "http/AnswerLaterImpl.h"
 #include "p2p/Json.h"
 
 namespace p2p {
@@ -18,6 +19,32 @@ void Response::send(const std::string& body, const std::string& contentType, int
 	_http.setContentType(contentType);
 	_http.setContentLength(static_cast<std::streamsize>(body.size()));
 	_http.send().write(body.data(), static_cast<std::streamsize>(body.size()));
+}
+
+bool Response::canAnswerLater() const
+{
+	return dynamic_cast<AnswersLater*>(&_http) != nullptr;
+}
+
+AnswerLater Response::later()
+{
+	auto* server = dynamic_cast<AnswersLater*>(&_http);
+	if (!server) throw Poco::IllegalStateException("this response cannot be answered later (http.engine = threads)");
+	return AnswerLater(server->later());
+}
+
+AnswerLater::Impl::~Impl() = default;
+
+AnswersLater::~AnswersLater() = default;
+
+void AnswerLater::send(const std::string& body, const std::string& contentType, int status, const Headers& headers) const
+{
+	_impl->send(body, contentType, status, headers);
+}
+
+void AnswerLater::fail(const Poco::Exception& exc) const
+{
+	_impl->fail(exc);
 }
 
 } // namespace p2p

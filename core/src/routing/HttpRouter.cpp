@@ -1,4 +1,5 @@
 #include "routing/HttpRouter.h"
+#include "http/AnswerLaterImpl.h"
 #include "security/AccessControl.h"
 #include "routing/ErrorMapper.h"
 #include "http/PacedBodyStream.h"
@@ -11,7 +12,7 @@
 #include <Poco/Net/HTTPServerRequest.h>
 #include <Poco/Net/HTTPServerResponse.h>
 #include <Poco/Net/MediaType.h>
-#include <Poco/Stopwatch.h>
+#include <Poco/Clock.h>
 #include <Poco/String.h>
 #include <Poco/Thread.h>
 #include <Poco/UUIDGenerator.h>
@@ -121,11 +122,10 @@ Poco::Net::HTTPRequestHandler* HttpRouter::createRequestHandler(const Poco::Net:
 
 bool HttpRouter::waitUntilIdle(Poco::Timespan timeout) const
 {
-	Poco::Stopwatch clock;
-	clock.start();
+	const Poco::Clock started;
 	while (_inFlight.load() > 0)
 	{
-		if (clock.elapsed() >= timeout.totalMicroseconds()) return false;
+		if (started.elapsed() >= timeout.totalMicroseconds()) return false;
 		Poco::Thread::sleep(10);
 	}
 	return true;
@@ -273,8 +273,7 @@ HttpRouter::Plan HttpRouter::plan(const std::string& method, const std::string& 
 void HttpRouter::dispatch(Poco::Net::HTTPServerRequest& http, Poco::Net::HTTPServerResponse& response)
 {
 	InFlightGuard inFlight(_inFlight);
-	Poco::Stopwatch clock;
-	clock.start();
+	const Poco::Clock started; // monotonic, and copyable into a late answer's record
 	const std::string requestId = requestIdFor(http);
 	response.set("X-Request-Id", requestId);
 
@@ -328,16 +327,26 @@ void HttpRouter::dispatch(Poco::Net::HTTPServerRequest& http, Poco::Net::HTTPSer
 	}
 	catch (const Poco::Exception& exc)
 	{
-		const int status = ErrorMapper::statusFor(exc);
-		std::string sentence = ErrorMapper::sentenceFor(exc);
-		if (status == Poco::Net::HTTPResponse::HTTP_INTERNAL_SERVER_ERROR)
+		auto* server = dynamic_cast<AnswersLater*>(&response);
+		if (server && server->deferred())
 		{
-			_logger.error("request %s %s %s failed: %s", requestId, http.getMethod(), http.getURI(), exc.displayText());
-			sentence = internalErrorSentence(requestId);
+			// Thrown after it took the answer for later: the error is the
+			// answer, unless a late one came already (the first wins).
+			server->later()->fail(exc);
 		}
-		if (status == Poco::Net::HTTPResponse::HTTP_UNAUTHORIZED && _access && _access->asksClientsForTokens())
-			response.set("WWW-Authenticate", "Bearer realm=\"p2p-node\"");
-		answerError(http, response, status, sentence, requestId, requestHasBody && !bodyRead);
+		else
+		{
+			const int status = ErrorMapper::statusFor(exc);
+			std::string sentence = ErrorMapper::sentenceFor(exc);
+			if (status == Poco::Net::HTTPResponse::HTTP_INTERNAL_SERVER_ERROR)
+			{
+				_logger.error("request %s %s %s failed: %s", requestId, http.getMethod(), http.getURI(), exc.displayText());
+				sentence = internalErrorSentence(requestId);
+			}
+			if (status == Poco::Net::HTTPResponse::HTTP_UNAUTHORIZED && _access && _access->asksClientsForTokens())
+				response.set("WWW-Authenticate", "Bearer realm=\"p2p-node\"");
+			answerError(http, response, status, sentence, requestId, requestHasBody && !bodyRead);
+		}
 	}
 	catch (const std::exception& exc)
 	{
@@ -347,13 +356,35 @@ void HttpRouter::dispatch(Poco::Net::HTTPServerRequest& http, Poco::Net::HTTPSer
 	}
 	if (requestHasBody && !response.getKeepAlive()) drainBody(http);
 
-	const double seconds = static_cast<double>(clock.elapsed()) / 1e6;
+	// An answer that comes later is recorded when it does.
+	RouteStats& stats = statsFor(route);
+	auto* server = dynamic_cast<AnswersLater*>(&response);
+	if (server && server->deferred())
+	{
+		// In flight until answered: stopping waits for it before plugins,
+		// whose code the answer runs, are unloaded.
+		++_inFlight;
+		server->whenAnswered([this, &stats, &response, started, requestId, client = http.clientAddress().toString(),
+		                      method = http.getMethod(), uri = http.getURI(), version = http.getVersion()]() mutable {
+			finishRecord(stats, response, started, requestId, client, method, uri, version);
+			--_inFlight;
+		});
+		return;
+	}
+	finishRecord(stats, response, started, requestId, http.clientAddress().toString(), http.getMethod(), http.getURI(),
+	             http.getVersion());
+}
+
+void HttpRouter::finishRecord(RouteStats& stats, Poco::Net::HTTPServerResponse& response, const Poco::Clock& started,
+                              const std::string& requestId, const std::string& client, const std::string& method,
+                              const std::string& uri, const std::string& version)
+{
+	const double seconds = static_cast<double>(started.elapsed()) / 1e6;
 	const int status = static_cast<int>(response.getStatus());
-	record(statsFor(route), status, seconds);
+	record(stats, status, seconds);
 	if (_settings.accessLog && _accessLogger.information())
 	{
-		_accessLogger.information("%s \"%s %s %s\" %d %Ld %.3fms id=%s", http.clientAddress().toString(),
-		                          http.getMethod(), http.getURI(), http.getVersion(), status,
+		_accessLogger.information("%s \"%s %s %s\" %d %Ld %.3fms id=%s", client, method, uri, version, status,
 		                          static_cast<Poco::Int64>(response.getContentLength64()), seconds * 1e3, requestId);
 	}
 }

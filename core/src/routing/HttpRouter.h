@@ -6,6 +6,7 @@
 #include "p2p/Router.h"
 #include <Poco/Logger.h>
 #include <Poco/Net/HTTPRequestHandlerFactory.h>
+#include <Poco/Clock.h>
 #include <Poco/Timespan.h>
 #include <array>
 #include <atomic>
@@ -98,6 +99,10 @@ private:
 	static std::string internalErrorSentence(const std::string& requestId);
 	void drainBody(Poco::Net::HTTPServerRequest& request);
 	void record(RouteStats& stats, int status, double seconds);
+	/// The metrics and the access log line of an answered request.
+	void finishRecord(RouteStats& stats, Poco::Net::HTTPServerResponse& response, const Poco::Clock& started,
+	                  const std::string& requestId, const std::string& client, const std::string& method,
+	                  const std::string& uri, const std::string& version);
 	RouteStats& statsFor(const Route* route);
 
 	Settings _settings;

@@ -90,6 +90,7 @@ class LoopExchangeTest: public CppUnit::TestFixture
 	CPPUNIT_TEST(testAnOldClientWithoutALengthIsAnsweredUntilClose);
 	CPPUNIT_TEST(testTheBodyWindowPausesTheLoopAndResumesIt);
 	CPPUNIT_TEST(testAClientThatLeftFailsTheHandlersStreams);
+	CPPUNIT_TEST(testAnAnswerGivenLaterFinishesTheExchangeInEitherOrder);
 	CPPUNIT_TEST_SUITE_END();
 
 public:
@@ -205,6 +206,35 @@ public:
 		_owner->output();
 		CPPUNIT_ASSERT(bodyEnded);    // the handler sees a short body, not an exception
 		CPPUNIT_ASSERT(answerFailed); // and a stream gone bad, as to a closed socket
+	}
+
+	void testAnAnswerGivenLaterFinishesTheExchangeInEitherOrder()
+	{
+		for (const bool answerFirst : {false, true})
+		{
+			_owner = std::make_shared<RecordingOwner>();
+			auto exchange = make(headFor("GET"));
+			auto* server = dynamic_cast<p2p::AnswersLater*>(&exchange->response());
+			CPPUNIT_ASSERT(server);
+			p2p::AnswerLater later(server->later());
+			CPPUNIT_ASSERT(server->deferred());
+			bool recorded = false;
+			const auto answer = [&] { later.send("{\"late\":true}", "application/json", 202, {{"X-P2P-Answered-By", "n2"}}); };
+			onWorker([&] {
+				if (answerFirst) answer(); // the peer answered before the handler had returned
+				server->whenAnswered([&] { recorded = true; });
+				exchange->finish(); // the handler's return
+				if (!answerFirst) answer();
+			});
+			const std::string output = _owner->output();
+			CPPUNIT_ASSERT_EQUAL(std::string("HTTP/1.1 202 Accepted\r\n"), output.substr(0, 23));
+			CPPUNIT_ASSERT(output.find("X-P2P-Answered-By: n2\r\n") != std::string::npos);
+			CPPUNIT_ASSERT_EQUAL(std::string("{\"late\":true}"), bodyOf(output));
+			CPPUNIT_ASSERT(recorded);
+			later.send("second", "text/plain"); // the first answer wins; this one goes nowhere
+			_running->onLoop([] { return 0; });
+			CPPUNIT_ASSERT(exchange->complete());
+		}
 	}
 
 private:

@@ -1,0 +1,189 @@
+#include "LoopbackServer.h"
+#include "RunningLoop.h"
+#include "event/EventLoops.h"
+#include "http/AnswerLaterImpl.h"
+#include "p2p/Errors.h"
+#include "p2p/PeerClient.h"
+#include <Poco/Net/ServerSocket.h>
+#include <Poco/Thread.h>
+#include <cppunit/extensions/HelperMacros.h>
+#include <future>
+
+using p2p::AnswerLater;
+using p2p::PeerClient;
+using p2p::PeerResponse;
+using p2p::test::LoopbackServer;
+using p2p::test::RunningLoop;
+
+namespace {
+
+/// An answer-later that only names its loop: what sendAsync() needs of it.
+class OnLoop: public AnswerLater::Impl
+{
+public:
+	explicit OnLoop(p2p::EventLoop& loop): _loop(loop) {}
+	p2p::EventLoop& loop() override { return _loop; }
+	void send(const std::string&, const std::string&, int, const AnswerLater::Headers&) override {}
+	void fail(const Poco::Exception&) override {}
+
+private:
+	p2p::EventLoop& _loop;
+};
+
+/// The kind of error, as a word tests can compare.
+std::string kindOf(const Poco::Exception& error)
+{
+	if (dynamic_cast<const p2p::BadGatewayException*>(&error)) return "BadGatewayException";
+	if (dynamic_cast<const p2p::GatewayTimeoutException*>(&error)) return "GatewayTimeoutException";
+	return error.displayText();
+}
+
+/// What came back, and on which thread.
+struct Outcome
+{
+	int status = 0;
+	std::string body;
+	std::string contentType;
+	std::string error;     ///< kindOf() the exception
+	bool onTheLoop = false;
+};
+
+} // namespace
+
+/// PeerClient::sendAsync over the loop's own connections (PeerChannels)
+/// against a real HTTP server: answers arrive on the loop, connections are
+/// kept and reused, and failures are the exceptions send() throws.
+class PeerChannelsTest: public CppUnit::TestFixture
+{
+	CPPUNIT_TEST_SUITE(PeerChannelsTest);
+	CPPUNIT_TEST(testAnAnswerArrivesOnTheLoopOverAKeptConnection);
+	CPPUNIT_TEST(testBodiesGoOutAndChunkedAnswersComeBack);
+	CPPUNIT_TEST(testAPeerThatIsNotListeningIsABadGateway);
+	CPPUNIT_TEST(testAPeerThatDoesNotAnswerInTimeIsAGatewayTimeout);
+	CPPUNIT_TEST_SUITE_END();
+
+public:
+	void setUp() override
+	{
+		_server = std::make_unique<LoopbackServer>();
+		_server->router().add("GET", "/hello", [](p2p::Request&, p2p::Response& response) {
+			response.send("hi", "text/plain");
+		});
+		_server->router().add("POST", "/echo", [](p2p::Request& request, p2p::Response& response) {
+			auto& http = response.http();
+			http.setChunkedTransferEncoding(true);
+			http.setContentType("application/octet-stream");
+			std::ostream& out = http.send();
+			for (int i = 0; i < 3; ++i) out << request.content() << std::flush; // three chunks
+		}, bytesRoute());
+		_server->router().add("GET", "/slow", [](p2p::Request&, p2p::Response& response) {
+			Poco::Thread::sleep(600);
+			response.send("late", "text/plain");
+		});
+		_server->start();
+		_running = std::make_unique<RunningLoop>();
+		PeerClient::Settings settings;
+		settings.requestTimeout = Poco::Timespan(0, 200 * 1000);
+		_client = std::make_unique<PeerClient>(settings);
+	}
+
+	void tearDown() override
+	{
+		_running.reset(); // the loop (and its connections) first
+		_client.reset();
+		_server.reset();
+	}
+
+	void testAnAnswerArrivesOnTheLoopOverAKeptConnection()
+	{
+		const Outcome first = call(_server->url(), "GET", "/hello");
+		CPPUNIT_ASSERT_EQUAL(std::string(), first.error);
+		CPPUNIT_ASSERT_EQUAL(200, first.status);
+		CPPUNIT_ASSERT_EQUAL(std::string("hi"), first.body);
+		CPPUNIT_ASSERT_EQUAL(std::string("text/plain"), first.contentType);
+		CPPUNIT_ASSERT(first.onTheLoop);
+		const int before = _server->server().totalConnections();
+		for (int i = 0; i < 5; ++i) CPPUNIT_ASSERT_EQUAL(200, call(_server->url(), "GET", "/hello").status);
+		CPPUNIT_ASSERT_EQUAL(before, _server->server().totalConnections()); // the same connection, kept
+	}
+
+	void testBodiesGoOutAndChunkedAnswersComeBack()
+	{
+		const Outcome echoed = call(_server->url(), "POST", "/echo", "abc");
+		CPPUNIT_ASSERT_EQUAL(std::string(), echoed.error);
+		CPPUNIT_ASSERT_EQUAL(std::string("abcabcabc"), echoed.body);
+		CPPUNIT_ASSERT_EQUAL(std::string("application/octet-stream"), echoed.contentType);
+		CPPUNIT_ASSERT_EQUAL(200, call(_server->url(), "GET", "/hello").status); // and the connection reads on
+	}
+
+	void testAPeerThatIsNotListeningIsABadGateway()
+	{
+		Poco::UInt16 port;
+		{
+			Poco::Net::ServerSocket closed(Poco::Net::SocketAddress("127.0.0.1", 0));
+			port = closed.address().port();
+		}
+		const Outcome refused = call("http://127.0.0.1:" + std::to_string(port), "GET", "/hello");
+		CPPUNIT_ASSERT_EQUAL(std::string("BadGatewayException"), refused.error);
+		CPPUNIT_ASSERT(refused.onTheLoop);
+		const Outcome malformed = call("ftp://nowhere", "GET", "/hello");
+		CPPUNIT_ASSERT_EQUAL(std::string("BadGatewayException"), malformed.error);
+	}
+
+	void testAPeerThatDoesNotAnswerInTimeIsAGatewayTimeout()
+	{
+		const Outcome slow = call(_server->url(), "GET", "/slow");
+		CPPUNIT_ASSERT_EQUAL(std::string("GatewayTimeoutException"), slow.error);
+		// The connection that timed out is not reused for the next request.
+		CPPUNIT_ASSERT_EQUAL(200, call(_server->url(), "GET", "/hello").status);
+	}
+
+private:
+	static p2p::RouteOptions bytesRoute()
+	{
+		p2p::RouteOptions options;
+		options.body = p2p::Body::Bytes;
+		return options;
+	}
+
+	/// One sendAsync() from the loop; waits (five seconds at most) for its end.
+	Outcome call(const std::string& url, const std::string& method, const std::string& path, const std::string& body = "")
+	{
+		auto done = std::make_shared<std::promise<Outcome>>();
+		AnswerLater on(std::make_shared<OnLoop>(_running->loop));
+		_running->loop.post([&, done, on] {
+			try
+			{
+				_client->sendAsync(on, url, method, path, body, "application/octet-stream", {},
+				                   [done, this](PeerResponse* answer, const Poco::Exception* error) {
+					                   Outcome outcome;
+					                   outcome.onTheLoop = _running->loop.inLoopThread();
+					                   if (answer)
+					                   {
+						                   outcome.status = answer->status;
+						                   outcome.body = answer->body;
+						                   outcome.contentType = answer->contentType;
+					                   }
+					                   else
+						                   outcome.error = kindOf(*error);
+					                   done->set_value(outcome);
+				                   });
+			}
+			catch (const Poco::Exception& exc)
+			{
+				Outcome outcome;
+				outcome.error = kindOf(exc);
+				done->set_value(outcome);
+			}
+		});
+		auto future = done->get_future();
+		CPPUNIT_ASSERT(future.wait_for(std::chrono::seconds(5)) == std::future_status::ready);
+		return future.get();
+	}
+
+	std::unique_ptr<LoopbackServer> _server;
+	std::unique_ptr<RunningLoop> _running;
+	std::unique_ptr<PeerClient> _client;
+};
+
+CPPUNIT_TEST_SUITE_REGISTRATION(PeerChannelsTest);
