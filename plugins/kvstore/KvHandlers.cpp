@@ -57,8 +57,11 @@ void KvHandlers::addRoutes(Router& router)
 	if (!onRing()) return;
 	json.runs = Runs::Worker;
 
+	// A replica's copy is read from this node's store (its cache first) on
+	// the loop; writes go to a worker, for the disk.
 	RouteOptions peers;
 	peers.access = Access::Peer;
+	peers.runs = Runs::Loop;
 	router.add("GET", "/internal/kv/{key}", [this](Request& rq, Response& rs) { getReplica(rq, rs); }, peers);
 	// A value as large as /kv takes grows when it is escaped into an entry.
 	RouteOptions batch = json;

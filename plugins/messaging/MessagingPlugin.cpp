@@ -57,12 +57,16 @@ void MessagingPlugin::start(NodeContext& context)
 	context.metrics().gauge("p2p_messaging_inbox_messages", "Messages held in the inbox.", {},
 	                        [inbox = _inbox.get()] { return static_cast<double>(inbox->size()); });
 
+	// Both answer from the inbox in memory: on the connection's event loop.
 	RouteOptions json;
 	json.body = Body::Json;
+	json.runs = Runs::Loop;
 	// The body holds the message plus a little JSON around it.
 	json.maxBodyBytes = static_cast<std::streamsize>(_maxMessageBytes + kMaxSenderBytes + 1024);
 	context.router().add("POST", "/message", [this](Request& rq, Response& rs) { receive(rq, rs); }, json);
-	context.router().add("GET", "/messages", [this](Request& rq, Response& rs) { list(rq, rs); });
+	RouteOptions quick;
+	quick.runs = Runs::Loop;
+	context.router().add("GET", "/messages", [this](Request& rq, Response& rs) { list(rq, rs); }, quick);
 }
 
 void MessagingPlugin::stop()
