@@ -476,7 +476,8 @@ void LoopConnection::refuse(int status, const std::string& sentence)
 	            "\r\nContent-Type: application/json\r\nConnection: close\r\nContent-Length: " + std::to_string(text.size()) +
 	            "\r\n\r\n" + text);
 	_closeWhenWritten = true;
-	_state = State::Handling; // nothing more is parsed
+	_state = State::Handling; // nothing more is parsed,
+	_bodyDone = true;         // and what still comes is held only up to the read-ahead bound
 	writeSocket();
 }
 
