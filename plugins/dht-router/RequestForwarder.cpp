@@ -15,6 +15,23 @@ RequestForwarder::RequestForwarder(PeerClient& peers, std::string selfId, int ma
 {
 }
 
+namespace {
+
+/// Adds "id (why)" to the list of targets that failed, for the 503's sentence.
+void noteFailure(std::string& tried, const std::string& id, const std::string& why)
+{
+	tried += (tried.empty() ? "" : "; ") + id + " (" + why + ")";
+}
+
+/// The answer when no target answered; tried lists those that failed.
+ServiceUnavailableException noOwnerAnswered(const std::string& tried)
+{
+	if (tried.empty()) return ServiceUnavailableException("no other node owns this key, and this node cannot serve it");
+	return ServiceUnavailableException("no node that owns this key answered; tried " + tried);
+}
+
+} // namespace
+
 struct RequestForwarder::Relay: std::enable_shared_from_this<Relay>
 {
 	Relay(PeerClient& peers, AnswerLater later): peers(peers), later(std::move(later)) {}
@@ -25,8 +42,7 @@ struct RequestForwarder::Relay: std::enable_shared_from_this<Relay>
 		while (next < targets.size() && targets[next].id == selfId) ++next; // the caller serves itself
 		if (next == targets.size())
 		{
-			later.fail(tried.empty() ? ServiceUnavailableException("no other node owns this key, and this node cannot serve it")
-			                         : ServiceUnavailableException("no node that owns this key answered; tried " + tried));
+			later.fail(noOwnerAnswered(tried));
 			return;
 		}
 		const Placement::Owner target = targets[next++];
@@ -38,7 +54,7 @@ struct RequestForwarder::Relay: std::enable_shared_from_this<Relay>
 		}
 		catch (const Poco::Exception& exc)
 		{
-			tried += (tried.empty() ? "" : "; ") + target.id + " (" + exc.message() + ")";
+			noteFailure(tried, target.id, exc.message());
 			tryNext();
 		}
 	}
@@ -58,7 +74,7 @@ struct RequestForwarder::Relay: std::enable_shared_from_this<Relay>
 			later.fail(*error);
 			return;
 		}
-		tried += (tried.empty() ? "" : "; ") + target.id + " (" + error->message() + ")";
+		noteFailure(tried, target.id, error->message());
 		tryNext();
 	}
 
@@ -124,18 +140,17 @@ void RequestForwarder::forward(Request& request, Response& response, const std::
 		}
 		catch (const BadGatewayException& exc)
 		{
-			tried += (tried.empty() ? "" : "; ") + target.id + " (" + exc.message() + ")";
+			noteFailure(tried, target.id, exc.message());
 		}
 		catch (const GatewayTimeoutException& exc)
 		{
 			// The owner may still apply a write it did not answer in time:
 			// sending it to the next one too could make a second version.
 			if (!idempotent) throw;
-			tried += (tried.empty() ? "" : "; ") + target.id + " (" + exc.message() + ")";
+			noteFailure(tried, target.id, exc.message());
 		}
 	}
-	if (tried.empty()) throw ServiceUnavailableException("no other node owns this key, and this node cannot serve it");
-	throw ServiceUnavailableException("no node that owns this key answered; tried " + tried);
+	throw noOwnerAnswered(tried);
 }
 
 } // namespace p2p::dhtrouter

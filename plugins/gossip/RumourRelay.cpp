@@ -10,8 +10,14 @@ RumourRelay::RumourRelay(const Membership& view, GossipTransport& transport, Set
 
 void RumourRelay::relay(const GossipMessage& message, const Member& from)
 {
-	if (!message.peers.empty()) remember(message.peers);
 	if (message.ttl <= 0 && message.peers.empty()) return; // not a rumour
+	// The members' URLs, read once for both uses of the peers named.
+	std::set<std::string> members;
+	if (!message.peers.empty())
+	{
+		for (const auto& member : _view.members()) members.insert(member.url);
+		remember(message.peers, members);
+	}
 	const std::string id =
 		message.id.empty() ? Poco::UUIDGenerator::defaultGenerator().createRandom().toString() : message.id;
 	if (!_seen.firstSight(id))
@@ -19,20 +25,19 @@ void RumourRelay::relay(const GossipMessage& message, const Member& from)
 	else if (std::min(message.ttl, _settings.maxTtl) <= 0)
 		++_droppedTtl;
 	else
-		forward(message, id, from);
+		forward(message, id, from, members);
 }
 
-void RumourRelay::remember(const std::vector<std::string>& peers)
+void RumourRelay::remember(const std::vector<std::string>& peers, const std::set<std::string>& known)
 {
-	std::set<std::string> known;
-	for (const auto& member : _view.members()) known.insert(member.url);
 	const std::string& selfUrl = _view.self().advertisedUrl;
 	Poco::FastMutex::ScopedLock lock(_mutex);
 	for (const auto& url : peers)
 		if (url != selfUrl && !known.count(url) && _introductions.size() < kMaxIntroductions) _introductions.insert(url);
 }
 
-void RumourRelay::forward(const GossipMessage& message, const std::string& id, const Member& from)
+void RumourRelay::forward(const GossipMessage& message, const std::string& id, const Member& from,
+                          const std::set<std::string>& members)
 {
 	const std::string sender = message.from ? message.from->id : std::string();
 	std::vector<Member> targets;
@@ -47,8 +52,6 @@ void RumourRelay::forward(const GossipMessage& message, const std::string& id, c
 	onward.id = id;
 	onward.ttl = std::min(message.ttl, _settings.maxTtl) - 1;
 	onward.from = from;
-	std::set<std::string> members;
-	for (const auto& member : _view.members()) members.insert(member.url);
 	const std::string& selfUrl = _view.self().advertisedUrl;
 	for (const auto& url : message.peers)
 		if (members.count(url) || url == selfUrl) onward.peers.push_back(url);

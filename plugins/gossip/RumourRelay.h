@@ -64,8 +64,10 @@ public:
 	Stats stats() const;
 
 private:
-	void remember(const std::vector<std::string>& peers);
-	void forward(const GossipMessage& message, const std::string& id, const Member& from);
+	/// Keeps the peers that are not in known (the members' URLs) nor this node.
+	void remember(const std::vector<std::string>& peers, const std::set<std::string>& known);
+	void forward(const GossipMessage& message, const std::string& id, const Member& from,
+	             const std::set<std::string>& members);
 
 	const Membership& _view;
 	GossipTransport& _transport;

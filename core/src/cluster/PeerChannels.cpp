@@ -48,25 +48,23 @@ PeerChannels::~PeerChannels()
 	}
 }
 
-std::size_t PeerChannels::idle() const
+std::string PeerChannels::keyOf(const Call& call)
 {
-	std::size_t count = 0;
-	for (const auto& [key, connections] : _idle) count += connections.size();
-	return count;
+	return call.host + ":" + std::to_string(call.port);
 }
 
 void PeerChannels::send(Call call, Done done)
 {
-	const std::string key = call.host + ":" + std::to_string(call.port);
-	auto& idle = _idle[key];
-	if (!idle.empty())
-	{
-		ConnectionPtr connection = std::move(idle.back());
-		idle.pop_back();
-		connection->reused = true;
-		start(connection, std::move(call), std::move(done));
-		return;
-	}
+	auto& idle = _idle[keyOf(call)];
+	if (idle.empty()) return sendFresh(std::move(call), std::move(done));
+	ConnectionPtr connection = std::move(idle.back());
+	idle.pop_back();
+	connection->reused = true;
+	start(connection, std::move(call), std::move(done));
+}
+
+void PeerChannels::sendFresh(Call call, Done done)
+{
 	ConnectionPtr connection;
 	try
 	{
@@ -82,7 +80,7 @@ void PeerChannels::send(Call call, Done done)
 
 PeerChannels::ConnectionPtr PeerChannels::open(const Call& call)
 {
-	const std::string key = call.host + ":" + std::to_string(call.port);
+	const std::string key = keyOf(call);
 	auto address = _addresses.find(key);
 	if (address == _addresses.end())
 	{
@@ -325,17 +323,7 @@ void PeerChannels::fail(const ConnectionPtr& connection, const Poco::Exception& 
 		return;
 	}
 	// A pooled connection the peer had closed: no news about the peer.
-	ConnectionPtr fresh;
-	try
-	{
-		fresh = open(call);
-	}
-	catch (const Poco::Exception& exc)
-	{
-		done(nullptr, &exc);
-		return;
-	}
-	start(fresh, std::move(call), std::move(done));
+	sendFresh(std::move(call), std::move(done));
 }
 
 void PeerChannels::close(const ConnectionPtr& connection)

@@ -53,13 +53,14 @@ public:
 	PeerChannels& operator=(const PeerChannels&) = delete;
 
 	void send(Call call, Done done);
-	/// Idle connections kept now, over all peers.
-	std::size_t idle() const;
 
 private:
 	struct Connection;
 	using ConnectionPtr = std::shared_ptr<Connection>;
 
+	static std::string keyOf(const Call& call);
+	/// On a connection of its own; an error to connect goes to done.
+	void sendFresh(Call call, Done done);
 	void start(const ConnectionPtr& connection, Call call, Done done);
 	ConnectionPtr open(const Call& call);
 	void onEvents(const ConnectionPtr& connection, std::uint32_t events);

@@ -58,9 +58,14 @@ void LoopConnection::start()
 	updateIdle();
 }
 
+bool LoopConnection::waitingForRequest() const
+{
+	return _state == State::Head && _in.empty() && !_exchange;
+}
+
 void LoopConnection::updateIdle()
 {
-	const bool idle = _state == State::Head && _in.empty() && !_exchange;
+	const bool idle = waitingForRequest();
 	if (idle == _countedIdle) return;
 	_countedIdle = idle;
 	_server.idleChanged(idle ? 1 : -1);
@@ -124,7 +129,8 @@ bool LoopConnection::readSocket()
 				}
 				continue;
 			}
-			if (_state == State::Head && _in.empty() && _timer != 0 && !_exchange) arm(_server.settings().headerTimeout, kHeadDue);
+			// The first byte of a request: its head is due from now.
+			if (waitingForRequest() && _timer != 0) arm(_server.settings().headerTimeout, kHeadDue);
 			_in.append(buffer, static_cast<std::size_t>(n));
 			// Past the request in hand, a bounded read-ahead, then the socket
 			// waits (and so does the client, by TCP's window).
@@ -227,19 +233,12 @@ bool LoopConnection::startRequest()
 			_chunks.reset();
 		}
 		else if (!_bodyDone && _head.expectContinue)
-		{
-			_out.append("HTTP/1.1 100 Continue\r\n\r\n");
-			writeSocket();
-		}
+			sendContinue();
 		runHandler();
 		return _state != State::Closed;
 	}
 	// A buffered body comes in whole before the handler runs.
-	if (_head.expectContinue)
-	{
-		_out.append("HTTP/1.1 100 Continue\r\n\r\n");
-		writeSocket();
-	}
+	if (_head.expectContinue) sendContinue();
 	_state = State::Body;
 	_bodyStarted = Poco::Timestamp();
 	arm(_server.settings().headerTimeout, kBodyDue);
@@ -311,59 +310,53 @@ void LoopConnection::runHandler()
 	if (!_bodyDone) _bodyStarted = Poco::Timestamp();
 	HttpRouter& router = _server.router();
 	auto exchange = _exchange;
-	auto task = [exchange, &router] {
-		try
-		{
-			router.dispatch(exchange->request(), exchange->response());
-		}
-		catch (const std::exception&)
-		{
-			// The router answers what handlers throw; this is the connection
-			// failing under it, which finish() reports.
-		}
-		catch (const MoveToWorker&)
-		{
-			// Only a handler on the loop may move; here it already is on a worker.
-		}
-		try
-		{
-			exchange->finish();
-		}
-		catch (const std::exception&)
-		{
-			exchange->abort(); // the client is gone: nothing more to send
-			exchange->finish();
-		}
-	};
 	if (_inline)
 	{
 		exchange->retainBody();
-		try
-		{
-			router.dispatch(exchange->request(), exchange->response());
-		}
-		catch (const MoveToWorker&)
-		{
-			// The handler needs to block: again, from the start, on a worker.
-			exchange->rewindBody();
-			if (!_server.runOnWorker(std::move(task)))
-			{
-				_exchange.reset();
-				refuse(503, "this node has http.max_queued requests waiting for a thread already; try again shortly");
-			}
-			return;
-		}
-		catch (const std::exception&)
-		{
-		}
-		exchange->finish();
-		return;
+		if (serve(router, *exchange)) return;
+		// The handler needs to block: again, from the start, on a worker.
+		exchange->rewindBody();
 	}
-	if (!_server.runOnWorker(std::move(task)))
+	const bool queued = _server.runOnWorker([exchange, &router] { serve(router, *exchange); });
+	if (!queued)
 	{
 		_exchange.reset();
 		refuse(503, "this node has http.max_queued requests waiting for a thread already; try again shortly");
 	}
+}
+
+bool LoopConnection::serve(HttpRouter& router, LoopExchange& exchange)
+{
+	try
+	{
+		router.dispatch(exchange.request(), exchange.response());
+	}
+	catch (const MoveToWorker&)
+	{
+		// Thrown on a loop only (Request::moveToWorker() refuses elsewhere).
+		return false;
+	}
+	catch (const std::exception&)
+	{
+		// The router answers what handlers throw; this is the connection
+		// failing under it, which finish() reports.
+	}
+	try
+	{
+		exchange.finish();
+	}
+	catch (const std::exception&)
+	{
+		exchange.abort(); // the client is gone: nothing more to send
+		exchange.finish();
+	}
+	return true;
+}
+
+void LoopConnection::sendContinue()
+{
+	_out.append(LoopExchange::kContinue);
+	writeSocket();
 }
 
 void LoopConnection::outputReady(LoopExchange& exchange)
@@ -547,8 +540,7 @@ void LoopConnection::disarm()
 void LoopConnection::expired(const char* why)
 {
 	if (why == _timerWhy) _timer = 0;
-	const bool waiting = _state == State::Head && _in.empty() && !_exchange;
-	if (why == kIdle || (why == kHeadDue && waiting))
+	if (why == kIdle || (why == kHeadDue && waitingForRequest()))
 		_server.countIdleClosed();
 	else if (why != kLinger)
 		_server.countCutOff();

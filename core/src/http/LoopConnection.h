@@ -11,6 +11,7 @@
 
 namespace p2p {
 
+class HttpRouter;
 class LoopHttpServer;
 
 /// One client connection on an event loop, from accept to close: reads and
@@ -68,6 +69,12 @@ private:
 	/// body is complete.
 	bool takeBody();
 	void runHandler();
+	/// Runs the handler and finishes the exchange; false, with nothing
+	/// finished, when a handler on the loop moved itself to a worker.
+	static bool serve(HttpRouter& router, LoopExchange& exchange);
+	void sendContinue();
+	/// Between requests, with nothing of the next one read.
+	bool waitingForRequest() const;
 	void finishRequest();
 	void writeSocket();
 	void watchFor(bool writable);

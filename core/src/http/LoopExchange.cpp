@@ -96,12 +96,6 @@ void LoopExchange::rewindBody()
 	_request.rewind();
 }
 
-bool LoopExchange::aborted() const
-{
-	std::lock_guard<std::mutex> lock(_mutex);
-	return _aborted;
-}
-
 bool LoopExchange::complete() const
 {
 	std::lock_guard<std::mutex> lock(_mutex);
@@ -377,7 +371,7 @@ LoopExchange::Response::Response(LoopExchange& exchange): _exchange(exchange), _
 
 void LoopExchange::Response::sendContinue()
 {
-	_exchange.queue("HTTP/1.1 100 Continue\r\n\r\n");
+	_exchange.queue(kContinue);
 }
 
 std::ostream& LoopExchange::Response::send()

@@ -55,6 +55,8 @@ class LoopExchange: public std::enable_shared_from_this<LoopExchange>
 {
 public:
 	static constexpr std::size_t kBodyWindow = 256 * 1024;
+	/// The interim answer that tells a client waiting with Expect to send its body.
+	static constexpr const char* kContinue = "HTTP/1.1 100 Continue\r\n\r\n";
 	static constexpr std::size_t kOutputWindow = 1024 * 1024;
 
 	struct Context
@@ -81,7 +83,6 @@ public:
 	/// n bytes of what takeOutput() gave reached the socket.
 	void written(std::size_t n);
 	void abort();
-	bool aborted() const;
 	/// For a handler on the loop that may move to a worker: its body is
 	/// kept as it is read, so that rewindBody() can give it again.
 	void retainBody();

@@ -86,7 +86,6 @@ public:
 	Poco::UInt64 idleClosed() const { return _idleClosed.load(); }
 	/// Requests answered 503 at once because http.max_queued waited for a worker.
 	Poco::UInt64 overloaded() const { return _overloaded.load(); }
-	const WorkerPool& workers() const { return _workers; }
 
 private:
 	struct PerLoop
