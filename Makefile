@@ -96,7 +96,11 @@ run: build
 stop:
 	@if [ -x $(BUILD_DIR)/bin/p2p-cluster ]; then $(BUILD_DIR)/bin/p2p-cluster down --dir $(CLUSTER_DIR); fi
 
+# etcd: the replication benchmark's yardstick.
+BENCH_PACKAGES := etcd-server
+
 bench: build
+	$(MAKE) deps EXTRA_PACKAGES="$(BENCH_PACKAGES)"
 	$(BUILD_DIR)/bin/p2p-ring-balance $(NODES)
 	tests/bench/run-bench.sh $(BUILD_DIR)
 

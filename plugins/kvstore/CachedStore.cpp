@@ -51,6 +51,14 @@ bool CachedStore::apply(const std::string& key, const Entry& entry)
 	return applied;
 }
 
+std::vector<bool> CachedStore::applyAll(const std::vector<std::pair<std::string, Entry>>& entries)
+{
+	auto applied = _backend->applyAll(entries);
+	for (std::size_t i = 0; i < entries.size(); ++i)
+		if (applied[i]) remember(entries[i].first, entries[i].second);
+	return applied;
+}
+
 std::size_t CachedStore::size()
 {
 	return _backend->size();

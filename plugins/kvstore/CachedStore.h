@@ -21,6 +21,7 @@ public:
 
 	std::optional<Entry> get(const std::string& key) override;
 	bool apply(const std::string& key, const Entry& entry) override;
+	std::vector<bool> applyAll(const std::vector<std::pair<std::string, Entry>>& entries) override;
 	std::size_t size() override;
 	std::vector<std::pair<std::string, Entry>> scan(const std::string& after, std::size_t limit) override;
 	bool erase(const std::string& key, const Entry& version) override;

@@ -1,116 +1,140 @@
 #include "Coordinator.h"
 #include "p2p/Errors.h"
-#include <Poco/Runnable.h>
+#include <Poco/Timestamp.h>
 #include <algorithm>
-#include <condition_variable>
 #include <deque>
-#include <mutex>
 #include <utility>
 
 namespace p2p::kvstore {
 
 /// One read or write in flight: the answers so far, the stand-ins not yet
-/// tried, and the attempts still running. Shared by the coordinating thread
-/// and the pool threads; it lives until the last of them lets go, because a
-/// write goes on after its client has the answer.
+/// tried, and the exchanges still running. Every exchange's callback holds
+/// it, so it lives until the last of them is done: a write goes on after
+/// its client has the answer. Its finish runs once, outside the lock: when
+/// the quorum is reached, or when every exchange has ended short of it.
 class Coordinator::Round
 {
 public:
-	Round(std::size_t needed, std::deque<Owner> standIns): _needed(needed), _standIns(std::move(standIns)) {}
+	/// unused: the stand-ins nobody needed (a read's miss asks them too).
+	using Finish = std::function<void(Answers answers, std::deque<Owner> unused, const Poco::Exception* error)>;
 
-	void begin()
+	struct Purpose
 	{
-		std::lock_guard<std::mutex> lock(_mutex);
-		++_running;
+		const char* what;           ///< "write", "read"
+		const char* quorumProperty; ///< the setting that names the quorum
+	};
+
+	Round(Coordinator& coordinator, std::size_t needed, std::deque<Owner> standIns, Operation op,
+	      std::optional<AnswerLater> client, Poco::Timestamp deadline, Purpose purpose, Finish finish):
+		_coordinator(coordinator),
+		_needed(needed),
+		_op(std::move(op)),
+		_client(std::move(client)),
+		_deadline(deadline),
+		_purpose(purpose),
+		_standIns(std::move(standIns)),
+		_finish(std::move(finish))
+	{
+		std::lock_guard<std::mutex> lock(_coordinator._roundsMutex);
+		++_coordinator._rounds;
 	}
 
-	void answered(const Owner& owner, std::optional<Entry> entry)
+	~Round()
 	{
-		std::lock_guard<std::mutex> lock(_mutex);
-		_answers.push_back({owner, std::move(entry)});
-		if (_answers.size() >= _needed) _done.notify_all();
+		std::lock_guard<std::mutex> lock(_coordinator._roundsMutex);
+		if (--_coordinator._rounds == 0) _coordinator._noRounds.notify_all();
 	}
 
-	/// Records the failure; returns the stand-in to try next, if one is left.
-	std::optional<Owner> failed(const Owner& owner, const std::string& why)
+	Round(const Round&) = delete;
+	Round& operator=(const Round&) = delete;
+
+	const Operation& op() const { return _op; }
+
+	/// How the next exchange goes: from the client's loop, within the time
+	/// left (never 0, which would mean no limit).
+	Replicas::Via via() const { return {_client, std::max(left(), Poco::Timespan(1))}; }
+
+	/// Counts n exchanges about to start; before the first of them, since
+	/// one may end before the next begins.
+	void begin(std::size_t n)
 	{
 		std::lock_guard<std::mutex> lock(_mutex);
-		_failures.push_back(owner.id + " (" + why + ")");
-		if (_standIns.empty()) return std::nullopt;
-		Owner next = std::move(_standIns.front());
-		_standIns.pop_front();
-		return next;
+		_running += n;
 	}
 
-	void end()
-	{
-		std::lock_guard<std::mutex> lock(_mutex);
-		if (--_running == 0) _done.notify_all();
-	}
-
-	/// Until the quorum is reached, every attempt has ended, or the timeout.
-	/// Returns whether the quorum was reached; fills the answers so far.
-	bool wait(Poco::Timespan timeout, std::vector<Answer>& answers, std::string& failures, bool& timedOut)
+	void succeeded(const Owner& owner, std::optional<Entry> entry)
 	{
 		std::unique_lock<std::mutex> lock(_mutex);
-		const auto deadline = std::chrono::steady_clock::now() + std::chrono::microseconds(timeout.totalMicroseconds());
-		timedOut = !_done.wait_until(lock, deadline, [this] { return _answers.size() >= _needed || _running == 0; });
-		answers = _answers;
-		for (const auto& failure : _failures) failures += (failures.empty() ? "" : "; ") + failure;
-		return _answers.size() >= _needed;
+		_answers.push_back({owner, std::move(entry)});
+		--_running;
+		settle(lock);
 	}
 
-	std::size_t needed() const { return _needed; }
-
-	/// The stand-ins not tried, taken out of the round.
-	std::deque<Owner> takeStandIns()
+	/// Records the failure; returns the stand-in to try next, while one is
+	/// left and there is time for it. The exchange ends otherwise.
+	std::optional<Owner> failed(const Owner& owner, const Poco::Exception& error)
 	{
-		std::lock_guard<std::mutex> lock(_mutex);
-		return std::exchange(_standIns, {});
+		std::unique_lock<std::mutex> lock(_mutex);
+		_failures += (_failures.empty() ? "" : "; ") + owner.id + " (" + error.message() + ")";
+		_timedOut = _timedOut || dynamic_cast<const GatewayTimeoutException*>(&error) != nullptr;
+		if (!_standIns.empty() && left() > 0)
+		{
+			Owner next = std::move(_standIns.front());
+			_standIns.pop_front();
+			return next;
+		}
+		_timedOut = _timedOut || !_standIns.empty(); // stand-ins were left, time was not
+		--_running;
+		settle(lock);
+		return std::nullopt;
 	}
 
 private:
-	std::mutex _mutex;
-	std::condition_variable _done;
+	Poco::Timespan left() const { return std::max<Poco::Timestamp::TimeDiff>(_deadline - Poco::Timestamp(), 0); }
+
+	/// Finishes the round when its outcome is known; unlocks.
+	void settle(std::unique_lock<std::mutex>& lock)
+	{
+		const bool reached = _answers.size() >= _needed;
+		if (!_finish || (!reached && _running > 0)) return;
+		Finish finish = std::move(_finish);
+		_finish = nullptr;
+		Answers answers = _answers;
+		std::deque<Owner> unused = std::exchange(_standIns, {});
+		std::unique_ptr<Poco::Exception> error;
+		if (!reached) error = shortOfQuorum();
+		lock.unlock();
+		finish(std::move(answers), std::move(unused), error.get());
+	}
+
+	std::unique_ptr<Poco::Exception> shortOfQuorum() const
+	{
+		const std::string reached = std::string("the ") + _purpose.what + " reached only " + std::to_string(_answers.size()) +
+		                            " of the " + std::to_string(_needed) + " replicas it needs (" + _purpose.quorumProperty + ")";
+		const std::string failed = _failures.empty() ? "" : "; failed: " + _failures;
+		if (_timedOut)
+			return std::make_unique<GatewayTimeoutException>(
+				reached + " within " + std::to_string(_coordinator._settings.timeout.totalMilliseconds()) + " ms" + failed);
+		return std::make_unique<ServiceUnavailableException>(reached + failed);
+	}
+
+	Coordinator& _coordinator;
 	const std::size_t _needed;
+	const Operation _op;
+	const std::optional<AnswerLater> _client;
+	const Poco::Timestamp _deadline;
+	const Purpose _purpose;
+
+	std::mutex _mutex;
 	std::deque<Owner> _standIns;
-	std::vector<Answer> _answers;
-	std::vector<std::string> _failures;
+	Finish _finish;
+	Answers _answers;
+	std::string _failures;
+	bool _timedOut = false;
 	std::size_t _running = 0;
 };
 
 namespace {
-
-/// A job for Poco::ThreadPool, which runs Runnables it does not own: the
-/// job owns itself from start() until its run() returns.
-class PoolJob: public Poco::Runnable
-{
-public:
-	static void start(Poco::ThreadPool& pool, std::function<void()> work)
-	{
-		auto job = std::make_unique<PoolJob>(std::move(work));
-		try
-		{
-			pool.start(*job);
-			job.release(); // run() takes it over
-		}
-		catch (const Poco::NoThreadAvailableException&)
-		{
-			job->_work(); // the pool is full: do it here, slower but never lost
-		}
-	}
-
-	explicit PoolJob(std::function<void()> work): _work(std::move(work)) {}
-
-	void run() override
-	{
-		std::unique_ptr<PoolJob> self(this);
-		_work();
-	}
-
-private:
-	std::function<void()> _work;
-};
 
 bool newer(const std::optional<Entry>& a, const std::optional<Entry>& b)
 {
@@ -118,192 +142,183 @@ bool newer(const std::optional<Entry>& a, const std::optional<Entry>& b)
 	return !b || a->newerThan(*b);
 }
 
+std::size_t clamp(std::size_t quorum, std::size_t n)
+{
+	return std::max<std::size_t>(1, std::min(quorum, n));
+}
+
 } // namespace
 
-Coordinator::Coordinator(Store& local, std::string selfId, Replicas& remote, Poco::ThreadPool& pool,
+Coordinator::Coordinator(Store& local, GroupCommit& localWrites, std::string selfId, Replicas& remote,
                          QuorumSettings settings):
 	_local(local),
+	_localWrites(localWrites),
 	_selfId(std::move(selfId)),
 	_remote(remote),
-	_pool(pool),
 	_settings(settings)
 {
 }
 
-std::optional<Entry> Coordinator::localOrRemoteRead(const Owner& owner, const std::string& key)
+Coordinator::Operation Coordinator::readOf(const std::string& key)
 {
-	return owner.id == _selfId ? _local.get(key) : _remote.read(owner, key);
-}
-
-void Coordinator::localOrRemoteWrite(const Owner& owner, const std::string& key, const Entry& entry)
-{
-	if (owner.id == _selfId)
-		_local.apply(key, entry);
-	else
-		_remote.write(owner, key, entry);
-}
-
-void Coordinator::attempt(const std::shared_ptr<Round>& round, Owner owner, const Operation& op)
-{
-	for (bool standIn = false;; standIn = true)
-	{
-		std::string why;
+	return [this, key](const Owner& owner, const Replicas::Via& via, Reply reply) {
+		if (owner.id != _selfId) return _remote.read(owner, key, via, std::move(reply));
+		std::optional<Entry> entry;
 		try
 		{
-			round->answered(owner, op(owner));
-			if (standIn) ++_standIns;
-			break;
+			entry = _local.get(key); // the cache, or a read that WAL lets run beside the writer
 		}
 		catch (const Poco::Exception& exc)
 		{
-			why = exc.message();
+			return reply(std::nullopt, &exc);
 		}
-		catch (const std::exception& exc)
-		{
-			why = exc.what(); // not ours to understand, but the round must still end
-		}
-		auto next = round->failed(owner, why);
-		if (!next) break;
-		owner = std::move(*next);
-	}
-	round->end();
-}
-
-void Coordinator::attemptInBackground(const std::shared_ptr<Round>& round, const Owner& owner, const Operation& op)
-{
-	round->begin();
-	PoolJob::start(_pool, [this, round, owner, op] { attempt(round, owner, op); });
-}
-
-std::vector<Coordinator::Answer> Coordinator::await(Round& round, const char* what, const char* quorumProperty)
-{
-	std::vector<Answer> answers;
-	std::string failures;
-	bool timedOut = false;
-	if (round.wait(_settings.timeout, answers, failures, timedOut)) return answers;
-	const std::string counts = std::to_string(answers.size()) + " of the " + std::to_string(round.needed()) +
-	                           " replicas it needs (" + quorumProperty + ")";
-	if (timedOut)
-		throw GatewayTimeoutException(std::string("the ") + what + " reached only " + counts + " within " +
-		                              std::to_string(_settings.timeout.totalMilliseconds()) + " ms" +
-		                              (failures.empty() ? "" : "; failed: " + failures));
-	throw ServiceUnavailableException(std::string("the ") + what + " reached only " + counts + "; failed: " + failures);
-}
-
-void Coordinator::write(const std::string& key, const Entry& entry, const std::vector<Owner>& candidates)
-{
-	if (candidates.empty()) throw ServiceUnavailableException("no node is on the ring to take the write");
-	const std::size_t n = std::min(_settings.replicas, candidates.size());
-	const std::size_t w = std::max<std::size_t>(1, std::min(_settings.writeQuorum, n));
-	auto round = std::make_shared<Round>(w, std::deque<Owner>(candidates.begin() + static_cast<std::ptrdiff_t>(n), candidates.end()));
-	const Operation op = [this, key, entry](const Owner& owner) -> std::optional<Entry> {
-		localOrRemoteWrite(owner, key, entry);
-		return std::nullopt;
+		reply(std::move(entry), nullptr);
 	};
-	// The local copy first and on this thread: it is the cheapest acknowledgement.
-	for (std::size_t i = 0; i < n; ++i)
+}
+
+Coordinator::Operation Coordinator::writeOf(const std::string& key, const Entry& entry)
+{
+	return [this, key, entry](const Owner& owner, const Replicas::Via& via, Reply reply) {
+		if (owner.id != _selfId)
+			return _remote.write(owner, key, entry, via, [reply](const Poco::Exception* error) { reply(std::nullopt, error); });
+		_localWrites.apply(key, entry, [reply](bool, const Poco::Exception* error) { reply(std::nullopt, error); });
+	};
+}
+
+void Coordinator::attempt(const std::shared_ptr<Round>& round, const Owner& owner, bool standIn)
+{
+	round->op()(owner, round->via(), [this, round, owner, standIn](std::optional<Entry> entry, const Poco::Exception* error) {
+		if (!error)
+		{
+			if (standIn) ++_standIns;
+			round->succeeded(owner, std::move(entry));
+		}
+		else if (auto next = round->failed(owner, *error))
+		{
+			attempt(round, *next, true);
+		}
+	});
+}
+
+void Coordinator::write(const std::string& key, const Entry& entry, const std::vector<Owner>& candidates,
+                        const std::optional<AnswerLater>& client, WriteDone done)
+{
+	if (candidates.empty())
 	{
-		if (candidates[i].id != _selfId) continue;
-		round->begin();
-		attempt(round, candidates[i], op);
+		const ServiceUnavailableException none("no node is on the ring to take the write");
+		return done(&none);
 	}
-	for (std::size_t i = 0; i < n; ++i)
-		if (candidates[i].id != _selfId) attemptInBackground(round, candidates[i], op);
-	await(*round, "write", "kvstore.write_quorum");
+	const std::size_t n = std::min(_settings.replicas, candidates.size());
+	const auto owners = candidates.begin() + static_cast<std::ptrdiff_t>(n);
+	auto round = std::make_shared<Round>(
+		*this, clamp(_settings.writeQuorum, n), std::deque<Owner>(owners, candidates.end()), writeOf(key, entry), client,
+		Poco::Timestamp() + _settings.timeout.totalMicroseconds(), Round::Purpose{"write", "kvstore.write_quorum"},
+		[done = std::move(done)](Answers, std::deque<Owner>, const Poco::Exception* error) { done(error); });
+	round->begin(n);
+	// The other nodes first, so their round trips overlap this node's commit.
+	for (auto it = candidates.begin(); it != owners; ++it)
+		if (it->id != _selfId) attempt(round, *it, false);
+	for (auto it = candidates.begin(); it != owners; ++it)
+		if (it->id == _selfId) attempt(round, *it, false);
 }
 
 bool Coordinator::readsLocally(const std::vector<Owner>& candidates) const
 {
 	const std::size_t n = std::min(_settings.replicas, candidates.size());
-	const std::size_t r = std::max<std::size_t>(1, std::min(_settings.readQuorum, n));
-	return r == 1 && std::any_of(candidates.begin(), candidates.begin() + static_cast<std::ptrdiff_t>(n),
-	                             [this](const Owner& owner) { return owner.id == _selfId; });
+	return clamp(_settings.readQuorum, n) == 1 &&
+	       std::any_of(candidates.begin(), candidates.begin() + static_cast<std::ptrdiff_t>(n),
+	                   [this](const Owner& owner) { return owner.id == _selfId; });
 }
 
-std::optional<Entry> Coordinator::read(const std::string& key, const std::vector<Owner>& candidates)
+void Coordinator::read(const std::string& key, const std::vector<Owner>& candidates,
+                       const std::optional<AnswerLater>& client, ReadDone done)
 {
-	if (candidates.empty()) throw ServiceUnavailableException("no node is on the ring to read from");
+	if (candidates.empty())
+	{
+		const ServiceUnavailableException none("no node is on the ring to read from");
+		return done(std::nullopt, &none);
+	}
 	const std::size_t n = std::min(_settings.replicas, candidates.size());
-	const std::size_t r = std::max<std::size_t>(1, std::min(_settings.readQuorum, n));
+	const std::size_t r = clamp(_settings.readQuorum, n);
 	// Ask this node first when it is an owner, then the owners in ring order;
 	// the owners not asked, then the stand-ins, replace those that fail.
 	std::vector<Owner> order(candidates.begin(), candidates.begin() + static_cast<std::ptrdiff_t>(n));
 	std::stable_partition(order.begin(), order.end(), [this](const Owner& owner) { return owner.id == _selfId; });
+	if (r == 1 && order.front().id == _selfId)
+	{
+		// Nothing to wait for or to repair.
+		readOf(key)(order.front(), {}, std::move(done));
+		return;
+	}
 	std::deque<Owner> standIns(order.begin() + static_cast<std::ptrdiff_t>(r), order.end());
 	standIns.insert(standIns.end(), candidates.begin() + static_cast<std::ptrdiff_t>(n), candidates.end());
-	auto round = std::make_shared<Round>(r, std::move(standIns));
-	if (r == 1 && order.front().id == _selfId) return _local.get(key); // nothing to wait for or to repair
+	const Poco::Timestamp deadline = Poco::Timestamp() + _settings.timeout.totalMicroseconds();
+	auto round = std::make_shared<Round>(
+		*this, r, std::move(standIns), readOf(key), client, deadline, Round::Purpose{"read", "kvstore.read_quorum"},
+		[this, key, candidates, client, deadline, done = std::move(done)](Answers answers, std::deque<Owner> rest,
+		                                                                  const Poco::Exception* error) {
+			if (error) return done(std::nullopt, error);
+			if (std::any_of(answers.begin(), answers.end(), [](const Answer& a) { return a.entry.has_value(); }) ||
+			    rest.empty())
+				return settleRead(key, candidates, std::move(answers), client, done);
+			// None of the R has the key. Right after the ring changed, a write
+			// acknowledged moments ago may sit on the other owners or on
+			// stand-ins until rebalancing moves it, so a miss asks them all
+			// (in what is left of the time) before it is a 404.
+			const std::vector<Owner> others(rest.begin(), rest.end());
+			auto sweep = std::make_shared<Round>(
+				*this, others.size(), std::deque<Owner>(), readOf(key), client, deadline,
+				Round::Purpose{"read", "kvstore.read_quorum"},
+				[this, key, candidates, client, done, answers = std::move(answers)](Answers more, std::deque<Owner>,
+				                                                                     const Poco::Exception*) mutable {
+					// What answered in time: the quorum was met already.
+					answers.insert(answers.end(), more.begin(), more.end());
+					settleRead(key, candidates, std::move(answers), client, done);
+				});
+			sweep->begin(others.size());
+			for (const auto& owner : others) attempt(sweep, owner, false);
+		});
+	round->begin(r);
+	for (std::size_t i = 0; i < r; ++i) attempt(round, order[i], false);
+}
 
-	const Operation op = [this, key](const Owner& owner) { return localOrRemoteRead(owner, key); };
-
-	// Every one of the first r answers is needed, so the last attempt runs
-	// on this thread rather than waiting for a pool thread to do it.
-	for (std::size_t i = 0; i + 1 < r; ++i)
-	{
-		if (order[i].id == _selfId)
-		{
-			round->begin();
-			attempt(round, order[i], op);
-		}
-		else
-			attemptInBackground(round, order[i], op);
-	}
-	round->begin();
-	attempt(round, order[r - 1], op);
-	std::vector<Answer> answers = await(*round, "read", "kvstore.read_quorum");
-	if (std::none_of(answers.begin(), answers.end(), [](const Answer& a) { return a.entry.has_value(); }))
-	{
-		// None of the R has the key. Right after the ring changed, a write
-		// acknowledged moments ago may sit on the other owners or on stand-ins
-		// until rebalancing moves it, so a miss asks them all before it is a 404.
-		const auto rest = round->takeStandIns();
-		if (!rest.empty())
-		{
-			auto sweep = std::make_shared<Round>(rest.size(), std::deque<Owner>());
-			for (std::size_t i = 0; i + 1 < rest.size(); ++i) attemptInBackground(sweep, rest[i], op);
-			sweep->begin();
-			attempt(sweep, rest.back(), op);
-			std::vector<Answer> more;
-			std::string failures;
-			bool timedOut = false;
-			sweep->wait(_settings.timeout, more, failures, timedOut); // what answers in time; the quorum is met already
-			answers.insert(answers.end(), more.begin(), more.end());
-		}
-	}
-
+void Coordinator::settleRead(const std::string& key, const std::vector<Owner>& candidates, Answers answers,
+                             const std::optional<AnswerLater>& client, const ReadDone& done)
+{
 	std::optional<Entry> newest;
 	for (const auto& answer : answers)
 		if (newer(answer.entry, newest)) newest = answer.entry;
 	if (newest)
 	{
+		const auto owners = candidates.begin() + static_cast<std::ptrdiff_t>(std::min(_settings.replicas, candidates.size()));
 		std::vector<Owner> stale;
 		for (const auto& answer : answers)
 		{
-			const bool owner = std::any_of(candidates.begin(), candidates.begin() + static_cast<std::ptrdiff_t>(n),
-			                               [&](const Owner& o) { return o.id == answer.owner.id; });
+			const bool owner = std::any_of(candidates.begin(), owners, [&](const Owner& o) { return o.id == answer.owner.id; });
 			if (owner && newer(newest, answer.entry)) stale.push_back(answer.owner);
 		}
-		if (!stale.empty()) repair(key, *newest, stale);
+		if (!stale.empty()) repair(key, *newest, stale, client);
 	}
-	return newest;
+	done(std::move(newest), nullptr);
 }
 
-void Coordinator::repair(const std::string& key, const Entry& newest, const std::vector<Owner>& owners)
+void Coordinator::repair(const std::string& key, const Entry& newest, const std::vector<Owner>& owners,
+                         const std::optional<AnswerLater>& client)
 {
-	for (const auto& owner : owners)
-	{
-		++_readRepairs;
-		PoolJob::start(_pool, [this, key, newest, owner] {
-			try
-			{
-				localOrRemoteWrite(owner, key, newest);
-			}
-			catch (const Poco::Exception&)
-			{
-				// The next read or re-replication pass repairs it.
-			}
-		});
-	}
+	// Nobody waits for it: an owner it misses is repaired by the next read
+	// or rebalancing pass.
+	_readRepairs += owners.size();
+	auto round = std::make_shared<Round>(*this, owners.size(), std::deque<Owner>(), writeOf(key, newest), client,
+	                                     Poco::Timestamp() + _settings.timeout.totalMicroseconds(),
+	                                     Round::Purpose{"read repair", "kvstore.read_quorum"}, nullptr);
+	round->begin(owners.size());
+	for (const auto& owner : owners) attempt(round, owner, false);
+}
+
+void Coordinator::drain()
+{
+	std::unique_lock<std::mutex> lock(_roundsMutex);
+	_noRounds.wait(lock, [this] { return _rounds == 0; });
 }
 
 } // namespace p2p::kvstore

@@ -1,12 +1,14 @@
 #ifndef P2P_KvStore_Coordinator_INCLUDED
 #define P2P_KvStore_Coordinator_INCLUDED
 
+#include "GroupCommit.h"
 #include "Replicas.h"
-#include <Poco/ThreadPool.h>
 #include <Poco/Timespan.h>
 #include <atomic>
+#include <condition_variable>
 #include <functional>
 #include <memory>
+#include <mutex>
 
 namespace p2p::kvstore {
 
@@ -28,35 +30,55 @@ struct QuorumSettings
 /// N, W and R are clamped to the candidates there are, so a two-node
 /// network with N = 3 keeps two copies and waits for two.
 ///
-/// A write is sent to all N at once and returns after W acknowledgements;
-/// the rest complete in the background. A read asks R nodes (this one
-/// first when it is an owner), returns the newest version among the
-/// answers, and repairs the owners that answered with an older one. When
-/// none of the R has the key, the read asks the other candidates too
+/// A write is sent to all N at once and is answered after W
+/// acknowledgements; the rest complete in the background. A read asks R
+/// nodes (this one first when it is an owner), answers the newest version
+/// among them, and repairs the owners that answered with an older one.
+/// When none of the R has the key, the read asks the other candidates too
 /// before it says so: after a ring change a just-acknowledged write may
 /// still sit on the previous owners until rebalancing has moved it.
 ///
-/// Called on HTTP threads, many at once; the requests to other nodes run on
-/// the pool, which the owner joins (joinAll) before destroying this.
+/// Each read or write is a state machine that no thread waits on: given a
+/// client response that can be answered later, the other nodes are asked
+/// from its event loop, this node's copy is written by GroupCommit, and the
+/// answer goes to a callback on whichever of them completes the quorum.
+/// From a loop, every exchange is bounded by what is left of
+/// kvstore.quorum_timeout_ms, a stand-in's included; without one, each
+/// waits on a pool thread within PeerClient's timeouts.
+///
+/// Thread-safe. The owner calls drain() before destroying it.
 class Coordinator
 {
 public:
-	Coordinator(Store& local, std::string selfId, Replicas& remote, Poco::ThreadPool& pool, QuorumSettings settings);
+	/// error set: the quorum was not reached: ServiceUnavailableException
+	/// when too few nodes took the write or answered, GatewayTimeoutException
+	/// when they did not in time, naming the nodes that failed. A failed
+	/// write may persist on those that took it (as in Dynamo), and later
+	/// reads may return it.
+	using WriteDone = std::function<void(const Poco::Exception* error)>;
+	/// The newest version among R answers (tombstones included), empty when
+	/// none of them has the key; meaningless when error is set.
+	using ReadDone = std::function<void(std::optional<Entry> newest, const Poco::Exception* error)>;
 
-	/// Throws ServiceUnavailableException when fewer than W nodes took the
-	/// write, GatewayTimeoutException when they did not within the timeout,
-	/// naming the nodes that failed. The write may then persist on those
-	/// that took it (as in Dynamo), and later reads may return it.
-	void write(const std::string& key, const Entry& entry, const std::vector<Owner>& candidates);
+	Coordinator(Store& local, GroupCommit& localWrites, std::string selfId, Replicas& remote, QuorumSettings settings);
 
-	/// The newest version among R answers (tombstones included); empty when
-	/// none of them has the key. Throws like write() when fewer than R answer.
-	std::optional<Entry> read(const std::string& key, const std::vector<Owner>& candidates);
+	/// `client`: the response that waits, when it can be answered later
+	/// (the other nodes are then reached from its loop); done runs exactly
+	/// once, on whatever thread completed the quorum.
+	void write(const std::string& key, const Entry& entry, const std::vector<Owner>& candidates,
+	           const std::optional<AnswerLater>& client, WriteDone done);
+	void read(const std::string& key, const std::vector<Owner>& candidates, const std::optional<AnswerLater>& client,
+	          ReadDone done);
 
 	/// Whether read() of a key with these candidates asks this node only (one
-	/// copy to read, and this node holds it): then it never waits.
+	/// copy to read, and this node holds it): then it answers at once, on
+	/// the calling thread.
 	bool readsLocally(const std::vector<Owner>& candidates) const;
 	const QuorumSettings& settings() const { return _settings; }
+
+	/// Returns once no read or write is in flight, those that go on after
+	/// their client's answer (the writes beyond W, read repairs) included.
+	void drain();
 
 	/// Owners given a newer version after a read found theirs stale.
 	Poco::UInt64 readRepairs() const { return _readRepairs.load(); }
@@ -70,26 +92,33 @@ private:
 		Owner owner;
 		std::optional<Entry> entry;
 	};
-	using Operation = std::function<std::optional<Entry>(const Owner&)>;
+	using Answers = std::vector<Answer>;
+	using Reply = std::function<void(std::optional<Entry> entry, const Poco::Exception* error)>;
+	/// One exchange with one node: a read or a write of this round's key.
+	using Operation = std::function<void(const Owner& owner, const Replicas::Via& via, Reply reply)>;
 
-	/// Runs op on owner, moving on to the round's stand-ins while it fails.
-	void attempt(const std::shared_ptr<Round>& round, Owner owner, const Operation& op);
-	/// attempt() on a pool thread, or on this one when the pool is full.
-	void attemptInBackground(const std::shared_ptr<Round>& round, const Owner& owner, const Operation& op);
-	/// Waits for the round's quorum and returns the answers so far; throws
-	/// when it is not reached.
-	std::vector<Answer> await(Round& round, const char* what, const char* quorumProperty);
-	void repair(const std::string& key, const Entry& newest, const std::vector<Owner>& owners);
-	std::optional<Entry> localOrRemoteRead(const Owner& owner, const std::string& key);
-	void localOrRemoteWrite(const Owner& owner, const std::string& key, const Entry& entry);
+	/// Starts op on owner; moves on to the round's stand-ins while it fails.
+	void attempt(const std::shared_ptr<Round>& round, const Owner& owner, bool standIn);
+	/// After the read's answers are in: repairs stale owners and answers.
+	void settleRead(const std::string& key, const std::vector<Owner>& candidates, Answers answers,
+	                const std::optional<AnswerLater>& client, const ReadDone& done);
+	void repair(const std::string& key, const Entry& newest, const std::vector<Owner>& owners,
+	            const std::optional<AnswerLater>& client);
+	Operation readOf(const std::string& key);
+	Operation writeOf(const std::string& key, const Entry& entry);
 
 	Store& _local;
+	GroupCommit& _localWrites;
 	const std::string _selfId;
 	Replicas& _remote;
-	Poco::ThreadPool& _pool;
 	const QuorumSettings _settings;
 	std::atomic<Poco::UInt64> _readRepairs{0};
 	std::atomic<Poco::UInt64> _standIns{0};
+
+	// Rounds alive, for drain().
+	std::mutex _roundsMutex;
+	std::condition_variable _noRounds;
+	std::size_t _rounds = 0;
 };
 
 } // namespace p2p::kvstore

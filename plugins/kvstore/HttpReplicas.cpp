@@ -1,5 +1,7 @@
 #include "HttpReplicas.h"
 #include "EntryCodec.h"
+#include "PoolJob.h"
+#include "ReplicaAnswer.h"
 #include "p2p/Errors.h"
 #include "p2p/Json.h"
 #include <Poco/URI.h>
@@ -15,33 +17,9 @@ std::string entryPath(const std::string& key)
 	return HttpReplicas::kEntryPath + encoded;
 }
 
-/// A replica that answers with an error is as good as unreachable for a quorum.
-void expectOk(const Owner& owner, const std::string& what, const PeerResponse& answer)
+/// The entry in a replica's answer to a read; empty for a 404.
+std::optional<Entry> entryOf(const Owner& owner, const PeerResponse& answer)
 {
-	if (answer.status == 200) return;
-	std::string reason = "status " + std::to_string(answer.status);
-	try
-	{
-		reason = json::asObject(json::parse(answer.body))->optValue<std::string>("error", reason);
-	}
-	catch (const Poco::Exception&)
-	{
-		// not JSON: the status says enough
-	}
-	throw BadGatewayException("node " + owner.id + " refused " + what + ": " + reason);
-}
-
-} // namespace
-
-Replicas::~Replicas() = default;
-
-HttpReplicas::HttpReplicas(PeerClient& peers): _peers(peers)
-{
-}
-
-std::optional<Entry> HttpReplicas::read(const Owner& owner, const std::string& key)
-{
-	const PeerResponse answer = _peers.send(owner.url, "GET", entryPath(key));
 	if (answer.status == 404) return std::nullopt;
 	expectOk(owner, "a replica read", answer);
 	try
@@ -54,10 +32,91 @@ std::optional<Entry> HttpReplicas::read(const Owner& owner, const std::string& k
 	}
 }
 
-void HttpReplicas::write(const Owner& owner, const std::string& key, const Entry& entry)
+} // namespace
+
+Replicas::~Replicas() = default;
+
+HttpReplicas::HttpReplicas(PeerClient& peers, Poco::ThreadPool& pool):
+	_peers(peers),
+	_pool(pool),
+	_batches(peers, kBatchPath)
 {
-	const PeerResponse answer = _peers.sendJson(owner.url, "PUT", entryPath(key), EntryCodec::toJson(key, entry));
-	expectOk(owner, "a replica write", answer);
+}
+
+namespace {
+
+/// The loops do not speak TLS: an https peer is waited for on the pool.
+bool fromLoop(const Owner& owner, const Replicas::Via& via)
+{
+	return via.loop && owner.url.compare(0, 8, "https://") != 0;
+}
+
+} // namespace
+
+void HttpReplicas::exchange(const Owner& owner, const std::string& method, const std::string& path, std::string body,
+                            const Via& via, Answered answered)
+{
+	const std::string type = "application/json";
+	if (fromLoop(owner, via))
+	{
+		try
+		{
+			_peers.sendAsync(*via.loop, owner.url, method, path, body, type, {}, answered, via.within);
+		}
+		catch (const Poco::Exception& exc)
+		{
+			answered(nullptr, &exc); // a URL the ring should never have held
+		}
+		return;
+	}
+	PoolJob::start(_pool, [this, owner, method, path, body = std::move(body), type, answered = std::move(answered)] {
+		PeerResponse answer;
+		try
+		{
+			answer = _peers.send(owner.url, method, path, body, type);
+		}
+		catch (const Poco::Exception& exc)
+		{
+			answered(nullptr, &exc);
+			return;
+		}
+		answered(&answer, nullptr);
+	});
+}
+
+void HttpReplicas::read(const Owner& owner, const std::string& key, const Via& via, ReadDone done)
+{
+	exchange(owner, "GET", entryPath(key), "", via, [owner, done = std::move(done)](PeerResponse* answer, const Poco::Exception* error) {
+		if (error) return done(std::nullopt, error);
+		std::optional<Entry> entry;
+		try
+		{
+			entry = entryOf(owner, *answer);
+		}
+		catch (const Poco::Exception& exc)
+		{
+			return done(std::nullopt, &exc);
+		}
+		done(std::move(entry), nullptr);
+	});
+}
+
+void HttpReplicas::write(const Owner& owner, const std::string& key, const Entry& entry, const Via& via, WriteDone done)
+{
+	if (fromLoop(owner, via)) return _batches.write(owner, json::stringify(EntryCodec::toJson(key, entry)), via, std::move(done));
+	exchange(owner, "PUT", entryPath(key), json::stringify(EntryCodec::toJson(key, entry)), via,
+	         [owner, done = std::move(done)](PeerResponse* answer, const Poco::Exception* error) {
+		         if (error) return done(error);
+		         try
+		         {
+			         expectOk(owner, "a replica write", *answer);
+		         }
+		         catch (const Poco::Exception& exc)
+		         {
+			         return done(&exc);
+		         }
+		         done(nullptr);
+	         });
 }
 
 void HttpReplicas::push(const Owner& owner, const KeyedEntries& entries)

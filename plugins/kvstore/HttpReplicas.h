@@ -1,27 +1,38 @@
 #ifndef P2P_KvStore_HttpReplicas_INCLUDED
 #define P2P_KvStore_HttpReplicas_INCLUDED
 
+#include "BatchedWrites.h"
 #include "Replicas.h"
 #include "p2p/PeerClient.h"
+#include <Poco/ThreadPool.h>
 
 namespace p2p::kvstore {
 
-/// Replicas over the other nodes' /internal/kv endpoints and the core's
-/// pooled connections. Stateless; safe on any thread.
+/// Replicas over the other nodes' /internal/kv endpoints: from an event
+/// loop through PeerClient::sendAsync() (writes in batches, BatchedWrites),
+/// otherwise on the pool through the core's pooled blocking connections.
+/// Safe on any thread.
 class HttpReplicas: public Replicas
 {
 public:
 	static constexpr const char* kEntryPath = "/internal/kv/"; ///< + URL-encoded key
 	static constexpr const char* kBatchPath = "/internal/kv";
 
-	explicit HttpReplicas(PeerClient& peers);
+	HttpReplicas(PeerClient& peers, Poco::ThreadPool& pool);
 
-	std::optional<Entry> read(const Owner& owner, const std::string& key) override;
-	void write(const Owner& owner, const std::string& key, const Entry& entry) override;
+	void read(const Owner& owner, const std::string& key, const Via& via, ReadDone done) override;
+	void write(const Owner& owner, const std::string& key, const Entry& entry, const Via& via, WriteDone done) override;
 	void push(const Owner& owner, const KeyedEntries& entries) override;
 
 private:
+	/// The owner's answer, or the exception it stands for.
+	using Answered = std::function<void(PeerResponse* answer, const Poco::Exception* error)>;
+	void exchange(const Owner& owner, const std::string& method, const std::string& path, std::string body,
+	              const Via& via, Answered answered);
+
 	PeerClient& _peers;
+	Poco::ThreadPool& _pool;
+	BatchedWrites _batches;
 };
 
 } // namespace p2p::kvstore

@@ -29,10 +29,11 @@ constexpr std::streamsize kMaxBatchBytes = 16 * 1024 * 1024;
 
 } // namespace
 
-KvHandlers::KvHandlers(NodeContext& context, Store& store, Coordinator& coordinator, std::shared_ptr<Placement> placement,
-                       std::shared_ptr<Forwarder> forwarder, Counter* forwarded):
+KvHandlers::KvHandlers(NodeContext& context, Store& store, GroupCommit& writes, Coordinator& coordinator,
+                       std::shared_ptr<Placement> placement, std::shared_ptr<Forwarder> forwarder, Counter* forwarded):
 	_context(context),
 	_store(store),
+	_writes(writes),
 	_coordinator(coordinator),
 	_placement(std::move(placement)),
 	_forwarder(std::move(forwarder)),
@@ -42,10 +43,10 @@ KvHandlers::KvHandlers(NodeContext& context, Store& store, Coordinator& coordina
 
 void KvHandlers::addRoutes(Router& router)
 {
-	// The client routes start on the event loop: a key another node owns is
-	// relayed from there without a thread waiting, a key read from this
-	// node's copy alone is answered there, and the rest moves to a worker
-	// (Request::moveToWorker) before it waits on other nodes or the disk.
+	// The client routes run on the event loop: a key another node owns is
+	// relayed from there, and a quorum's answers come back there, so no
+	// thread waits for the network; this node's copy is written by
+	// GroupCommit's thread and read from the cache or SQLite's WAL.
 	RouteOptions client;
 	client.runs = Runs::Loop;
 	RouteOptions json = client;
@@ -55,20 +56,19 @@ void KvHandlers::addRoutes(Router& router)
 	router.add("PUT", "/kv/{key}", [this](Request& rq, Response& rs) { put(rq, rs); }, json);
 	router.add("DELETE", "/kv/{key}", [this](Request& rq, Response& rs) { remove(rq, rs); }, client);
 	if (!onRing()) return;
-	json.runs = Runs::Worker;
 
-	// A replica's copy is read from this node's store (its cache first) on
-	// the loop; writes go to a worker, for the disk.
 	RouteOptions peers;
 	peers.access = Access::Peer;
 	peers.runs = Runs::Loop;
 	router.add("GET", "/internal/kv/{key}", [this](Request& rq, Response& rs) { getReplica(rq, rs); }, peers);
 	// A value as large as /kv takes grows when it is escaped into an entry.
-	RouteOptions batch = json;
-	batch.maxBodyBytes = kMaxBatchBytes;
-	batch.access = Access::Peer;
-	router.add("PUT", "/internal/kv/{key}", [this](Request& rq, Response& rs) { putReplica(rq, rs); }, batch);
-	router.add("POST", "/internal/kv", [this](Request& rq, Response& rs) { pushReplicas(rq, rs); }, batch);
+	RouteOptions entry = peers;
+	entry.body = Body::Json;
+	entry.maxBodyBytes = kMaxBatchBytes;
+	router.add("PUT", "/internal/kv/{key}", [this](Request& rq, Response& rs) { putReplica(rq, rs); }, entry);
+	// Batches: replica writes that came together (BatchedWrites) and
+	// rebalancing's copies, committed together by GroupCommit.
+	router.add("POST", "/internal/kv", [this](Request& rq, Response& rs) { pushReplicas(rq, rs); }, entry);
 }
 
 Entry KvHandlers::stamp(bool deleted, std::string value) const
@@ -118,12 +118,16 @@ void KvHandlers::store(Request& request, Response& response, const std::string& 
 	KeyRules::validate(key);
 	const auto candidates = coordinateOrForward(request, response, key);
 	if (!candidates) return;
-	if (request.onLoop()) request.moveToWorker(); // a write waits for the disk and for W copies
-	_coordinator.write(key, stamp(false, json::stringify(value)), *candidates);
 	auto body = keyAnswer(key);
 	body->set("status", "stored");
 	body->set("value", value);
-	response.json(body);
+	auto reply = Reply::to(response);
+	_coordinator.write(key, stamp(false, json::stringify(value)), *candidates, reply->loop(),
+	                   [reply, body](const Poco::Exception* error) {
+		                   if (error) return reply->fail(*error);
+		                   reply->json(body);
+	                   });
+	reply->finish(response, patience());
 }
 
 void KvHandlers::post(Request& request, Response& response)
@@ -139,42 +143,68 @@ void KvHandlers::put(Request& request, Response& response)
 	store(request, response, request.param("key"), request.json());
 }
 
-std::optional<KvHandlers::Found> KvHandlers::readLive(Request& request, Response& response, const std::string& key)
+void KvHandlers::readLive(const std::string& key, const std::vector<Owner>& candidates,
+                          const std::shared_ptr<Reply>& reply, std::function<void(const Entry& live)> then)
 {
-	KeyRules::validate(key);
-	auto candidates = coordinateOrForward(request, response, key);
-	if (!candidates) return std::nullopt;
-	if (request.onLoop() && (request.method() == "DELETE" || !_coordinator.readsLocally(*candidates)))
-		request.moveToWorker(); // it waits for other nodes' copies, or writes
-	auto entry = _coordinator.read(key, *candidates);
-	if (!entry || entry->deleted) throw Poco::NotFoundException("key not found");
-	return Found{std::move(*entry), std::move(*candidates)};
+	_coordinator.read(key, candidates, reply->loop(),
+	                  [reply, then = std::move(then)](std::optional<Entry> newest, const Poco::Exception* error) {
+		                  if (error) return reply->fail(*error);
+		                  if (!newest || newest->deleted) return reply->fail(Poco::NotFoundException("key not found"));
+		                  try
+		                  {
+			                  then(*newest);
+		                  }
+		                  catch (const Poco::Exception& exc)
+		                  {
+			                  reply->fail(exc);
+		                  }
+	                  });
 }
 
 void KvHandlers::get(Request& request, Response& response)
 {
 	const std::string& key = request.param("key");
-	const auto found = readLive(request, response, key);
-	if (!found) return;
-	auto body = keyAnswer(key);
-	body->set("value", json::parse(found->entry.value));
-	response.json(body);
+	KeyRules::validate(key);
+	const auto candidates = coordinateOrForward(request, response, key);
+	if (!candidates) return;
+	const auto answer = [key](const Entry& live) {
+		auto body = keyAnswer(key);
+		body->set("value", json::parse(live.value));
+		return body;
+	};
+	if (_coordinator.readsLocally(*candidates))
+	{
+		// This node's copy is the answer: no reason to defer it.
+		const auto entry = _store.get(key);
+		if (!entry || entry->deleted) throw Poco::NotFoundException("key not found");
+		return response.json(answer(*entry));
+	}
+	auto reply = Reply::to(response);
+	readLive(key, *candidates, reply, [reply, answer](const Entry& live) { reply->json(answer(live)); });
+	reply->finish(response, patience());
 }
 
 void KvHandlers::remove(Request& request, Response& response)
 {
 	const std::string& key = request.param("key");
-	const auto found = readLive(request, response, key);
-	if (!found) return;
-	// A tombstone, not an erase: it must win over older copies that a
-	// replica which missed the delete would otherwise spread again.
-	Entry tombstone = stamp(true);
-	// Newer than what it deletes even when that came from a clock ahead of ours.
-	if (!tombstone.newerThan(found->entry)) tombstone.timestamp = found->entry.timestamp + 1;
-	_coordinator.write(key, tombstone, found->candidates);
-	auto body = keyAnswer(key);
-	body->set("status", "deleted");
-	response.json(body);
+	KeyRules::validate(key);
+	const auto candidates = coordinateOrForward(request, response, key);
+	if (!candidates) return;
+	auto reply = Reply::to(response);
+	readLive(key, *candidates, reply, [this, key, candidates = *candidates, reply](const Entry& live) {
+		// A tombstone, not an erase: it must win over older copies that a
+		// replica which missed the delete would otherwise spread again.
+		Entry tombstone = stamp(true);
+		// Newer than what it deletes even when that came from a clock ahead of ours.
+		if (!tombstone.newerThan(live)) tombstone.timestamp = live.timestamp + 1;
+		_coordinator.write(key, tombstone, candidates, reply->loop(), [reply, key](const Poco::Exception* error) {
+			if (error) return reply->fail(*error);
+			auto body = keyAnswer(key);
+			body->set("status", "deleted");
+			reply->json(body);
+		});
+	});
+	reply->finish(response, patience());
 }
 
 void KvHandlers::getReplica(Request& request, Response& response)
@@ -188,11 +218,16 @@ void KvHandlers::getReplica(Request& request, Response& response)
 
 void KvHandlers::putReplica(Request& request, Response& response)
 {
-	const auto [key, entry] = EntryCodec::fromJson(*request.jsonObject());
+	auto [key, entry] = EntryCodec::fromJson(*request.jsonObject());
 	if (key != request.param("key")) throw BadRequestException("field 'key' differs from the key in the path");
-	auto body = json::object();
-	body->set("applied", _store.apply(key, entry));
-	response.json(body);
+	auto reply = Reply::to(response);
+	_writes.apply(std::move(key), std::move(entry), [reply](bool applied, const Poco::Exception* error) {
+		if (error) return reply->fail(*error);
+		auto body = json::object();
+		body->set("applied", applied);
+		reply->json(body);
+	});
+	reply->finish(response, patience());
 }
 
 void KvHandlers::pushReplicas(Request& request, Response& response)
@@ -208,12 +243,16 @@ void KvHandlers::pushReplicas(Request& request, Response& response)
 		if (!item) throw BadRequestException("entry " + std::to_string(i) + " is not an object");
 		entries.push_back(EntryCodec::fromJson(*item));
 	}
-	std::size_t applied = 0;
-	for (const auto& [key, entry] : entries) applied += _store.apply(key, entry) ? 1 : 0;
-	auto body = json::object();
-	body->set("received", entries.size());
-	body->set("applied", applied);
-	response.json(body);
+	const std::size_t received = entries.size();
+	auto reply = Reply::to(response);
+	_writes.applyAll(std::move(entries), [reply, received](std::size_t applied, const Poco::Exception* error) {
+		if (error) return reply->fail(*error);
+		auto body = json::object();
+		body->set("received", received);
+		body->set("applied", applied);
+		reply->json(body);
+	});
+	reply->finish(response, patience());
 }
 
 } // namespace p2p::kvstore

@@ -2,11 +2,14 @@
 #define P2P_KvStore_KvHandlers_INCLUDED
 
 #include "Coordinator.h"
+#include "Reply.h"
 #include "Store.h"
 #include "p2p/Forwarder.h"
 #include "p2p/Placement.h"
 #include <Poco/Dynamic/Var.h>
+#include <Poco/JSON/Object.h>
 #include <atomic>
+#include <functional>
 #include <memory>
 #include <optional>
 #include <string>
@@ -26,15 +29,19 @@ namespace p2p::kvstore {
 /// /kv/{key}) and, on the ring, the replica API other nodes call
 /// (/internal/kv). A key this node does not own goes to its owners through
 /// the Forwarder; one it owns is read or written by quorum through the
-/// Coordinator. Handlers run on HTTP threads; everything they use locks for
-/// itself, and stamps are taken lock-free.
+/// Coordinator, and this node's copies are written through GroupCommit.
+///
+/// On the event-loop server every route but the batch one answers from
+/// the loop and no thread waits: the quorum's answers arrive there, and
+/// the disk is GroupCommit's. On the threads server the same handlers
+/// wait. Everything they use locks for itself; stamps are taken lock-free.
 class KvHandlers
 {
 public:
 	/// placement, forwarder and forwarded are null without a ring (this node
 	/// keeps every key it is sent). All must outlive the routes.
-	KvHandlers(NodeContext& context, Store& store, Coordinator& coordinator, std::shared_ptr<Placement> placement,
-	           std::shared_ptr<Forwarder> forwarder, Counter* forwarded);
+	KvHandlers(NodeContext& context, Store& store, GroupCommit& writes, Coordinator& coordinator,
+	           std::shared_ptr<Placement> placement, std::shared_ptr<Forwarder> forwarder, Counter* forwarded);
 
 	void addRoutes(Router& router);
 
@@ -54,14 +61,13 @@ private:
 	/// The key's candidates when this node owns key; otherwise forwards the
 	/// request to its owners and returns nothing.
 	std::optional<std::vector<Owner>> coordinateOrForward(Request& request, Response& response, const std::string& key);
-	struct Found
-	{
-		Entry entry;
-		std::vector<Owner> candidates;
-	};
-	/// The key's live version by quorum read (throws NotFoundException for
-	/// none or a tombstone); nothing when the request was forwarded instead.
-	std::optional<Found> readLive(Request& request, Response& response, const std::string& key);
+	/// Reads the key's live version by quorum and gives it to then, or
+	/// answers reply with NotFoundException for none or a tombstone.
+	void readLive(const std::string& key, const std::vector<Owner>& candidates, const std::shared_ptr<Reply>& reply,
+	              std::function<void(const Entry& live)> then);
+	/// How long a handler on the threads server waits for its reply: a
+	/// delete's read and write.
+	Poco::Timespan patience() const { return Poco::Timespan(_coordinator.settings().timeout.totalMicroseconds() * 2); }
 
 	// Replica endpoints, for other nodes only.
 	void getReplica(Request& request, Response& response);
@@ -70,6 +76,7 @@ private:
 
 	NodeContext& _context;
 	Store& _store;
+	GroupCommit& _writes;
 	Coordinator& _coordinator;
 	const std::shared_ptr<Placement> _placement;
 	const std::shared_ptr<Forwarder> _forwarder;

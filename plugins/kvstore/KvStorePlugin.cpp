@@ -35,7 +35,12 @@ void KvStorePlugin::start(NodeContext& context)
 	openStore();
 	context.metrics().gauge("p2p_kvstore_keys", "Keys with a live value on this node.", {},
 	                        [store = _store.get()] { return static_cast<double>(store->size()); });
-	_replicas = std::make_unique<HttpReplicas>(context.peers());
+	_writes = std::make_unique<GroupCommit>(*_store, _pool);
+	context.metrics().gauge("p2p_kvstore_commits_total", "Transactions that wrote this node's copies (GroupCommit).", {},
+	                        [writes = _writes.get()] { return static_cast<double>(writes->commits()); });
+	context.metrics().gauge("p2p_kvstore_committed_writes_total", "Writes of this node's copies, over all its transactions.",
+	                        {}, [writes = _writes.get()] { return static_cast<double>(writes->writes()); });
+	_replicas = std::make_unique<HttpReplicas>(context.peers(), _pool);
 
 	_placement = context.services().find<Placement>(Placement::kServiceName);
 	_forwarder = context.services().find<Forwarder>(Forwarder::kServiceName);
@@ -46,10 +51,10 @@ void KvStorePlugin::start(NodeContext& context)
 	else
 	{
 		// Alone, this node is the one replica of every key it is sent.
-		_coordinator = std::make_unique<Coordinator>(*_store, context.node().id, *_replicas, _pool, QuorumSettings{1, 1, 1});
+		_coordinator = std::make_unique<Coordinator>(*_store, *_writes, context.node().id, *_replicas, QuorumSettings{1, 1, 1});
 		context.logger().information("no dht-router loaded: keys stay on the node that receives them");
 	}
-	_handlers = std::make_unique<KvHandlers>(context, *_store, *_coordinator, _placement, _forwarder, _forwarded);
+	_handlers = std::make_unique<KvHandlers>(context, *_store, *_writes, *_coordinator, _placement, _forwarder, _forwarded);
 	_handlers->addRoutes(context.router());
 }
 
@@ -65,8 +70,14 @@ void KvStorePlugin::openStore()
 	{
 		const std::string file = Poco::Path(_context->dataDir()).setFileName("kv.sqlite").toString();
 		const int cacheEntries = settings::getInt(config, name(), "cache_entries", 10000, 0, 100000000);
-		_store = std::make_unique<CachedStore>(std::make_unique<SqliteStore>(file), static_cast<std::size_t>(cacheEntries));
-		_context->logger().information("keys are kept in %s, the %d most recently used also in memory", file, cacheEntries);
+		const std::string sync = config.getString("sync", "normal");
+		if (sync != "normal" && sync != "full")
+			throw StartupException("property kvstore.sync must be normal or full, not '" + sync + "'");
+		_store = std::make_unique<CachedStore>(
+			std::make_unique<SqliteStore>(file, sync == "full" ? SqliteStore::Sync::Full : SqliteStore::Sync::Normal),
+			static_cast<std::size_t>(cacheEntries));
+		_context->logger().information("keys are kept in %s (sync=%s), the %d most recently used also in memory", file,
+		                               sync, cacheEntries);
 	}
 	else
 	{
@@ -92,7 +103,7 @@ void KvStorePlugin::startReplication()
 		settings::getInt(config, name(), "anti_entropy_interval_ms", 60000, 100, 24 * 3600 * 1000) *
 		Poco::Timespan::MILLISECONDS);
 
-	_coordinator = std::make_unique<Coordinator>(*_store, context.node().id, *_replicas, _pool, quorum);
+	_coordinator = std::make_unique<Coordinator>(*_store, *_writes, context.node().id, *_replicas, quorum);
 	_rebalancer = std::make_unique<Rebalancer>(*_store, context.node().id, *_replicas, _placement, quorum.replicas);
 
 	auto& metrics = context.metrics();
@@ -140,8 +151,10 @@ void KvStorePlugin::stop()
 		_rebalancer->stop();
 		_timer->stop(); // waits for a running pass, which stops between batches
 	}
-	_pool.joinAll(); // writes beyond the quorum and read repairs
-	_store.reset();  // closes the database
+	if (_coordinator) _coordinator->drain(); // writes beyond the quorum and read repairs
+	if (_writes) _writes->drain();
+	_pool.joinAll();
+	_store.reset(); // closes the database
 }
 
 } // namespace p2p::kvstore

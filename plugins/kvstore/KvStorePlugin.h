@@ -49,9 +49,11 @@ private:
 
 	NodeContext* _context = nullptr;
 	std::unique_ptr<Store> _store;
-	/// Writes beyond the quorum and read repairs; one idle thread (a machine
-	/// may run a thousand nodes), more while they are needed.
+	/// GroupCommit's commits, and replica requests from the threads server;
+	/// one idle thread (a machine may run a thousand nodes), more while they
+	/// are needed.
 	Poco::ThreadPool _pool{1, 64, 60};
+	std::unique_ptr<GroupCommit> _writes;
 	std::unique_ptr<Replicas> _replicas;
 	std::unique_ptr<Coordinator> _coordinator;
 	std::unique_ptr<KvHandlers> _handlers;

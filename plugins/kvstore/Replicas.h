@@ -3,6 +3,10 @@
 
 #include "Store.h"
 #include "p2p/Placement.h"
+#include "p2p/Response.h"
+#include <Poco/Exception.h>
+#include <Poco/Timespan.h>
+#include <functional>
 #include <optional>
 #include <string>
 #include <utility>
@@ -15,21 +19,38 @@ using KeyedEntries = std::vector<std::pair<std::string, Entry>>;
 
 /// The copies of keys that other nodes hold, as this node reaches them.
 /// Kept apart from HTTP so the quorum and re-replication logic can be
-/// tested without sockets. Implementations are thread-safe; every call
-/// throws (BadGatewayException, GatewayTimeoutException ...) when the node
-/// cannot be reached or refuses, with a message that names it.
+/// tested without sockets. Implementations are thread-safe. Failures are
+/// what the caller's client should hear (BadGatewayException when the node
+/// cannot be reached or refuses, GatewayTimeoutException when it does not
+/// answer in time), with a message that names the node.
 class Replicas
 {
 public:
 	virtual ~Replicas();
 
+	/// How a read or write reaches its node and comes back.
+	struct Via
+	{
+		/// The client response that waits for the answer, when it can be
+		/// answered later: the request then goes out on that response's
+		/// event loop and its answer comes back there, with no thread
+		/// waiting. Without one, a pool thread sends it and waits.
+		std::optional<AnswerLater> loop;
+		/// When positive, the most the exchange may take.
+		Poco::Timespan within;
+	};
+
+	/// error set: the read failed and entry means nothing.
+	using ReadDone = std::function<void(std::optional<Entry> entry, const Poco::Exception* error)>;
+	using WriteDone = std::function<void(const Poco::Exception* error)>;
+
 	/// The owner's version of key, tombstones included; empty when it has none.
-	virtual std::optional<Entry> read(const Owner& owner, const std::string& key) = 0;
+	virtual void read(const Owner& owner, const std::string& key, const Via& via, ReadDone done) = 0;
 
 	/// Has the owner apply entry (last writer wins there).
-	virtual void write(const Owner& owner, const std::string& key, const Entry& entry) = 0;
+	virtual void write(const Owner& owner, const std::string& key, const Entry& entry, const Via& via, WriteDone done) = 0;
 
-	/// Has the owner apply many entries at once.
+	/// Has the owner apply many entries at once; waits for it and throws.
 	virtual void push(const Owner& owner, const KeyedEntries& entries) = 0;
 };
 

@@ -1,22 +1,34 @@
 #include "SqliteStore.h"
 #include <Poco/Data/SQLite/Connector.h>
+#include <Poco/Data/SQLite/SQLiteException.h>
+#include <Poco/Data/SQLite/Utility.h>
 #include <Poco/Data/Statement.h>
+#include <sqlite3.h>
 
 using namespace Poco::Data::Keywords;
 
 namespace p2p::kvstore {
 
-SqliteStore::SqliteStore(const std::string& file)
+SqliteStore::SqliteStore(const std::string& file, Sync sync)
 {
 	Poco::Data::SQLite::Connector::registerConnector();
 	_session = std::make_unique<Poco::Data::Session>("SQLite", file);
 	std::string mode;
 	// WAL: readers do not block the writer, and a crash loses no committed write.
 	*_session << "PRAGMA journal_mode=WAL", into(mode), now;
-	*_session << "PRAGMA synchronous=NORMAL", now;
+	// In WAL mode NORMAL syncs at checkpoints only; FULL syncs the log at every commit.
+	*_session << (sync == Sync::Full ? "PRAGMA synchronous=FULL" : "PRAGMA synchronous=NORMAL"), now;
 	*_session << "CREATE TABLE IF NOT EXISTS kv ("
 	             "key TEXT PRIMARY KEY, value TEXT NOT NULL, ts INTEGER NOT NULL, node TEXT NOT NULL, deleted INTEGER NOT NULL)",
 		now;
+	sqlite3_stmt* upsert = nullptr;
+	sqlite3* db = Poco::Data::SQLite::Utility::dbHandle(*_session);
+	const char* sql = "INSERT INTO kv (key, value, ts, node, deleted) VALUES (?, ?, ?, ?, ?) "
+	                  "ON CONFLICT(key) DO UPDATE SET value = excluded.value, ts = excluded.ts, node = excluded.node, "
+	                  "deleted = excluded.deleted WHERE excluded.ts > kv.ts OR (excluded.ts = kv.ts AND excluded.node > kv.node)";
+	if (sqlite3_prepare_v3(db, sql, -1, SQLITE_PREPARE_PERSISTENT, &upsert, nullptr) != SQLITE_OK)
+		throw Poco::Data::SQLite::SQLiteException("cannot prepare the upsert", sqlite3_errmsg(db));
+	_upsert.reset(upsert);
 	// As many readers as HTTP threads may want one; idle ones close after a minute.
 	_readers = std::make_unique<Poco::Data::SessionPool>("SQLite", file, 1, 256, 60);
 }
@@ -40,17 +52,61 @@ std::optional<Entry> SqliteStore::get(const std::string& key)
 bool SqliteStore::apply(const std::string& key, const Entry& entry)
 {
 	Poco::FastMutex::ScopedLock lock(_mutex);
-	std::string k = key;
-	std::string value = entry.value;
-	Poco::Int64 ts = entry.timestamp;
-	std::string node = entry.node;
-	int deleted = entry.deleted ? 1 : 0;
-	Poco::Data::Statement upsert(*_session);
-	upsert << "INSERT INTO kv (key, value, ts, node, deleted) VALUES (?, ?, ?, ?, ?) "
-	          "ON CONFLICT(key) DO UPDATE SET value = excluded.value, ts = excluded.ts, node = excluded.node, "
-	          "deleted = excluded.deleted WHERE excluded.ts > kv.ts OR (excluded.ts = kv.ts AND excluded.node > kv.node)",
-		use(k), use(value), use(ts), use(node), use(deleted);
-	return upsert.execute() > 0;
+	return upsert(key, entry);
+}
+
+std::vector<bool> SqliteStore::applyAll(const std::vector<std::pair<std::string, Entry>>& entries)
+{
+	std::vector<bool> applied;
+	applied.reserve(entries.size());
+	Poco::FastMutex::ScopedLock lock(_mutex);
+	_session->begin();
+	try
+	{
+		for (const auto& [key, entry] : entries) applied.push_back(upsert(key, entry));
+		_session->commit();
+	}
+	catch (...)
+	{
+		try
+		{
+			_session->rollback();
+		}
+		catch (const Poco::Exception&)
+		{
+			// the first error is the one the writers hear of
+		}
+		throw;
+	}
+	return applied;
+}
+
+bool SqliteStore::upsert(const std::string& key, const Entry& entry)
+{
+	sqlite3_stmt* statement = _upsert.get();
+	sqlite3_reset(statement);
+	// SQLITE_STATIC: the strings outlive the step below.
+	sqlite3_bind_text(statement, 1, key.data(), static_cast<int>(key.size()), SQLITE_STATIC);
+	sqlite3_bind_text(statement, 2, entry.value.data(), static_cast<int>(entry.value.size()), SQLITE_STATIC);
+	sqlite3_bind_int64(statement, 3, entry.timestamp);
+	sqlite3_bind_text(statement, 4, entry.node.data(), static_cast<int>(entry.node.size()), SQLITE_STATIC);
+	sqlite3_bind_int(statement, 5, entry.deleted ? 1 : 0);
+	const int status = sqlite3_step(statement);
+	sqlite3* db = sqlite3_db_handle(statement);
+	if (status != SQLITE_DONE)
+	{
+		const std::string why = sqlite3_errmsg(db);
+		sqlite3_reset(statement);
+		throw Poco::Data::SQLite::SQLiteException("cannot store key '" + key + "'", why);
+	}
+	const bool stored = sqlite3_changes(db) > 0;
+	sqlite3_clear_bindings(statement);
+	return stored;
+}
+
+void SqliteStore::Finalize::operator()(sqlite3_stmt* statement) const
+{
+	sqlite3_finalize(statement);
 }
 
 std::size_t SqliteStore::size()

@@ -7,31 +7,56 @@
 #include <Poco/Mutex.h>
 #include <memory>
 
+struct sqlite3_stmt;
+
 namespace p2p::kvstore {
 
 /// Keys in one SQLite database file in WAL mode (kvstore.backend = sqlite,
 /// the default), through POCO Data: they survive a restart. Writes go
 /// through one session behind a mutex (SQLite has one writer anyway); the
 /// last-writer-wins check is part of the upsert statement, so it is atomic
-/// without a transaction of our own. Reads take a session from a pool and
-/// run in parallel, which WAL allows (one shared session made GET /kv
-/// 0.28 of nginx in make bench).
+/// without a transaction of our own, and applyAll() puts a batch in one
+/// transaction. Reads take a session from a pool and run in parallel,
+/// which WAL allows (one shared session made GET /kv 0.28 of nginx in make
+/// bench).
 class SqliteStore: public Store
 {
 public:
+	/// When a commit reaches the disk (kvstore.sync).
+	enum class Sync
+	{
+		/// Before the next checkpoint: a power loss may lose the last
+		/// commits, a crash of the process loses none (synchronous=NORMAL).
+		Normal,
+		/// Before the commit returns: an fsync per transaction (synchronous=FULL).
+		Full
+	};
+
 	/// Opens or creates the database file; throws Poco::Data exceptions.
-	explicit SqliteStore(const std::string& file);
+	explicit SqliteStore(const std::string& file, Sync sync = Sync::Normal);
 	~SqliteStore() override;
 
 	std::optional<Entry> get(const std::string& key) override;
 	bool apply(const std::string& key, const Entry& entry) override;
+	std::vector<bool> applyAll(const std::vector<std::pair<std::string, Entry>>& entries) override;
 	std::size_t size() override;
 	std::vector<std::pair<std::string, Entry>> scan(const std::string& after, std::size_t limit) override;
 	bool erase(const std::string& key, const Entry& version) override;
 
 private:
+	/// The upsert of one entry on the writer session; under _mutex.
+	bool upsert(const std::string& key, const Entry& entry);
+
+	struct Finalize
+	{
+		void operator()(sqlite3_stmt* statement) const;
+	};
+
 	Poco::FastMutex _mutex;
 	std::unique_ptr<Poco::Data::Session> _session; ///< the writer
+	/// Prepared once on the writer's connection: parsing the statement
+	/// again for every write cost more than running it.
+	std::unique_ptr<sqlite3_stmt, Finalize> _upsert;
 	std::unique_ptr<Poco::Data::SessionPool> _readers;
 };
 

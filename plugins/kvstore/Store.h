@@ -44,6 +44,11 @@ public:
 	/// returns whether it was stored.
 	virtual bool apply(const std::string& key, const Entry& entry) = 0;
 
+	/// apply() for each entry in order, all or none durable together where
+	/// the backend has transactions (one commit, one sync for the batch);
+	/// returns whether each was stored. This default applies them one by one.
+	virtual std::vector<bool> applyAll(const std::vector<std::pair<std::string, Entry>>& entries);
+
 	/// Keys with a live (not deleted) value.
 	virtual std::size_t size() = 0;
 

@@ -12,10 +12,6 @@
 set -euo pipefail
 
 BUILD_DIR=${1:-build}
-DURATION=${DURATION:-10s}
-THREADS=${THREADS:-2}
-CONNECTIONS=${CONNECTIONS:-64}
-HTTP_ENGINE=${HTTP_ENGINE:-loop}
 NODE=$BUILD_DIR/bin/p2p-node
 NGINX=${NGINX:-/usr/sbin/nginx}
 
@@ -32,24 +28,7 @@ cleanup() {
   rm -rf "$WORK"
 }
 trap cleanup EXIT
-
-free_port() {
-  local port
-  for _ in $(seq 1 100); do
-    port=$((10000 + RANDOM % 22000)) # below the ephemeral range, where TIME_WAIT sockets sit
-    if ! (exec 3<>"/dev/tcp/127.0.0.1/$port") 2>/dev/null; then echo "$port"; return; fi
-  done
-  echo "run-bench: no free port found" >&2; exit 1
-}
-
-# wait_for URL: poll until it answers, at most 10 s.
-wait_for() {
-  for _ in $(seq 1 200); do
-    curl -fs -o /dev/null "$1" && return 0
-    sleep 0.05
-  done
-  echo "run-bench: $1 did not come up" >&2; exit 1
-}
+. tests/bench/bench-lib.sh
 
 rss_kb() { awk '/^VmRSS:/ {print $2}' "/proc/$1/status"; }
 
@@ -108,18 +87,6 @@ wrk.body = '{"sender_id": "Node1", "message": "Hello Node2!"}'
 wrk.headers["Content-Type"] = "application/json"
 LUA
 
-# run NAME URL [wrk args...] -> "req/s p99"
-run() {
-  local name=$1 url=$2; shift 2
-  wrk -t"${THREADS}" -c"${CONNECTIONS}" -d"$DURATION" --latency "$@" "$url" > "$WORK/$name.wrk" 2>&1
-  local rps p99 errors
-  rps=$(awk '/^Requests\/sec:/ {print $2}' "$WORK/$name.wrk")
-  p99=$(awk '$1 == "99%" {print $2}' "$WORK/$name.wrk")
-  errors=$(awk '/Non-2xx|Socket errors/ {print}' "$WORK/$name.wrk" | tr '\n' ' ')
-  [ -n "$errors" ] && echo "  note ($name): $errors" >&2
-  echo "$rps $p99"
-}
-
 echo "wrk -t$THREADS -c$CONNECTIONS -d$DURATION on 127.0.0.1, $(nproc) cores, http.engine=$HTTP_ENGINE"
 read -r NGINX_RPS NGINX_P99 <<<"$(run nginx "http://127.0.0.1:$NGINX_PORT/health")"
 read -r HEALTH_RPS HEALTH_P99 <<<"$(run health "http://127.0.0.1:$NODE_PORT/health")"
@@ -144,27 +111,7 @@ read -r FILE_RPS FILE_P99 <<<"$(THREADS=1 CONNECTIONS=8 run file "http://127.0.0
 # --- networks of nodes started by p2p-cluster (stopped by cleanup).
 CLUSTER=$BUILD_DIR/bin/p2p-cluster
 CLUSTER_DIRS=()
-stop_clusters() {
-  for dir in "${CLUSTER_DIRS[@]}"; do "$CLUSTER" down --dir "$dir" --grace 5 >/dev/null 2>&1 || true; done
-}
 trap 'stop_clusters; cleanup' EXIT
-
-# up_cluster NAME NODES [--define k=v ...] -> base port in CLUSTER_BASE
-up_cluster() {
-  local name=$1 nodes=$2; shift 2
-  local dir=$WORK/$name
-  CLUSTER_DIRS+=("$dir")
-  for _ in 1 2 3 4 5; do
-    CLUSTER_BASE=$((10000 + RANDOM % 22000))
-    if "$CLUSTER" up --nodes "$nodes" --base-port "$CLUSTER_BASE" --dir "$dir" --plugins dht-router,kvstore \
-         --define http.access_log=false --define http.engine="$HTTP_ENGINE" --define logging.loggers.root.level=warning "$@" \
-         >"$WORK/$name.up" 2>&1; then
-      return 0
-    fi
-    grep -q "already in use" "$WORK/$name.up" || { cat "$WORK/$name.up" >&2; exit 1; }
-  done
-  echo "run-bench: no free ports for $name" >&2; exit 1
-}
 
 # --- kvstore GET through a node that must forward: two nodes, one copy of
 # each key, the key owned by node2 and read through node1.
@@ -257,6 +204,10 @@ printf '%-28s %9.1f MB\n' "RSS after the load above" "$(awk -v k="$LOADED_RSS" '
 printf '\nDurability, 10 nodes, 2 SIGKILLed during 10,000 writes (p2p-kv-durability):\n'
 sed 's/^/  /' "$WORK/durability.out"
 [ "$DURABILITY_OK" = yes ] || { echo "run-bench: acknowledged writes were lost or unreadable" >&2; exit 1; }
+
+# --- replicated writes on three nodes beside etcd on three members.
+printf '\nReplication beside etcd (replication-bench.sh):\n'
+bash tests/bench/replication-bench.sh "$BUILD_DIR" | sed 's/^/  /'
 
 # --- a 1 GiB file up through a node that does not own it, down through a third.
 printf '\nFiles through the ring (file-transfer-bench.sh):\n'

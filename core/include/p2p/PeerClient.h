@@ -116,9 +116,12 @@ public:
 	/// to the peer, and `done` runs there when the answer is in; no thread
 	/// waits meanwhile. An https peer is sent to at once on the calling
 	/// thread instead (the loops do not speak TLS yet). A malformed baseUrl
-	/// throws here.
+	/// throws here. `within`, when positive, bounds the whole exchange
+	/// (connecting included) below the client's own timeouts: for a caller
+	/// that owes its client an answer by a deadline.
 	void sendAsync(const AnswerLater& on, const std::string& baseUrl, const std::string& method, const std::string& path,
-	               const std::string& body, const std::string& contentType, const Headers& headers, Completion done);
+	               const std::string& body, const std::string& contentType, const Headers& headers, Completion done,
+	               Poco::Timespan within = 0);
 	/// Idle connections held, over all peers (for metrics and tests).
 	std::size_t idleConnections() const;
 

@@ -140,9 +140,12 @@ void PeerChannels::start(const ConnectionPtr& connection, Call call, Done done)
 	if (connection->connected) writeOut(connection);
 }
 
-void PeerChannels::arm(const ConnectionPtr& connection, Poco::Timespan after, bool connecting)
+void PeerChannels::arm(const ConnectionPtr& connection, Poco::Timespan step, bool connecting)
 {
 	if (connection->timer != 0) _loop.cancel(connection->timer);
+	Poco::Timespan after = step;
+	if (const auto& deadline = connection->call.deadline)
+		after = std::min(after, Poco::Timespan(std::max<Poco::Timestamp::TimeDiff>(*deadline - Poco::Timestamp(), 0)));
 	std::weak_ptr<Connection> weak = connection;
 	connection->timer = _loop.after(after, [this, weak, connecting, after] {
 		auto connection = weak.lock();

@@ -6,6 +6,7 @@
 #include "p2p/PeerClient.h"
 #include <Poco/Exception.h>
 #include <Poco/Net/SocketAddress.h>
+#include <Poco/Timestamp.h>
 #include <map>
 #include <memory>
 #include <optional>
@@ -42,6 +43,8 @@ public:
 		std::string bytes;       ///< the whole request: head and body
 		bool headRequest = false; ///< its answer has no body, whatever it declares
 		std::string what;        ///< "GET /kv/a on http://host:port", for errors
+		/// When set, the exchange fails by then, retry on a fresh connection included.
+		std::optional<Poco::Timestamp> deadline;
 	};
 	/// Exactly one of the two is set.
 	using Done = std::function<void(PeerResponse* answer, const Poco::Exception* error)>;
@@ -72,7 +75,9 @@ private:
 	/// failure: what went wrong; retry on a fresh connection when it may.
 	void fail(const ConnectionPtr& connection, const Poco::Exception& failure, bool retryable);
 	void close(const ConnectionPtr& connection);
-	void arm(const ConnectionPtr& connection, Poco::Timespan after, bool connecting);
+	/// A timer for the step the connection is in: `step` (the client's
+	/// connect or answer timeout), or less when the call's deadline is nearer.
+	void arm(const ConnectionPtr& connection, Poco::Timespan step, bool connecting);
 
 	EventLoop& _loop;
 	const PeerClient::Settings _settings;

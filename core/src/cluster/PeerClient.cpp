@@ -262,7 +262,7 @@ PeerResponse PeerClient::send(const std::string& baseUrl, const std::string& met
 
 void PeerClient::sendAsync(const AnswerLater& on, const std::string& baseUrl, const std::string& method,
                            const std::string& path, const std::string& body, const std::string& contentType,
-                           const Headers& headers, Completion done)
+                           const Headers& headers, Completion done, Poco::Timespan within)
 {
 	const Poco::URI uri = peerUri(baseUrl);
 	if (uri.getScheme() == "https")
@@ -285,6 +285,7 @@ void PeerClient::sendAsync(const AnswerLater& on, const std::string& baseUrl, co
 	call.port = uri.getPort();
 	call.headRequest = method == "HEAD";
 	call.what = baseUrl + " for " + method + " " + path;
+	if (within > 0) call.deadline = Poco::Timestamp() + within.totalMicroseconds();
 	std::string& bytes = call.bytes;
 	bytes.reserve(256 + body.size());
 	bytes.append(method).append(" ").append(path).append(" HTTP/1.1\r\nHost: ").append(call.host).append(":");

@@ -13,22 +13,10 @@ using p2p::AnswerLater;
 using p2p::PeerClient;
 using p2p::PeerResponse;
 using p2p::test::LoopbackServer;
+using p2p::test::OnLoop;
 using p2p::test::RunningLoop;
 
 namespace {
-
-/// An answer-later that only names its loop: what sendAsync() needs of it.
-class OnLoop: public AnswerLater::Impl
-{
-public:
-	explicit OnLoop(p2p::EventLoop& loop): _loop(loop) {}
-	p2p::EventLoop& loop() override { return _loop; }
-	void send(const std::string&, const std::string&, int, const AnswerLater::Headers&) override {}
-	void fail(const Poco::Exception&) override {}
-
-private:
-	p2p::EventLoop& _loop;
-};
 
 /// The kind of error, as a word tests can compare.
 std::string kindOf(const Poco::Exception& error)
@@ -45,6 +33,7 @@ struct Outcome
 	std::string body;
 	std::string contentType;
 	std::string error;     ///< kindOf() the exception
+	std::string message;   ///< and its message
 	bool onTheLoop = false;
 };
 
@@ -60,6 +49,7 @@ class PeerChannelsTest: public CppUnit::TestFixture
 	CPPUNIT_TEST(testBodiesGoOutAndChunkedAnswersComeBack);
 	CPPUNIT_TEST(testAPeerThatIsNotListeningIsABadGateway);
 	CPPUNIT_TEST(testAPeerThatDoesNotAnswerInTimeIsAGatewayTimeout);
+	CPPUNIT_TEST(testACallersLimitShortensTheClientsTimeout);
 	CPPUNIT_TEST_SUITE_END();
 
 public:
@@ -138,7 +128,25 @@ public:
 		CPPUNIT_ASSERT_EQUAL(200, call(_server->url(), "GET", "/hello").status);
 	}
 
+	void testACallersLimitShortensTheClientsTimeout()
+	{
+		const Outcome hurried = call(_server->url(), "GET", "/slow", "", Poco::Timespan(0, 50 * 1000));
+		CPPUNIT_ASSERT_EQUAL(std::string("GatewayTimeoutException"), hurried.error);
+		// What was left of the 50 ms when the request went out.
+		CPPUNIT_ASSERT_MESSAGE(hurried.message, timerOf(hurried) <= 50 && timerOf(hurried) > 0);
+		// A limit beyond the client's own timeout does not lengthen it.
+		const Outcome patient = call(_server->url(), "GET", "/slow", "", Poco::Timespan(10, 0));
+		CPPUNIT_ASSERT_MESSAGE(patient.message, timerOf(patient) == 200);
+	}
+
 private:
+	/// The milliseconds a timeout's message says its timer ran: "... in time (N ms)".
+	static int timerOf(const Outcome& timedOut)
+	{
+		const auto open = timedOut.message.rfind("in time (");
+		return open == std::string::npos ? -1 : std::atoi(timedOut.message.c_str() + open + 9);
+	}
+
 	static p2p::RouteOptions bytesRoute()
 	{
 		p2p::RouteOptions options;
@@ -147,7 +155,8 @@ private:
 	}
 
 	/// One sendAsync() from the loop; waits (five seconds at most) for its end.
-	Outcome call(const std::string& url, const std::string& method, const std::string& path, const std::string& body = "")
+	Outcome call(const std::string& url, const std::string& method, const std::string& path, const std::string& body = "",
+	             Poco::Timespan within = 0)
 	{
 		auto done = std::make_shared<std::promise<Outcome>>();
 		AnswerLater on(std::make_shared<OnLoop>(_running->loop));
@@ -165,9 +174,13 @@ private:
 						                   outcome.contentType = answer->contentType;
 					                   }
 					                   else
+					                   {
 						                   outcome.error = kindOf(*error);
+						                   outcome.message = error->message();
+					                   }
 					                   done->set_value(outcome);
-				                   });
+				                   },
+				                   within);
 			}
 			catch (const Poco::Exception& exc)
 			{

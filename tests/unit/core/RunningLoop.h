@@ -2,6 +2,7 @@
 #define P2P_Tests_RunningLoop_INCLUDED
 
 #include "event/EventLoop.h"
+#include "http/AnswerLaterImpl.h"
 #include <cppunit/extensions/HelperMacros.h>
 #include <future>
 #include <thread>
@@ -34,6 +35,20 @@ public:
 
 private:
 	std::thread _thread;
+};
+
+/// An answer-later that only names its loop: what PeerClient::sendAsync()
+/// needs of it.
+class OnLoop: public AnswerLater::Impl
+{
+public:
+	explicit OnLoop(EventLoop& loop): _loop(loop) {}
+	EventLoop& loop() override { return _loop; }
+	void send(const std::string&, const std::string&, int, const AnswerLater::Headers&) override {}
+	void fail(const Poco::Exception&) override {}
+
+private:
+	EventLoop& _loop;
 };
 
 } // namespace p2p::test

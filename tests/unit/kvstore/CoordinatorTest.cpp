@@ -1,9 +1,11 @@
 #include "Coordinator.h"
 #include "FakeReplicas.h"
 #include <cppunit/extensions/HelperMacros.h>
+#include <future>
 
 using p2p::kvstore::Coordinator;
 using p2p::kvstore::Entry;
+using p2p::kvstore::GroupCommit;
 using p2p::kvstore::Owner;
 using p2p::kvstore::QuorumSettings;
 
@@ -14,7 +16,10 @@ class CoordinatorTest: public CppUnit::TestFixture
 	CPPUNIT_TEST(testWriteUsesAStandInForAFailedOwner);
 	CPPUNIT_TEST(testWriteWithoutQuorumFailsNamingTheNodes);
 	CPPUNIT_TEST(testWriteReturnsAtQuorumWithoutWaitingForTheSlowest);
-	CPPUNIT_TEST(testSlowQuorumTimesOut);
+	CPPUNIT_TEST(testOwnersThatTimeOutFailTheWriteAsATimeout);
+	CPPUNIT_TEST(testNoStandInIsTriedWithoutTimeLeft);
+	CPPUNIT_TEST(testExchangesAreBoundedByTheQuorumTimeout);
+	CPPUNIT_TEST(testDrainWaitsForWritesBeyondTheQuorum);
 	CPPUNIT_TEST(testReadReturnsNewestAndRepairsStaleOwners);
 	CPPUNIT_TEST(testReadAsksAnotherNodeWhenOneFails);
 	CPPUNIT_TEST(testReadWithoutQuorumFails);
@@ -25,22 +30,26 @@ class CoordinatorTest: public CppUnit::TestFixture
 public:
 	void setUp() override
 	{
-		_pool = std::make_unique<Poco::ThreadPool>(2, 16);
+		_pool = std::make_unique<Poco::ThreadPool>(1, 8);
 		_replicas = std::make_unique<FakeReplicas>();
+		_writes = std::make_unique<GroupCommit>(_replicas->node("a"), *_pool);
 	}
 
 	void tearDown() override
 	{
 		_replicas->release();
-		_pool->joinAll(); // before the coordinator its jobs call goes
+		if (_coordinator) _coordinator->drain();
+		_writes->drain();
+		_pool->joinAll();
 		_coordinator.reset();
+		_writes.reset();
 	}
 
 	void testWriteReachesEveryOwner()
 	{
 		auto coordinator = make();
-		coordinator->write("k", entry("1", 10), candidates("a", "b", "c", "d"));
-		_pool->joinAll();
+		write(*coordinator, "k", entry("1", 10), candidates("a", "b", "c", "d"));
+		settle();
 		for (const char* id : {"a", "b", "c"}) CPPUNIT_ASSERT_EQUAL(std::string("1"), _replicas->node(id).get("k")->value);
 		CPPUNIT_ASSERT(!_replicas->node("d").get("k")); // stand-ins only when needed
 		CPPUNIT_ASSERT_EQUAL(Poco::UInt64(0), coordinator->standIns());
@@ -50,8 +59,8 @@ public:
 	{
 		_replicas->down("b");
 		auto coordinator = make();
-		coordinator->write("k", entry("1", 10), candidates("a", "b", "c", "d"));
-		_pool->joinAll();
+		write(*coordinator, "k", entry("1", 10), candidates("a", "b", "c", "d"));
+		settle();
 		CPPUNIT_ASSERT(_replicas->node("c").get("k"));
 		CPPUNIT_ASSERT(_replicas->node("d").get("k")); // keeps b's copy for it
 		CPPUNIT_ASSERT_EQUAL(Poco::UInt64(1), coordinator->standIns());
@@ -63,7 +72,7 @@ public:
 		auto coordinator = make();
 		try
 		{
-			coordinator->write("k", entry("1", 10), candidates("a", "b", "c", "d"));
+			write(*coordinator, "k", entry("1", 10), candidates("a", "b", "c", "d"));
 			CPPUNIT_FAIL("a write that one node of three took must not be acknowledged");
 		}
 		catch (const p2p::ServiceUnavailableException& exc)
@@ -79,22 +88,65 @@ public:
 	{
 		_replicas->hold("c");
 		auto coordinator = make();
-		coordinator->write("k", entry("1", 10), candidates("a", "b", "c"));
+		write(*coordinator, "k", entry("1", 10), candidates("a", "b", "c"));
 		CPPUNIT_ASSERT(!_replicas->node("c").get("k")); // still held: the client did not wait for it
 		_replicas->release();
-		_pool->joinAll();
+		settle();
 		CPPUNIT_ASSERT(_replicas->node("c").get("k"));
 	}
 
-	void testSlowQuorumTimesOut()
+	void testOwnersThatTimeOutFailTheWriteAsATimeout()
 	{
-		_replicas->hold("b");
-		_replicas->hold("c");
-		QuorumSettings quick;
-		quick.timeout = Poco::Timespan(50 * Poco::Timespan::MILLISECONDS);
-		auto coordinator = make(quick);
-		CPPUNIT_ASSERT_THROW(coordinator->write("k", entry("1", 10), candidates("a", "b", "c")),
+		_replicas->timeOut("b");
+		_replicas->timeOut("c");
+		auto coordinator = make();
+		try
+		{
+			write(*coordinator, "k", entry("1", 10), candidates("a", "b", "c"));
+			CPPUNIT_FAIL("a write two owners did not answer in time must not be acknowledged");
+		}
+		catch (const p2p::GatewayTimeoutException& exc)
+		{
+			CPPUNIT_ASSERT(exc.message().find("1 of the 2 replicas") != std::string::npos);
+			CPPUNIT_ASSERT(exc.message().find("within 5000 ms") != std::string::npos);
+		}
+	}
+
+	void testNoStandInIsTriedWithoutTimeLeft()
+	{
+		_replicas->down("b");
+		_replicas->down("c");
+		QuorumSettings none;
+		none.timeout = 0; // gone before the first failure comes back
+		auto coordinator = make(none);
+		CPPUNIT_ASSERT_THROW(write(*coordinator, "k", entry("1", 10), candidates("a", "b", "c", "d", "e")),
 		                     p2p::GatewayTimeoutException);
+		CPPUNIT_ASSERT_EQUAL(2, _replicas->calls()); // d and e were not asked
+	}
+
+	void testExchangesAreBoundedByTheQuorumTimeout()
+	{
+		_replicas->down("b");
+		QuorumSettings settings;
+		settings.timeout = Poco::Timespan(2, 0);
+		auto coordinator = make(settings);
+		write(*coordinator, "k", entry("1", 10), candidates("a", "b", "c", "d"));
+		settle();
+		CPPUNIT_ASSERT(_replicas->longestWithin() <= settings.timeout);
+		CPPUNIT_ASSERT(_replicas->shortestWithin() > 0); // the stand-in's: what was left, never "no limit"
+	}
+
+	void testDrainWaitsForWritesBeyondTheQuorum()
+	{
+		_replicas->hold("c");
+		auto coordinator = make();
+		write(*coordinator, "k", entry("1", 10), candidates("a", "b", "c"));
+		auto drained = std::async(std::launch::async, [coordinator] { coordinator->drain(); });
+		// c's write is in flight until released: drain cannot have returned.
+		CPPUNIT_ASSERT(drained.wait_for(std::chrono::milliseconds(0)) == std::future_status::timeout);
+		_replicas->release();
+		drained.get();
+		CPPUNIT_ASSERT(_replicas->node("c").get("k"));
 	}
 
 	void testReadReturnsNewestAndRepairsStaleOwners()
@@ -102,10 +154,10 @@ public:
 		_replicas->node("a").apply("k", entry("old", 10));
 		_replicas->node("b").apply("k", entry("new", 20));
 		auto coordinator = make();
-		const auto got = coordinator->read("k", candidates("a", "b", "c"));
+		const auto got = read(*coordinator, "k", candidates("a", "b", "c"));
 		CPPUNIT_ASSERT(got);
 		CPPUNIT_ASSERT_EQUAL(std::string("new"), got->value);
-		_pool->joinAll();
+		settle();
 		CPPUNIT_ASSERT_EQUAL(std::string("new"), _replicas->node("a").get("k")->value);
 		CPPUNIT_ASSERT_EQUAL(Poco::UInt64(1), coordinator->readRepairs());
 		CPPUNIT_ASSERT(!_replicas->node("c").get("k")); // not asked: R = 2; rebalancing fixes it
@@ -116,7 +168,7 @@ public:
 		_replicas->down("b");
 		_replicas->node("c").apply("k", entry("v", 10));
 		auto coordinator = make();
-		const auto got = coordinator->read("k", candidates("a", "b", "c"));
+		const auto got = read(*coordinator, "k", candidates("a", "b", "c"));
 		CPPUNIT_ASSERT(got);
 		CPPUNIT_ASSERT_EQUAL(std::string("v"), got->value);
 	}
@@ -126,7 +178,7 @@ public:
 		_replicas->down("b");
 		_replicas->down("c");
 		auto coordinator = make();
-		CPPUNIT_ASSERT_THROW(coordinator->read("k", candidates("a", "b", "c")), p2p::ServiceUnavailableException);
+		CPPUNIT_ASSERT_THROW(read(*coordinator, "k", candidates("a", "b", "c")), p2p::ServiceUnavailableException);
 	}
 
 	void testAMissAsksEveryCandidateBeforeItIsFinal()
@@ -134,28 +186,72 @@ public:
 		// Written while the ring was different: only a stand-in has it.
 		_replicas->node("e").apply("k", entry("moved", 10));
 		auto coordinator = make();
-		const auto got = coordinator->read("k", candidates("a", "b", "c", "d", "e"));
+		const auto got = read(*coordinator, "k", candidates("a", "b", "c", "d", "e"));
 		CPPUNIT_ASSERT(got);
 		CPPUNIT_ASSERT_EQUAL(std::string("moved"), got->value);
-		_pool->joinAll();
+		settle();
 		CPPUNIT_ASSERT(_replicas->node("a").get("k")); // the owners that answered are repaired
 		CPPUNIT_ASSERT(_replicas->node("b").get("k"));
-		CPPUNIT_ASSERT(!coordinator->read("absent", candidates("a", "b", "c", "d", "e")));
+		CPPUNIT_ASSERT(!read(*coordinator, "absent", candidates("a", "b", "c", "d", "e")));
 	}
 
 	void testQuorumsAreClampedToTheNetwork()
 	{
 		auto coordinator = make(); // N = 3, W = 2, R = 2 on a network of one
-		coordinator->write("k", entry("1", 10), candidates("a"));
-		CPPUNIT_ASSERT_EQUAL(std::string("1"), coordinator->read("k", candidates("a"))->value);
+		write(*coordinator, "k", entry("1", 10), candidates("a"));
+		CPPUNIT_ASSERT_EQUAL(std::string("1"), read(*coordinator, "k", candidates("a"))->value);
 		CPPUNIT_ASSERT_EQUAL(0, _replicas->calls());
 	}
 
 private:
 	Coordinator* make(QuorumSettings settings = {})
 	{
-		_coordinator = std::make_unique<Coordinator>(_replicas->node("a"), "a", *_replicas, *_pool, settings);
+		_coordinator = std::make_unique<Coordinator>(_replicas->node("a"), *_writes, "a", *_replicas, settings);
 		return _coordinator.get();
+	}
+
+	/// Until every write and repair has landed.
+	void settle()
+	{
+		_coordinator->drain();
+		_writes->drain();
+	}
+
+	/// What a coordinator's callback got: the value, or its error.
+	template <class T>
+	struct Result
+	{
+		T value{};
+		std::shared_ptr<Poco::Exception> error;
+	};
+
+	/// The coordinator's answer, as its client gets it; throws its error.
+	static void write(Coordinator& coordinator, const std::string& key, const Entry& entry,
+	                  const std::vector<Owner>& candidates)
+	{
+		std::promise<Result<bool>> done;
+		coordinator.write(key, entry, candidates, std::nullopt, [&done](const Poco::Exception* error) {
+			done.set_value({true, error ? std::shared_ptr<Poco::Exception>(error->clone()) : nullptr});
+		});
+		outcome(done.get_future());
+	}
+
+	static std::optional<Entry> read(Coordinator& coordinator, const std::string& key, const std::vector<Owner>& candidates)
+	{
+		std::promise<Result<std::optional<Entry>>> done;
+		coordinator.read(key, candidates, std::nullopt, [&done](std::optional<Entry> newest, const Poco::Exception* error) {
+			done.set_value({std::move(newest), error ? std::shared_ptr<Poco::Exception>(error->clone()) : nullptr});
+		});
+		return outcome(done.get_future());
+	}
+
+	template <class T>
+	static T outcome(std::future<Result<T>> answer)
+	{
+		CPPUNIT_ASSERT(answer.wait_for(std::chrono::seconds(10)) == std::future_status::ready);
+		Result<T> result = answer.get();
+		if (result.error) result.error->rethrow();
+		return std::move(result.value);
 	}
 
 	template <class... Ids>
@@ -175,6 +271,7 @@ private:
 
 	std::unique_ptr<Poco::ThreadPool> _pool;
 	std::unique_ptr<FakeReplicas> _replicas;
+	std::unique_ptr<GroupCommit> _writes;
 	std::unique_ptr<Coordinator> _coordinator;
 };
 

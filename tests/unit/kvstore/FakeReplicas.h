@@ -4,14 +4,16 @@
 #include "MemoryStore.h"
 #include "Replicas.h"
 #include "p2p/Errors.h"
-#include <Poco/Event.h>
+#include <functional>
 #include <map>
 #include <mutex>
 #include <set>
+#include <vector>
 
 /// Other nodes' stores in memory, for testing quorum and rebalancing logic
-/// without sockets: nodes can be taken down (they throw BadGatewayException
-/// like an unreachable peer) or held (calls block until released).
+/// without sockets: nodes can be taken down (they fail with
+/// BadGatewayException like an unreachable peer) or held (their answers
+/// wait until release(), which gives them on its own thread).
 class FakeReplicas: public p2p::kvstore::Replicas
 {
 public:
@@ -30,47 +32,106 @@ public:
 		_down.insert(id);
 	}
 
-	/// Calls to id block until release().
+	/// Calls to id fail as a node that does not answer in time.
+	void timeOut(const std::string& id)
+	{
+		std::lock_guard<std::mutex> lock(_mutex);
+		_slow.insert(id);
+	}
+
+	/// Calls to id wait until release().
 	void hold(const std::string& id)
 	{
 		std::lock_guard<std::mutex> lock(_mutex);
 		_held.insert(id);
 	}
 
-	void release() { _released.set(); }
+	/// Answers the held calls, here, and lets later ones through.
+	void release()
+	{
+		std::vector<std::function<void()>> waiting;
+		{
+			std::lock_guard<std::mutex> lock(_mutex);
+			_held.clear();
+			waiting.swap(_waiting);
+		}
+		for (auto& answer : waiting) answer();
+	}
 
 	int calls() const { return _calls; }
+	/// The longest and shortest time limits calls were given.
+	Poco::Timespan longestWithin() const { return _longest; }
+	Poco::Timespan shortestWithin() const { return _shortest; }
 
-	std::optional<Entry> read(const Owner& owner, const std::string& key) override { return reach(owner).get(key); }
+	void read(const Owner& owner, const std::string& key, const Via& via, ReadDone done) override
+	{
+		reach(owner, via, [this, owner, key, done](const Poco::Exception* down) {
+			if (down) return done(std::nullopt, down);
+			done(node(owner.id).get(key), nullptr);
+		});
+	}
 
-	void write(const Owner& owner, const std::string& key, const Entry& entry) override { reach(owner).apply(key, entry); }
+	void write(const Owner& owner, const std::string& key, const Entry& entry, const Via& via, WriteDone done) override
+	{
+		reach(owner, via, [this, owner, key, entry, done](const Poco::Exception* down) {
+			if (!down) node(owner.id).apply(key, entry);
+			done(down);
+		});
+	}
 
 	void push(const Owner& owner, const p2p::kvstore::KeyedEntries& entries) override
 	{
-		auto& store = reach(owner);
-		for (const auto& [key, entry] : entries) store.apply(key, entry);
-	}
-
-private:
-	p2p::kvstore::MemoryStore& reach(const Owner& owner)
-	{
-		bool held = false;
 		{
 			std::lock_guard<std::mutex> lock(_mutex);
 			++_calls;
 			if (_down.count(owner.id)) throw p2p::BadGatewayException("cannot reach node " + owner.id);
-			held = _held.count(owner.id) > 0;
 		}
-		if (held) _released.wait();
-		return node(owner.id);
+		auto& store = node(owner.id);
+		for (const auto& [key, entry] : entries) store.apply(key, entry);
+	}
+
+private:
+	/// Runs answer now, later (held), or with the failure of a node that is
+	/// down or slow.
+	void reach(const Owner& owner, const Via& via, std::function<void(const Poco::Exception*)> answer)
+	{
+		bool down = false;
+		bool slow = false;
+		{
+			std::lock_guard<std::mutex> lock(_mutex);
+			++_calls;
+			if (via.within > _longest) _longest = via.within;
+			if (_shortest == 0 || via.within < _shortest) _shortest = via.within;
+			down = _down.count(owner.id) > 0;
+			slow = _slow.count(owner.id) > 0;
+			if (!down && !slow && _held.count(owner.id))
+			{
+				_waiting.push_back([answer] { answer(nullptr); });
+				return;
+			}
+		}
+		if (down)
+		{
+			const p2p::BadGatewayException failure("cannot reach node " + owner.id);
+			return answer(&failure);
+		}
+		if (slow)
+		{
+			const p2p::GatewayTimeoutException failure("node " + owner.id + " did not answer in time");
+			return answer(&failure);
+		}
+		answer(nullptr);
 	}
 
 	std::mutex _mutex;
 	std::map<std::string, p2p::kvstore::MemoryStore> _nodes;
 	std::set<std::string> _down;
 	std::set<std::string> _held;
-	Poco::Event _released{Poco::Event::EVENT_MANUALRESET};
+	std::set<std::string> _slow;
+	std::vector<std::function<void()>> _waiting;
 	std::atomic<int> _calls{0};
+	Poco::Timespan _longest;
+	Poco::Timespan _shortest;
 };
 
 #endif

@@ -91,6 +91,21 @@ public:
 		CPPUNIT_ASSERT(!store().get("a/b c"));
 	}
 
+	void testApplyAllKeepsLastWriterWinsWithinTheBatch()
+	{
+		store().apply("old", entry("stored", 20, "a"));
+		const auto applied = store().applyAll({{"k", entry("1", 10, "a")},
+		                                       {"k", entry("2", 30, "a")},
+		                                       {"k", entry("late", 20, "a")}, // older than the batch's own write
+		                                       {"old", entry("stale", 10, "a")},
+		                                       {"new", entry("3", 1, "a")}});
+		CPPUNIT_ASSERT((applied == std::vector<bool>{true, true, false, false, true}));
+		CPPUNIT_ASSERT_EQUAL(std::string("2"), store().get("k")->value);
+		CPPUNIT_ASSERT_EQUAL(std::string("stored"), store().get("old")->value);
+		CPPUNIT_ASSERT_EQUAL(std::string("3"), store().get("new")->value);
+		CPPUNIT_ASSERT(store().applyAll({}).empty());
+	}
+
 protected:
 	virtual Store& store() = 0;
 
@@ -112,7 +127,8 @@ protected:
 	CPPUNIT_TEST(testTombstonesBeatOlderWrites); \
 	CPPUNIT_TEST(testKeysAreOpaqueBytes);        \
 	CPPUNIT_TEST(testScanWalksEveryKeyInOrderInPages); \
-	CPPUNIT_TEST(testEraseOnlyTheGivenVersion);
+	CPPUNIT_TEST(testEraseOnlyTheGivenVersion);  \
+	CPPUNIT_TEST(testApplyAllKeepsLastWriterWinsWithinTheBatch);
 
 class MemoryStoreTest: public StoreContract
 {
@@ -133,6 +149,7 @@ class SqliteStoreTest: public StoreContract
 {
 	P2P_STORE_CONTRACT(SqliteStoreTest)
 	CPPUNIT_TEST(testSurvivesReopening);
+	CPPUNIT_TEST(testFullSyncSurvivesReopening);
 	CPPUNIT_TEST(testKeyRules);
 	CPPUNIT_TEST_SUITE_END();
 
@@ -154,6 +171,15 @@ public:
 		_store->apply("k", entry("\"v\"", 5, "a"));
 		_store = std::make_unique<p2p::kvstore::SqliteStore>(_dir->file("kv.sqlite"));
 		CPPUNIT_ASSERT_EQUAL(std::string("\"v\""), _store->get("k")->value);
+	}
+
+	void testFullSyncSurvivesReopening()
+	{
+		using p2p::kvstore::SqliteStore;
+		_store = std::make_unique<SqliteStore>(_dir->file("full.sqlite"), SqliteStore::Sync::Full);
+		_store->applyAll({{"a", entry("1", 1, "n")}, {"b", entry("2", 1, "n")}});
+		_store = std::make_unique<SqliteStore>(_dir->file("full.sqlite"), SqliteStore::Sync::Full);
+		CPPUNIT_ASSERT_EQUAL(std::size_t(2), _store->size());
 	}
 
 	void testKeyRules()
