@@ -5,7 +5,7 @@
 
 namespace p2p::kvstore {
 
-GroupCommit::GroupCommit(Store& store, Poco::ThreadPool& pool): _store(store), _pool(pool)
+GroupCommit::GroupCommit(Store& store, Poco::ThreadPool& pool, Commits where): _store(store), _pool(pool), _where(where)
 {
 }
 
@@ -24,6 +24,7 @@ bool GroupCommit::enqueue(std::string key, Entry entry, Done done)
 
 void GroupCommit::startCommitting()
 {
+	if (_where == Commits::OnCaller) return commitWhileQueued();
 	PoolJob::start(_pool, [this] { commitWhileQueued(); });
 }
 

@@ -35,7 +35,8 @@ void KvStorePlugin::start(NodeContext& context)
 	openStore();
 	context.metrics().gauge("p2p_kvstore_keys", "Keys with a live value on this node.", {},
 	                        [store = _store.get()] { return static_cast<double>(store->size()); });
-	_writes = std::make_unique<GroupCommit>(*_store, _pool);
+	_writes = std::make_unique<GroupCommit>(*_store, _pool,
+	                                        _commitsWait ? GroupCommit::Commits::OnPool : GroupCommit::Commits::OnCaller);
 	context.metrics().gauge("p2p_kvstore_commits_total", "Transactions that wrote this node's copies (GroupCommit).", {},
 	                        [writes = _writes.get()] { return static_cast<double>(writes->commits()); });
 	context.metrics().gauge("p2p_kvstore_committed_writes_total", "Writes of this node's copies, over all its transactions.",
@@ -73,9 +74,10 @@ void KvStorePlugin::openStore()
 		const std::string sync = config.getString("sync", "normal");
 		if (sync != "normal" && sync != "full")
 			throw StartupException("property kvstore.sync must be normal or full, not '" + sync + "'");
-		_store = std::make_unique<CachedStore>(
-			std::make_unique<SqliteStore>(file, sync == "full" ? SqliteStore::Sync::Full : SqliteStore::Sync::Normal),
-			static_cast<std::size_t>(cacheEntries));
+		auto sqlite = std::make_unique<SqliteStore>(file, sync == "full" ? SqliteStore::Sync::Full : SqliteStore::Sync::Normal,
+		                                            &_pool);
+		_commitsWait = !sqlite->commitsWithoutWaiting();
+		_store = std::make_unique<CachedStore>(std::move(sqlite), static_cast<std::size_t>(cacheEntries));
 		_context->logger().information("keys are kept in %s (sync=%s), the %d most recently used also in memory", file,
 		                               sync, cacheEntries);
 	}

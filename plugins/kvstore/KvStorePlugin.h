@@ -54,6 +54,7 @@ private:
 	/// are needed.
 	Poco::ThreadPool _pool{1, 64, 60};
 	std::unique_ptr<GroupCommit> _writes;
+	bool _commitsWait = false; ///< the store's commits wait for the disk (kvstore.sync = full)
 	std::unique_ptr<Replicas> _replicas;
 	std::unique_ptr<Coordinator> _coordinator;
 	std::unique_ptr<KvHandlers> _handlers;

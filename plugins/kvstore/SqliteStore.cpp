@@ -1,4 +1,5 @@
 #include "SqliteStore.h"
+#include "PoolJob.h"
 #include <Poco/Data/SQLite/Connector.h>
 #include <Poco/Data/SQLite/SQLiteException.h>
 #include <Poco/Data/SQLite/Utility.h>
@@ -9,7 +10,9 @@ using namespace Poco::Data::Keywords;
 
 namespace p2p::kvstore {
 
-SqliteStore::SqliteStore(const std::string& file, Sync sync)
+SqliteStore::SqliteStore(const std::string& file, Sync sync, Poco::ThreadPool* checkpoints):
+	_sync(sync),
+	_checkpoints(checkpoints)
 {
 	Poco::Data::SQLite::Connector::registerConnector();
 	_session = std::make_unique<Poco::Data::Session>("SQLite", file);
@@ -29,11 +32,48 @@ SqliteStore::SqliteStore(const std::string& file, Sync sync)
 	if (sqlite3_prepare_v3(db, sql, -1, SQLITE_PREPARE_PERSISTENT, &upsert, nullptr) != SQLITE_OK)
 		throw Poco::Data::SQLite::SQLiteException("cannot prepare the upsert", sqlite3_errmsg(db));
 	_upsert.reset(upsert);
+	// Replaces SQLite's automatic checkpoint, which would run on the writer.
+	if (_checkpoints) sqlite3_wal_hook(db, &SqliteStore::walCommitted, this);
 	// As many readers as HTTP threads may want one; idle ones close after a minute.
 	_readers = std::make_unique<Poco::Data::SessionPool>("SQLite", file, 1, 256, 60);
 }
 
-SqliteStore::~SqliteStore() = default;
+SqliteStore::~SqliteStore()
+{
+	std::unique_lock<std::mutex> lock(_checkpointMutex);
+	_checkpointed.wait(lock, [this] { return !_checkpointing; });
+}
+
+int SqliteStore::walCommitted(void* self, sqlite3*, const char*, int pages)
+{
+	auto& store = *static_cast<SqliteStore*>(self);
+	if (pages < kCheckpointPages) return SQLITE_OK;
+	{
+		std::lock_guard<std::mutex> lock(store._checkpointMutex);
+		if (store._checkpointing) return SQLITE_OK;
+		store._checkpointing = true;
+	}
+	PoolJob::start(*store._checkpoints, [&store] { store.checkpoint(); });
+	return SQLITE_OK;
+}
+
+void SqliteStore::checkpoint()
+{
+	try
+	{
+		// On a reader's connection: PASSIVE copies what it can without
+		// waiting for readers or blocking the writer.
+		Poco::Data::Session session(_readers->get());
+		session << "PRAGMA wal_checkpoint(PASSIVE)", now;
+	}
+	catch (const Poco::Exception&)
+	{
+		// The next commit past the threshold tries again.
+	}
+	std::lock_guard<std::mutex> lock(_checkpointMutex);
+	_checkpointing = false;
+	_checkpointed.notify_all();
+}
 
 std::optional<Entry> SqliteStore::get(const std::string& key)
 {

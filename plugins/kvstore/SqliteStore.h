@@ -5,8 +5,12 @@
 #include <Poco/Data/Session.h>
 #include <Poco/Data/SessionPool.h>
 #include <Poco/Mutex.h>
+#include <Poco/ThreadPool.h>
+#include <condition_variable>
 #include <memory>
+#include <mutex>
 
+struct sqlite3;
 struct sqlite3_stmt;
 
 namespace p2p::kvstore {
@@ -33,8 +37,19 @@ public:
 	};
 
 	/// Opens or creates the database file; throws Poco::Data exceptions.
-	explicit SqliteStore(const std::string& file, Sync sync = Sync::Normal);
+	/// With a pool, the WAL is checkpointed there (once it holds
+	/// kCheckpointPages), never by a writer: a checkpoint syncs the
+	/// database file, which a commit at Sync::Normal otherwise never waits
+	/// for. Without one, SQLite's writer checkpoints as it goes.
+	explicit SqliteStore(const std::string& file, Sync sync = Sync::Normal, Poco::ThreadPool* checkpoints = nullptr);
 	~SqliteStore() override;
+
+	/// SQLite's own automatic checkpoint threshold.
+	static constexpr int kCheckpointPages = 1000;
+
+	/// Whether a commit returns without waiting for the disk: then a writer
+	/// may commit on any thread, an event loop's included.
+	bool commitsWithoutWaiting() const { return _sync == Sync::Normal && _checkpoints; }
 
 	std::optional<Entry> get(const std::string& key) override;
 	bool apply(const std::string& key, const Entry& entry) override;
@@ -51,6 +66,17 @@ private:
 	{
 		void operator()(sqlite3_stmt* statement) const;
 	};
+
+	/// Called by SQLite after each commit: starts a checkpoint on the pool
+	/// once the WAL is long enough and none runs.
+	static int walCommitted(void* self, sqlite3* db, const char* name, int pages);
+	void checkpoint();
+
+	const Sync _sync;
+	Poco::ThreadPool* const _checkpoints;
+	std::mutex _checkpointMutex;
+	std::condition_variable _checkpointed;
+	bool _checkpointing = false;
 
 	Poco::FastMutex _mutex;
 	std::unique_ptr<Poco::Data::Session> _session; ///< the writer

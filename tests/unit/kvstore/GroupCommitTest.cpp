@@ -5,6 +5,7 @@
 #include <cppunit/extensions/HelperMacros.h>
 #include <atomic>
 #include <future>
+#include <thread>
 
 using p2p::kvstore::Entry;
 using p2p::kvstore::GroupCommit;
@@ -66,6 +67,8 @@ class GroupCommitTest: public CppUnit::TestFixture
 	CPPUNIT_TEST(testEachWriterHearsWhetherItsEntryWasStored);
 	CPPUNIT_TEST(testAFailedCommitFailsEveryWriteInIt);
 	CPPUNIT_TEST(testABatchIsBounded);
+	CPPUNIT_TEST(testACommitThatDoesNotWaitRunsOnTheCaller);
+	CPPUNIT_TEST(testManyWritesAreAnsweredOnceAllAreIn);
 	CPPUNIT_TEST_SUITE_END();
 
 public:
@@ -129,6 +132,25 @@ public:
 		_store->openGate();
 		_writes->drain();
 		CPPUNIT_ASSERT((_store->batches() == std::vector<std::size_t>{1, GroupCommit::kMaxBatch, 5}));
+	}
+
+	void testACommitThatDoesNotWaitRunsOnTheCaller()
+	{
+		GroupCommit here(*_store, *_pool, GroupCommit::Commits::OnCaller);
+		std::thread::id committer;
+		here.apply("k", entry("1", 1), [&committer](bool, const Poco::Exception*) { committer = std::this_thread::get_id(); });
+		CPPUNIT_ASSERT(committer == std::this_thread::get_id()); // answered before apply() returned
+		CPPUNIT_ASSERT_EQUAL(std::string("1"), _store->get("k")->value);
+	}
+
+	void testManyWritesAreAnsweredOnceAllAreIn()
+	{
+		std::promise<std::size_t> applied;
+		_store->apply("b", entry("newer", 99));
+		_writes->applyAll({{"a", entry("1", 1)}, {"b", entry("2", 1)}, {"c", entry("3", 1)}},
+		                  [&applied](std::size_t stored, const Poco::Exception* error) { applied.set_value(error ? 99 : stored); });
+		CPPUNIT_ASSERT_EQUAL(std::size_t(2), applied.get_future().get()); // b kept its newer version
+		CPPUNIT_ASSERT_EQUAL(Poco::UInt64(1), _writes->commits()); // one transaction
 	}
 
 private:
