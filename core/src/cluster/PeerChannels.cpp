@@ -29,7 +29,11 @@ struct PeerChannels::Connection
 	std::string body;
 	std::uint64_t left = 0;
 	std::size_t received = 0; ///< answer bytes, head included
-	EventLoop::TimerId timer = 0;
+	EventLoop::TimerId timer = 0;         ///< pending, due at timerDue
+	Poco::Timestamp::TimeVal timerDue = 0;
+	Poco::Timestamp::TimeVal deadline = 0; ///< of the step in progress; 0: none
+	Poco::Timespan deadlineStep;           ///< how long that step was given
+	bool connecting = false;
 };
 
 PeerChannels::PeerChannels(EventLoop& loop, PeerClient::Settings settings): _loop(loop), _settings(settings)
@@ -142,18 +146,34 @@ void PeerChannels::start(const ConnectionPtr& connection, Call call, Done done)
 
 void PeerChannels::arm(const ConnectionPtr& connection, Poco::Timespan step, bool connecting)
 {
-	if (connection->timer != 0) _loop.cancel(connection->timer);
 	Poco::Timespan after = step;
 	if (const auto& deadline = connection->call.deadline)
 		after = std::min(after, Poco::Timespan(std::max<Poco::Timestamp::TimeDiff>(*deadline - Poco::Timestamp(), 0)));
+	Connection& c = *connection;
+	c.deadline = (Poco::Timestamp() + after.totalMicroseconds()).epochMicroseconds();
+	c.deadlineStep = after;
+	c.connecting = connecting;
+	// The pending timer comes first and sets itself again: requests on a
+	// kept connection move the deadline later, at no timer operation.
+	if (c.timer != 0 && c.timerDue <= c.deadline) return;
+	if (c.timer != 0) _loop.cancel(c.timer);
+	schedule(connection, c.deadline);
+}
+
+void PeerChannels::schedule(const ConnectionPtr& connection, Poco::Timestamp::TimeVal due)
+{
 	std::weak_ptr<Connection> weak = connection;
-	connection->timer = _loop.after(after, [this, weak, connecting, after] {
+	connection->timerDue = due;
+	connection->timer = _loop.after(std::max<Poco::Timestamp::TimeDiff>(due - Poco::Timestamp().epochMicroseconds(), 0), [this, weak] {
 		auto connection = weak.lock();
-		if (!connection || !connection->busy) return;
-		connection->timer = 0;
+		if (!connection) return;
+		Connection& c = *connection;
+		c.timer = 0;
+		if (!c.busy || c.deadline == 0) return; // answered meanwhile
+		if (Poco::Timestamp().epochMicroseconds() < c.deadline) return schedule(connection, c.deadline);
 		fail(connection,
-		     GatewayTimeoutException("node " + connection->call.what + (connecting ? " could not be connected to" : " did not answer") +
-		                             " in time (" + std::to_string(after.totalMilliseconds()) + " ms)"),
+		     GatewayTimeoutException("node " + c.call.what + (c.connecting ? " could not be connected to" : " did not answer") +
+		                             " in time (" + std::to_string(c.deadlineStep.totalMilliseconds()) + " ms)"),
 		     false);
 	});
 }
@@ -207,8 +227,8 @@ void PeerChannels::writeOut(const ConnectionPtr& connection)
 		     true);
 		return;
 	}
-	// Sent: the answer may already be waiting (edge-triggered).
-	readIn(connection);
+	// Sent. The answer comes after, with an EPOLLIN edge of its own: a
+	// read now would find nothing (one wasted call per request).
 }
 
 void PeerChannels::readIn(const ConnectionPtr& connection)
@@ -305,8 +325,7 @@ void PeerChannels::complete(const ConnectionPtr& connection)
 	const bool keep = c.head->keepAlive && c.in.empty() && _settings.maxIdlePerPeer > 0 &&
 	                  _idle[c.key].size() + load.now < std::max(_settings.maxIdlePerPeer, load.peak);
 	c.busy = false;
-	if (c.timer != 0) _loop.cancel(c.timer);
-	c.timer = 0;
+	c.deadline = 0; // its timer, still pending, finds nothing due
 	if (keep)
 		_idle[c.key].push_back(connection);
 	else

@@ -78,6 +78,7 @@ private:
 	/// A timer for the step the connection is in: `step` (the client's
 	/// connect or answer timeout), or less when the call's deadline is nearer.
 	void arm(const ConnectionPtr& connection, Poco::Timespan step, bool connecting);
+	void schedule(const ConnectionPtr& connection, Poco::Timestamp::TimeVal due);
 
 	EventLoop& _loop;
 	const PeerClient::Settings _settings;

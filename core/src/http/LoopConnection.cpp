@@ -3,8 +3,12 @@
 #include "p2p/Json.h"
 #include "p2p/Request.h"
 #include "routing/HttpRouter.h"
+#include <Poco/DateTimeFormat.h>
+#include <Poco/DateTimeFormatter.h>
 #include <Poco/JSON/Object.h>
 #include <cerrno>
+#include <ctime>
+#include <utility>
 #include <sys/epoll.h>
 #include <sys/socket.h>
 #include <unistd.h>
@@ -12,6 +16,21 @@
 namespace p2p {
 
 namespace {
+
+/// The Date header for now, formatted once a second per loop thread rather
+/// than once per response.
+const std::string& httpDateNow()
+{
+	thread_local std::string formatted;
+	thread_local std::time_t second = -1;
+	const std::time_t now = std::time(nullptr);
+	if (now != second)
+	{
+		formatted = Poco::DateTimeFormatter::format(Poco::Timestamp::fromEpochTime(now), Poco::DateTimeFormat::HTTP_FORMAT);
+		second = now;
+	}
+	return formatted;
+}
 
 constexpr std::size_t kReadChunk = 64 * 1024;
 /// Bytes a client may send past the request in hand (pipelining) before
@@ -94,6 +113,8 @@ void LoopConnection::handle(std::uint32_t events)
 	if (_state == State::Closed) return;
 	if (events & (EPOLLIN | EPOLLRDHUP | EPOLLHUP))
 	{
+		// Its end is in the socket already: no edge will say so again.
+		if (events & (EPOLLRDHUP | EPOLLHUP)) _peerClosed = true;
 		const bool open = readSocket();
 		if (_state == State::Closed) return;
 		advance();
@@ -130,13 +151,17 @@ bool LoopConnection::readSocket()
 				continue;
 			}
 			// The first byte of a request: its head is due from now.
-			if (waitingForRequest() && _timer != 0) arm(_server.settings().headerTimeout, kHeadDue);
+			if (waitingForRequest() && armed()) arm(_server.settings().headerTimeout, kHeadDue);
 			_in.append(buffer, static_cast<std::size_t>(n));
 			// Past the request in hand, a bounded read-ahead, then the socket
 			// waits (and so does the client, by TCP's window).
 			if (_state == State::Handling && _bodyDone && _in.size() > kMaxReadAhead) _readPaused = true;
 			if (_state == State::Body || (_state == State::Handling && !_bodyDone)) takeBody();
 			if (_state == State::Closed) return false;
+			// Less than asked for: the socket is empty now, and what comes
+			// later raises an edge of its own. Reading on until EAGAIN cost
+			// a call that finds nothing for most requests.
+			if (static_cast<std::size_t>(n) < sizeof(buffer) && !_peerClosed) return true;
 			continue;
 		}
 		if (n == 0)
@@ -200,7 +225,7 @@ bool LoopConnection::startRequest()
 	const auto& params = *_server.params();
 	const int most = _server.settings().maxKeepAliveRequests;
 	response.setKeepAlive(params.getKeepAlive() && _head.keepAlive && !_stopping && (most <= 0 || _served < most));
-	response.setDate(Poco::Timestamp());
+	response.set("Date", httpDateNow());
 	if (!params.getSoftwareVersion().empty()) response.set("Server", params.getSoftwareVersion());
 
 	_dispatched = false;
@@ -289,7 +314,7 @@ bool LoopConnection::takeBody()
 	if (_bodyDone)
 	{
 		_exchange->endBody();
-		if (_timer != 0) disarm();
+		if (armed()) disarm();
 		return true;
 	}
 	// The body's pace: the grace time, plus a second per
@@ -306,7 +331,7 @@ void LoopConnection::runHandler()
 {
 	_state = State::Handling;
 	_dispatched = true;
-	if (_bodyDone && _timer != 0) disarm();
+	if (_bodyDone && armed()) disarm();
 	if (!_bodyDone) _bodyStarted = Poco::Timestamp();
 	HttpRouter& router = _server.router();
 	auto exchange = _exchange;
@@ -409,9 +434,12 @@ void LoopConnection::finishRequest()
 		return;
 	}
 	_state = State::Head;
-	_readPaused = false;
+	// Unpaused, everything the socket held was read, and what comes now
+	// raises its own edge; paused, the bytes left there raised theirs
+	// already, so they are read now.
+	const bool wasPaused = std::exchange(_readPaused, false);
 	arm(_server.settings().keepAliveTimeout, kIdle);
-	if (!readSocket() && _state != State::Closed && _in.empty())
+	if ((wasPaused || _peerClosed) && !readSocket() && _state != State::Closed && _in.empty())
 	{
 		close();
 		return;
@@ -497,6 +525,8 @@ void LoopConnection::close()
 	if (_countedIdle) _server.idleChanged(-1);
 	_countedIdle = false;
 	disarm();
+	if (_timer != 0) _loop.cancel(_timer);
+	_timer = 0;
 	if (_writeTimer != 0) _loop.cancel(_writeTimer);
 	_writeTimer = 0;
 	if (_exchange) _exchange->abort();
@@ -510,12 +540,29 @@ void LoopConnection::close()
 
 void LoopConnection::arm(Poco::Timespan after, const char* why)
 {
-	disarm();
-	std::weak_ptr<LoopConnection> weak = shared_from_this();
+	_deadline = (Poco::Timestamp() + after.totalMicroseconds()).epochMicroseconds();
 	_timerWhy = why;
-	_timer = _loop.after(after, [weak, why] {
-		if (auto self = weak.lock()) self->expired(why);
+	if (_timer != 0 && _timerDue <= _deadline) return; // it comes first, and sets itself again
+	if (_timer != 0) _loop.cancel(_timer);
+	scheduleTimer(_deadline);
+}
+
+void LoopConnection::scheduleTimer(Poco::Timestamp::TimeVal due)
+{
+	std::weak_ptr<LoopConnection> weak = shared_from_this();
+	_timerDue = due;
+	_timer = _loop.after(std::max<Poco::Timestamp::TimeDiff>(due - Poco::Timestamp().epochMicroseconds(), 0), [weak] {
+		if (auto self = weak.lock()) self->timerDue();
 	});
+}
+
+void LoopConnection::timerDue()
+{
+	_timer = 0;
+	if (_deadline == 0) return; // disarmed meanwhile
+	if (Poco::Timestamp().epochMicroseconds() < _deadline) return scheduleTimer(_deadline); // moved later meanwhile
+	_deadline = 0;
+	expired(_timerWhy);
 }
 
 void LoopConnection::armWriteTimer()
@@ -533,13 +580,11 @@ void LoopConnection::armWriteTimer()
 
 void LoopConnection::disarm()
 {
-	if (_timer != 0) _loop.cancel(_timer);
-	_timer = 0;
+	_deadline = 0; // the pending timer, if any, finds nothing due
 }
 
 void LoopConnection::expired(const char* why)
 {
-	if (why == _timerWhy) _timer = 0;
 	if (why == kIdle || (why == kHeadDue && waitingForRequest()))
 		_server.countIdleClosed();
 	else if (why != kLinger)

@@ -84,6 +84,10 @@ private:
 	void close();
 	void arm(Poco::Timespan after, const char* why);
 	void disarm();
+	bool armed() const { return _deadline != 0; }
+	void scheduleTimer(Poco::Timestamp::TimeVal due);
+	/// The loop timer: the deadline, if it has come; otherwise the timer again.
+	void timerDue();
 	void armWriteTimer();
 	void expired(const char* why);
 
@@ -99,6 +103,7 @@ private:
 	std::size_t _outSent = 0; ///< bytes of _out already written
 	bool _watchingWrites = false;
 	bool _readPaused = false;  ///< the exchange's body window is full
+	bool _peerClosed = false;  ///< EPOLLRDHUP seen: read to the end, not just to a short read
 	bool _closeWhenWritten = false;
 	bool _stopping = false;
 	bool _countedIdle = false;
@@ -117,8 +122,15 @@ private:
 	bool _buffered = false;
 	Poco::Timestamp _bodyStarted;
 
-	EventLoop::TimerId _timer = 0;      ///< the read side's deadline: head, idle, body, linger
+	/// The read side's deadline (head, idle, body, linger) in epoch µs; 0:
+	/// none. Kept apart from the loop timer that enforces it, which is set
+	/// again only when the deadline comes before it: a deadline that moves
+	/// later with every request of a kept-alive connection costs no timer
+	/// operations, where cancelling and adding one per request did.
+	Poco::Timestamp::TimeVal _deadline = 0;
 	const char* _timerWhy = nullptr;
+	EventLoop::TimerId _timer = 0;      ///< pending, due at _timerDue
+	Poco::Timestamp::TimeVal _timerDue = 0;
 	EventLoop::TimerId _writeTimer = 0; ///< armed while the client does not take the answer
 	std::size_t _drained = 0;
 };
