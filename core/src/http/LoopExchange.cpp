@@ -138,11 +138,13 @@ public:
 
 	void fail(const Poco::Exception& exc) override
 	{
+		const std::string requestId = _exchange->_response.get("X-Request-Id", "");
+		const auto [status, sentence] = ErrorMapper::forClient(
+			exc, requestId, _exchange->_request.getMethod() + " " + _exchange->_request.getURI());
 		auto body = json::object();
-		const int status = ErrorMapper::statusFor(exc);
-		body->set("error", ErrorMapper::sentenceFor(exc));
+		body->set("error", sentence);
 		body->set("status", status);
-		body->set("request_id", _exchange->_response.get("X-Request-Id", ""));
+		body->set("request_id", requestId);
 		send(json::stringify(body), "application/json", status, {});
 	}
 

@@ -1,6 +1,7 @@
 #include "routing/ErrorMapper.h"
 #include "p2p/Errors.h"
 #include <Poco/JSON/JSONException.h>
+#include <Poco/Logger.h>
 #include <Poco/Net/HTTPResponse.h>
 #include <Poco/Net/NetException.h>
 
@@ -46,6 +47,20 @@ int ErrorMapper::statusFor(const Poco::Exception& exc)
 std::string ErrorMapper::sentenceFor(const Poco::Exception& exc)
 {
 	return exc.message().empty() ? std::string(exc.name()) : exc.message();
+}
+
+ErrorMapper::ClientError ErrorMapper::forClient(const Poco::Exception& exc, const std::string& requestId,
+                                               const std::string& request)
+{
+	const int status = statusFor(exc);
+	if (status != Poco::Net::HTTPResponse::HTTP_INTERNAL_SERVER_ERROR) return {status, sentenceFor(exc)};
+	Poco::Logger::get("http").error("request %s %s failed: %s", requestId, request, exc.displayText());
+	return {status, internalErrorSentence(requestId)};
+}
+
+std::string ErrorMapper::internalErrorSentence(const std::string& requestId)
+{
+	return "internal error while handling the request; the node's log has details under request id " + requestId;
 }
 
 } // namespace p2p

@@ -17,6 +17,19 @@ public:
 	/// when it has none. Never used for 5xx answers caused by our own bugs,
 	/// which get a generic sentence and a log line instead.
 	static std::string sentenceFor(const Poco::Exception& exc);
+
+	struct ClientError
+	{
+		int status;
+		std::string sentence;
+	};
+	/// What a client is told of exc, wherever it is answered (the router, or
+	/// a late answer): its status and sentence, except that a 500 (a bug of
+	/// ours, or a failure nobody mapped) is told internalErrorSentence() and
+	/// exc's text goes to the "http" log with the request id and `request`
+	/// ("GET /kv/x").
+	static ClientError forClient(const Poco::Exception& exc, const std::string& requestId, const std::string& request);
+	static std::string internalErrorSentence(const std::string& requestId);
 };
 
 } // namespace p2p

@@ -231,11 +231,6 @@ void HttpRouter::sendError(Poco::Net::HTTPServerResponse& response, int status, 
 	Response(response).json(body, status);
 }
 
-std::string HttpRouter::internalErrorSentence(const std::string& requestId)
-{
-	return "internal error while handling the request; the node's log has details under request id " + requestId;
-}
-
 void HttpRouter::answerError(Poco::Net::HTTPServerRequest& http, Poco::Net::HTTPServerResponse& response, int status,
                              const std::string& sentence, const std::string& requestId, bool bodyUnread)
 {
@@ -336,13 +331,7 @@ void HttpRouter::dispatch(Poco::Net::HTTPServerRequest& http, Poco::Net::HTTPSer
 		}
 		else
 		{
-			const int status = ErrorMapper::statusFor(exc);
-			std::string sentence = ErrorMapper::sentenceFor(exc);
-			if (status == Poco::Net::HTTPResponse::HTTP_INTERNAL_SERVER_ERROR)
-			{
-				_logger.error("request %s %s %s failed: %s", requestId, http.getMethod(), http.getURI(), exc.displayText());
-				sentence = internalErrorSentence(requestId);
-			}
+			const auto [status, sentence] = ErrorMapper::forClient(exc, requestId, http.getMethod() + " " + http.getURI());
 			if (status == Poco::Net::HTTPResponse::HTTP_UNAUTHORIZED && _access && _access->asksClientsForTokens())
 				response.set("WWW-Authenticate", "Bearer realm=\"p2p-node\"");
 			answerError(http, response, status, sentence, requestId, requestHasBody && !bodyRead);
@@ -351,7 +340,7 @@ void HttpRouter::dispatch(Poco::Net::HTTPServerRequest& http, Poco::Net::HTTPSer
 	catch (const std::exception& exc)
 	{
 		_logger.error("request %s %s %s failed: %s", requestId, http.getMethod(), http.getURI(), std::string(exc.what()));
-		answerError(http, response, Poco::Net::HTTPResponse::HTTP_INTERNAL_SERVER_ERROR, internalErrorSentence(requestId),
+		answerError(http, response, Poco::Net::HTTPResponse::HTTP_INTERNAL_SERVER_ERROR, ErrorMapper::internalErrorSentence(requestId),
 		            requestId, requestHasBody && !bodyRead);
 	}
 	if (requestHasBody && !response.getKeepAlive()) drainBody(http);

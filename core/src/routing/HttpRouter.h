@@ -96,7 +96,6 @@ private:
 	               const std::string& requestId, const std::vector<std::string>& allowed = {});
 	void answerError(Poco::Net::HTTPServerRequest& http, Poco::Net::HTTPServerResponse& response, int status,
 	                 const std::string& sentence, const std::string& requestId, bool bodyUnread);
-	static std::string internalErrorSentence(const std::string& requestId);
 	void drainBody(Poco::Net::HTTPServerRequest& request);
 	void record(RouteStats& stats, int status, double seconds);
 	/// The metrics and the access log line of an answered request.

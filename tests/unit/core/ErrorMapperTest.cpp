@@ -12,6 +12,7 @@ class ErrorMapperTest: public CppUnit::TestFixture
 	CPPUNIT_TEST(testOurExceptionsMapToTheirStatus);
 	CPPUNIT_TEST(testPocoExceptionsMapToSensibleStatus);
 	CPPUNIT_TEST(testSentenceIsTheMessage);
+	CPPUNIT_TEST(testAClientIsNeverToldOurInternals);
 	CPPUNIT_TEST_SUITE_END();
 
 public:
@@ -51,6 +52,18 @@ public:
 	{
 		CPPUNIT_ASSERT_EQUAL(std::string("key not found"), ErrorMapper::sentenceFor(Poco::NotFoundException("key not found")));
 		CPPUNIT_ASSERT_EQUAL(std::string("Not found"), ErrorMapper::sentenceFor(Poco::NotFoundException()));
+	}
+
+	void testAClientIsNeverToldOurInternals()
+	{
+		const auto missing = ErrorMapper::forClient(Poco::NotFoundException("key not found"), "r-1", "GET /kv/x");
+		CPPUNIT_ASSERT_EQUAL(404, missing.status);
+		CPPUNIT_ASSERT_EQUAL(std::string("key not found"), missing.sentence);
+		// A failure nobody mapped is a 500 whose text stays in the log.
+		const auto bug = ErrorMapper::forClient(Poco::NullPointerException("in Coordinator::settle"), "r-2", "PUT /kv/x");
+		CPPUNIT_ASSERT_EQUAL(500, bug.status);
+		CPPUNIT_ASSERT(bug.sentence.find("Coordinator") == std::string::npos);
+		CPPUNIT_ASSERT(bug.sentence.find("request id r-2") != std::string::npos);
 	}
 };
 
