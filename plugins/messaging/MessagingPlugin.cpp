@@ -1,6 +1,7 @@
 #include "MessagingPlugin.h"
 #include "p2p/Errors.h"
 #include "p2p/Json.h"
+#include "p2p/LogText.h"
 #include "p2p/Metrics.h"
 #include "p2p/NodeContext.h"
 #include "p2p/Settings.h"
@@ -13,25 +14,6 @@ namespace p2p::messaging {
 namespace {
 
 constexpr std::size_t kMaxSenderBytes = 128;
-
-/// Control characters from the network must not forge extra log lines, and
-/// a backslash is doubled so an escape cannot be faked either.
-std::string printable(const std::string& text)
-{
-	static const char hex[] = "0123456789abcdef";
-	std::string out;
-	out.reserve(text.size());
-	for (unsigned char c : text)
-	{
-		if (c == '\\') out += "\\\\";
-		else if (c == '\n') out += "\\n";
-		else if (c == '\r') out += "\\r";
-		else if (c == '\t') out += "\\t";
-		else if (c < 0x20 || c == 0x7f) { out += "\\x"; out += hex[c >> 4]; out += hex[c & 15]; }
-		else out += static_cast<char>(c);
-	}
-	return out;
-}
 
 } // namespace
 

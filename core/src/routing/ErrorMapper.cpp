@@ -1,5 +1,6 @@
 #include "routing/ErrorMapper.h"
 #include "p2p/Errors.h"
+#include "p2p/LogText.h"
 #include <Poco/JSON/JSONException.h>
 #include <Poco/Logger.h>
 #include <Poco/Net/HTTPResponse.h>
@@ -54,7 +55,7 @@ ErrorMapper::ClientError ErrorMapper::forClient(const Poco::Exception& exc, cons
 {
 	const int status = statusFor(exc);
 	if (status != Poco::Net::HTTPResponse::HTTP_INTERNAL_SERVER_ERROR) return {status, sentenceFor(exc)};
-	Poco::Logger::get("http").error("request %s %s failed: %s", requestId, request, exc.displayText());
+	Poco::Logger::get("http").error("request %s %s failed: %s", requestId, printable(request), printable(exc.displayText()));
 	return {status, internalErrorSentence(requestId)};
 }
 

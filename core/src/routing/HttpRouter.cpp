@@ -6,6 +6,7 @@
 #include "http/SlowClientGuard.h"
 #include "p2p/Errors.h"
 #include "p2p/Json.h"
+#include "p2p/LogText.h"
 #include <Poco/Format.h>
 #include <Poco/NumberFormatter.h>
 #include <Poco/Net/HTTPRequestHandler.h>
@@ -339,7 +340,8 @@ void HttpRouter::dispatch(Poco::Net::HTTPServerRequest& http, Poco::Net::HTTPSer
 	}
 	catch (const std::exception& exc)
 	{
-		_logger.error("request %s %s %s failed: %s", requestId, http.getMethod(), http.getURI(), std::string(exc.what()));
+		_logger.error("request %s %s %s failed: %s", requestId, printable(http.getMethod()), printable(http.getURI()),
+		              printable(exc.what()));
 		answerError(http, response, Poco::Net::HTTPResponse::HTTP_INTERNAL_SERVER_ERROR, ErrorMapper::internalErrorSentence(requestId),
 		            requestId, requestHasBody && !bodyRead);
 	}
@@ -373,7 +375,8 @@ void HttpRouter::finishRecord(RouteStats& stats, Poco::Net::HTTPServerResponse& 
 	record(stats, status, seconds);
 	if (_settings.accessLog && _accessLogger.information())
 	{
-		_accessLogger.information("%s \"%s %s %s\" %d %Ld %.3fms id=%s", client, method, uri, version, status,
+		_accessLogger.information("%s \"%s %s %s\" %d %Ld %.3fms id=%s", client, printable(method), printable(uri),
+		                          printable(version), status,
 		                          static_cast<Poco::Int64>(response.getContentLength64()), seconds * 1e3, requestId);
 	}
 }

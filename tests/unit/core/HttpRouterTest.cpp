@@ -7,9 +7,14 @@
 #include <Poco/Net/ServerSocket.h>
 #include <Poco/Net/SocketStream.h>
 #include <Poco/Net/StreamSocket.h>
+#include <Poco/AutoPtr.h>
+#include <Poco/Channel.h>
+#include <Poco/Logger.h>
 #include <Poco/String.h>
 #include <cppunit/extensions/HelperMacros.h>
 #include <atomic>
+#include <mutex>
+#include <vector>
 #include <stdexcept>
 
 using p2p::test::HttpResult;
@@ -30,6 +35,7 @@ class HttpRouterTest: public CppUnit::TestFixture
 	CPPUNIT_TEST(testHandlerExceptionsAreMapped);
 	CPPUNIT_TEST(testUnexpectedExceptionHidesDetails);
 	CPPUNIT_TEST(testRequestIdIsEchoedOrMade);
+	CPPUNIT_TEST(testTheAccessLogEscapesWhatTheClientSent);
 	CPPUNIT_TEST(testRequestsAreCounted);
 	CPPUNIT_TEST(testNoRoutesAfterFreeze);
 	CPPUNIT_TEST_SUITE_END();
@@ -169,6 +175,48 @@ public:
 		// An id with spaces or control characters is replaced, not echoed.
 		HttpResult bad = p2p::test::http(_port, "GET", "/items/1", "", "", {{"X-Request-Id", "a b"}});
 		CPPUNIT_ASSERT(bad.headers.get("X-Request-Id") != "a b");
+	}
+
+	void testTheAccessLogEscapesWhatTheClientSent()
+	{
+		// Lines of the access log, kept here for the test.
+		class Lines: public Poco::Channel
+		{
+		public:
+			void log(const Poco::Message& message) override
+			{
+				std::lock_guard<std::mutex> lock(mutex);
+				lines.push_back(message.getText());
+			}
+			std::mutex mutex;
+			std::vector<std::string> lines;
+		};
+		Poco::AutoPtr<Lines> lines(new Lines);
+		Poco::Logger& access = Poco::Logger::get("http.access");
+		Poco::AutoPtr<Poco::Channel> before(access.getChannel(), true);
+		const int level = access.getLevel();
+		access.setChannel(lines);
+		access.setLevel(Poco::Message::PRIO_INFORMATION);
+		{
+			p2p::HttpRouter::Settings settings = p2p::test::LoopbackServer::quiet();
+			settings.accessLog = true;
+			p2p::test::LoopbackServer logged(settings);
+			logged.start();
+			Poco::Net::StreamSocket socket(Poco::Net::SocketAddress("127.0.0.1", logged.port()));
+			const std::string request = "GET /x\x1b]0;pwned\x07\x1b[2J HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n";
+			socket.sendBytes(request.data(), static_cast<int>(request.size()));
+			char buffer[1024];
+			while (socket.receiveBytes(buffer, sizeof(buffer)) > 0)
+			{
+			}
+		} // the server waits for its handlers, and so for the log line
+		access.setChannel(before);
+		access.setLevel(level);
+		std::lock_guard<std::mutex> lock(lines->mutex);
+		CPPUNIT_ASSERT_EQUAL(std::size_t(1), lines->lines.size());
+		const std::string& line = lines->lines.front();
+		CPPUNIT_ASSERT_MESSAGE(line, line.find('\x1b') == std::string::npos && line.find('\x07') == std::string::npos);
+		CPPUNIT_ASSERT_MESSAGE(line, line.find("GET /x\\x1b]0;pwned\\x07\\x1b[2J HTTP/1.1") != std::string::npos);
 	}
 
 	void testRequestsAreCounted()
