@@ -60,3 +60,14 @@ up_cluster() {
   echo "run-bench: no free ports for $name" >&2; exit 1
 }
 
+
+# pid_on PORT: the process listening on 127.0.0.1:PORT.
+pid_on() { ss -ltnpH "sport = :$1" | grep -o 'pid=[0-9]*' | head -1 | cut -d= -f2; }
+
+# cpu_ticks PID: user + system time so far, in clock ticks.
+cpu_ticks() { awk '{print $14 + $15}' "/proc/$1/stat"; }
+
+# us_per_request NAME TICKS: TICKS of CPU over the requests of wrk run NAME, in µs each.
+us_per_request() {
+  awk -v ticks="$2" -v hz="$(getconf CLK_TCK)" '/requests in/ {printf "%.1f", ticks * 1e6 / hz / $1}' "$WORK/$1.wrk"
+}

@@ -98,7 +98,9 @@ KV_PORT=$(free_port)
 start_node kv "$KV_PORT" kvstore
 curl -fs -o /dev/null -X POST "http://127.0.0.1:$KV_PORT/kv" -H 'Content-Type: application/json' \
   -d '{"key": "color", "value": "blue"}'
+TICKS=$(cpu_ticks "$NODE_PID")
 read -r KV_RPS KV_P99 <<<"$(run kv-get "http://127.0.0.1:$KV_PORT/kv/color")"
+KV_CPU=$(us_per_request kv-get $(($(cpu_ticks "$NODE_PID") - TICKS)))
 
 # --- filestore: a 1 MiB file, wrk -t1 -c8, beside nginx serving the same bytes.
 head -c 1048576 /dev/urandom > "$WORK/big.bin"
@@ -122,7 +124,10 @@ for i in $(seq 1 200); do
   curl -fs "http://127.0.0.1:$FWD1/dht/locate/$FWD_KEY" | grep -q '"responsible":{"id":"node2"' && break
 done
 curl -fs -o /dev/null -X PUT "http://127.0.0.1:$FWD1/kv/$FWD_KEY" -H 'Content-Type: application/json' -d '"blue"'
+FWD_PID=$(pid_on "$FWD1")
+TICKS=$(cpu_ticks "$FWD_PID")
 read -r FWD_RPS FWD_P99 <<<"$(run kv-forwarded "http://127.0.0.1:$FWD1/kv/$FWD_KEY")"
+FWD_CPU=$(us_per_request kv-forwarded $(($(cpu_ticks "$FWD_PID") - TICKS)))
 # The same hop taken by nginx (proxy_pass over kept-alive connections to the
 # owner, node2): what an event-driven relay gets out of this machine, the
 # yardstick for node1's.
@@ -195,6 +200,8 @@ printf '%-28s %12s %10s %14s\n' "nginx 1 MiB file (-t1 -c8)" "$NGINX_FILE_RPS" "
 printf '%-28s %12s %10s %14s\n' "filestore 1 MiB (-t1 -c8)" "$FILE_RPS" "$FILE_P99" "$(ratio "$FILE_RPS" "$NGINX_FILE_RPS")"
 printf '%-28s %12s %10s %14s\n' "kvstore GET /kv (local)" "$KV_RPS" "$KV_P99" "$(ratio "$KV_RPS" "$NGINX_RPS")"
 printf '%-28s %12s %10s %14s   %s of local\n' "kvstore GET /kv (forwarded)" "$FWD_RPS" "$FWD_P99" "$(ratio "$FWD_RPS" "$NGINX_RPS")" "$(ratio "$FWD_RPS" "$KV_RPS")"
+printf '%-28s %9s us %10s %14s   %s of local\n' "  CPU per request, local" "$KV_CPU" "" "" "1.00"
+printf '%-28s %9s us %10s %14s   %s of local\n' "  CPU, the forwarding node" "$FWD_CPU" "" "" "$(ratio "$FWD_CPU" "$KV_CPU")"
 printf '%-28s %12s %10s %14s   %s of local\n' "  same hop by nginx" "$RELAY_RPS" "$RELAY_P99" "$(ratio "$RELAY_RPS" "$NGINX_RPS")" "$(ratio "$RELAY_RPS" "$KV_RPS")"
 printf '%-28s %12s %10s %14s\n' "kvstore PUT, 10 nodes N3 W2" "$PUT_RPS" "$PUT_P99" "$(ratio "$PUT_RPS" "$NGINX_RPS")"
 printf '%-28s %12s %10s %14s\n' "kvstore GET, 10 nodes N3 R2" "$RGET_RPS" "$RGET_P99" "$(ratio "$RGET_RPS" "$NGINX_RPS")"

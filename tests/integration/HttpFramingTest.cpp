@@ -67,6 +67,7 @@ class HttpFramingTest: public CppUnit::TestFixture
 	CPPUNIT_TEST(testAnOversizedBodyIsRefusedBeforeContinue);
 	CPPUNIT_TEST(testChunkedBodiesAndPipelinedRequests);
 	CPPUNIT_TEST(testIdleConnectionsCostNoThread);
+	CPPUNIT_TEST(testOneAddressCannotTakeEveryConnection);
 	CPPUNIT_TEST_SUITE_END();
 
 public:
@@ -173,7 +174,51 @@ public:
 			CPPUNIT_ASSERT_EQUAL(200, p2p::test::exchange(idle[i], p2p::test::healthRequest()));
 	}
 
+	void testOneAddressCannotTakeEveryConnection()
+	{
+		_node = std::make_unique<NodeProcess>(std::vector<std::string>{"-Dplugins.load=messaging", "-Dhttp.access_log=false",
+		                                                                "-Dhttp.max_connections_per_address=20"});
+		_node->waitUntilListening();
+		// 127.0.0.2 takes all it may: each is served.
+		std::vector<Poco::Net::StreamSocket> flood;
+		for (int i = 0; i < 20; ++i)
+		{
+			flood.push_back(from("127.0.0.2"));
+			CPPUNIT_ASSERT_EQUAL(200, p2p::test::exchange(flood.back(), p2p::test::healthRequest()));
+		}
+		// One more from it is closed unanswered; 127.0.0.1 is served at once.
+		CPPUNIT_ASSERT(!answered(from("127.0.0.2")));
+		CPPUNIT_ASSERT_EQUAL(200, p2p::test::http(port(), "GET", "/health").status);
+		CPPUNIT_ASSERT(p2p::test::metricValue(port(), "p2p_http_refused_connections_total") >= 1);
+		// A connection it closes is one it may open again.
+		flood.front().close();
+		CPPUNIT_ASSERT(p2p::test::eventually([&] { return answered(from("127.0.0.2")); }));
+	}
+
 private:
+	/// A connection to the node from the given loopback address.
+	Poco::Net::StreamSocket from(const std::string& address) const
+	{
+		Poco::Net::StreamSocket socket;
+		socket.impl()->bind(Poco::Net::SocketAddress(address, 0));
+		socket.connect(Poco::Net::SocketAddress("127.0.0.1", port()));
+		return socket;
+	}
+
+	/// Whether a /health sent on it gets an answer (rather than a closed connection).
+	static bool answered(Poco::Net::StreamSocket socket)
+	{
+		try
+		{
+			socket.setReceiveTimeout(Poco::Timespan(5, 0));
+			return p2p::test::exchange(socket, p2p::test::healthRequest()) == 200;
+		}
+		catch (const Poco::Exception&)
+		{
+			return false; // reset, or closed while we sent
+		}
+	}
+
 	Poco::UInt16 port() const { return _node->port(); }
 
 	std::unique_ptr<NodeProcess> _node;

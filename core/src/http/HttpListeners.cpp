@@ -34,6 +34,10 @@ HttpListeners::Settings HttpListeners::Settings::read(const Poco::Util::Abstract
 	s.ioThreads = static_cast<std::size_t>(
 		settings::getInt(config, "", "http.io_threads", std::clamp(cores / 2, 1, 8), 1, 256));
 	s.maxConnections = static_cast<std::size_t>(settings::getInt(config, "", "http.max_connections", 10000, 1, 1 << 20));
+	// A quarter of them by default: a machine running a thousand nodes on
+	// 127.0.0.1 still reaches its bootstrap node.
+	s.maxConnectionsPerAddress = static_cast<std::size_t>(settings::getInt(
+		config, "", "http.max_connections_per_address", static_cast<int>(s.maxConnections / 4), 0, 1 << 20));
 	s.host = config.getString("http.host", "0.0.0.0");
 	s.port = settings::getInt(config, "", "http.port", 5000, 0, 65535);
 	s.minThreads = settings::getInt(config, "", "http.min_threads", 2, 1, 1024);
@@ -141,6 +145,7 @@ void HttpListeners::start(Poco::SharedPtr<HttpRouter> router, const std::string&
 		loop.maxThreads = static_cast<std::size_t>(_settings.maxThreads);
 		loop.maxQueued = static_cast<std::size_t>(_settings.maxQueued);
 		loop.maxConnections = _settings.maxConnections;
+		loop.maxConnectionsPerAddress = _settings.maxConnectionsPerAddress;
 		loop.maxKeepAliveRequests = _settings.maxKeepAliveRequests;
 		loop.headerTimeout = milliseconds(_settings.headerTimeoutMs);
 		loop.keepAliveTimeout = milliseconds(_settings.keepAliveTimeoutMs);
@@ -191,7 +196,7 @@ void HttpListeners::addMetrics(MetricsRegistry& metrics)
 	              });
 	metrics.gauge("p2p_http_refused_connections_total",
 	              "Connections or requests refused at once because http.max_queued were already waiting for a thread, "
-	              "or http.max_connections were open.", {},
+	              "or http.max_connections were open (or http.max_connections_per_address from one address).", {},
 	              [dispatcher, loop] {
 		              return static_cast<double>((dispatcher ? dispatcher->refusedConnections() : 0) +
 		                                         (loop ? loop->refusedConnections() + loop->overloaded() : 0));

@@ -43,6 +43,7 @@ public:
 		Engine engine = Engine::Loop;
 		std::size_t ioThreads = 2;
 		std::size_t maxConnections = 10000;
+		std::size_t maxConnectionsPerAddress = 2500; ///< 0: none
 		std::string host;
 		int port = 5000;
 		int minThreads = 2;

@@ -14,6 +14,19 @@ namespace {
 /// Connections one wake-up accepts before the loop serves the others.
 constexpr int kAcceptsPerWakeUp = 64;
 
+/// The client's address without its port, as bytes: what a per-address
+/// limit counts by.
+std::string addressKey(const sockaddr_storage& address)
+{
+	if (address.ss_family == AF_INET6)
+	{
+		const auto& in6 = reinterpret_cast<const sockaddr_in6&>(address);
+		return std::string(reinterpret_cast<const char*>(&in6.sin6_addr), sizeof(in6.sin6_addr));
+	}
+	const auto& in4 = reinterpret_cast<const sockaddr_in&>(address);
+	return std::string(reinterpret_cast<const char*>(&in4.sin_addr), sizeof(in4.sin_addr));
+}
+
 Poco::Net::SocketAddress addressOf(const sockaddr_storage& address, socklen_t length)
 {
 	return Poco::Net::SocketAddress(reinterpret_cast<const sockaddr*>(&address), static_cast<poco_socklen_t>(length));
@@ -71,7 +84,10 @@ void LoopHttpServer::accept(PerLoop& here)
 			if (errno == EINTR || errno == ECONNABORTED) continue;
 			return; // EAGAIN: none left; EMFILE and the like: the next wake-up tries again
 		}
-		if (_open.load() >= _settings.maxConnections)
+		// One client (an address) may hold only part of what the node
+		// holds, so that a flood from one cannot shut out the others.
+		const std::string key = addressKey(peer);
+		if (_open.load() >= _settings.maxConnections || !admitAddress(key))
 		{
 			++_refused;
 			::close(fd);
@@ -84,6 +100,7 @@ void LoopHttpServer::accept(PerLoop& here)
 			std::make_shared<LoopConnection>(*this, *here.loop, fd, addressOf(peer, peerLength), addressOf(local, localLength));
 		++_open;
 		here.connections.emplace(fd, connection);
+		here.addresses.emplace(fd, key);
 		try
 		{
 			connection->start();
@@ -98,7 +115,33 @@ void LoopHttpServer::accept(PerLoop& here)
 void LoopHttpServer::closed(EventLoop& loop, int fd)
 {
 	for (auto& here : _perLoop)
-		if (here->loop == &loop && here->connections.erase(fd) > 0) --_open;
+	{
+		if (here->loop != &loop || here->connections.erase(fd) == 0) continue;
+		--_open;
+		const auto address = here->addresses.find(fd);
+		if (address == here->addresses.end()) continue;
+		releaseAddress(address->second);
+		here->addresses.erase(address);
+	}
+}
+
+bool LoopHttpServer::admitAddress(const std::string& key)
+{
+	if (_settings.maxConnectionsPerAddress == 0) return true;
+	std::lock_guard<std::mutex> lock(_addressesMutex);
+	std::size_t& open = _byAddress[key];
+	if (open >= _settings.maxConnectionsPerAddress) return false;
+	++open;
+	return true;
+}
+
+void LoopHttpServer::releaseAddress(const std::string& key)
+{
+	if (_settings.maxConnectionsPerAddress == 0) return;
+	std::lock_guard<std::mutex> lock(_addressesMutex);
+	const auto it = _byAddress.find(key);
+	if (it == _byAddress.end()) return;
+	if (--it->second == 0) _byAddress.erase(it);
 }
 
 void LoopHttpServer::stopAccepting()

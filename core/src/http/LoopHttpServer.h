@@ -8,6 +8,8 @@
 #include <Poco/Net/ServerSocket.h>
 #include <atomic>
 #include <memory>
+#include <string>
+#include <mutex>
 #include <unordered_map>
 #include <vector>
 
@@ -36,6 +38,8 @@ public:
 		std::size_t maxThreads = 64;
 		std::size_t maxQueued = 256;
 		std::size_t maxConnections = 10000;
+		/// Of them, from one client address (0: no limit of its own).
+		std::size_t maxConnectionsPerAddress = 2500;
 		int maxKeepAliveRequests = 0;
 		Poco::Timespan headerTimeout = Poco::Timespan(10, 0);
 		Poco::Timespan keepAliveTimeout = Poco::Timespan(10, 0);
@@ -77,7 +81,8 @@ public:
 	Poco::UInt64 slowClientsCut() const { return _cutOff.load(); }
 	/// Requests refused for a malformed head, so far.
 	Poco::UInt64 malformedRequests() const { return _malformed.load(); }
-	/// Connections closed at once because http.max_connections were open.
+	/// Connections closed at once because http.max_connections were open,
+	/// or http.max_connections_per_address from their address.
 	Poco::UInt64 refusedConnections() const { return _refused.load(); }
 	std::size_t openConnections() const { return _open.load(); }
 	/// Connections waiting for their next request now.
@@ -92,10 +97,14 @@ private:
 	{
 		EventLoop* loop = nullptr;
 		std::unordered_map<int, std::shared_ptr<LoopConnection>> connections; ///< its thread only
+		std::unordered_map<int, std::string> addresses; ///< each connection's client address (addressKey), its thread only
 		bool accepting = false;
 	};
 
 	void accept(PerLoop& here);
+	/// Counts a connection from key; false when its address has all it may.
+	bool admitAddress(const std::string& key);
+	void releaseAddress(const std::string& key);
 
 	Settings _settings;
 	Poco::Net::ServerSocket& _socket;
@@ -106,6 +115,8 @@ private:
 	std::vector<std::unique_ptr<PerLoop>> _perLoop;
 	bool _started = false;
 	std::atomic<std::size_t> _open{0};
+	std::mutex _addressesMutex;
+	std::unordered_map<std::string, std::size_t> _byAddress; ///< open connections by client address
 	std::atomic<Poco::UInt64> _cutOff{0}, _malformed{0}, _refused{0}, _overloaded{0}, _idleClosed{0};
 	std::atomic<long> _idle{0};
 };
