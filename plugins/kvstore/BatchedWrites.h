@@ -50,8 +50,11 @@ private:
 		std::size_t inFlight = 0;
 	};
 
-	/// Takes the next batch for owner off its queue; under _mutex.
-	std::vector<Pending> take(Node& node);
+	/// Takes the next batch for a node off its queue, and the writes whose
+	/// time ran out while they waited into expired; under _mutex.
+	std::vector<Pending> take(Node& node, std::vector<Pending>& expired);
+	/// Fails each of them with a timeout; not under _mutex.
+	void expire(const Owner& owner, std::vector<Pending>& expired);
 	void send(const Owner& owner, std::vector<Pending> batch);
 	void answered(const Owner& owner, std::vector<Pending>& batch, PeerResponse* answer, const Poco::Exception* error);
 

@@ -27,6 +27,7 @@ public:
 	Round(Coordinator& coordinator, std::size_t needed, std::deque<Owner> standIns, Operation op,
 	      std::optional<AnswerLater> client, Poco::Timestamp deadline, Purpose purpose, Finish finish):
 		_coordinator(coordinator),
+		_counted(coordinator),
 		_needed(needed),
 		_op(std::move(op)),
 		_client(std::move(client)),
@@ -35,14 +36,6 @@ public:
 		_standIns(std::move(standIns)),
 		_finish(std::move(finish))
 	{
-		std::lock_guard<std::mutex> lock(_coordinator._roundsMutex);
-		++_coordinator._rounds;
-	}
-
-	~Round()
-	{
-		std::lock_guard<std::mutex> lock(_coordinator._roundsMutex);
-		if (--_coordinator._rounds == 0) _coordinator._noRounds.notify_all();
 	}
 
 	Round(const Round&) = delete;
@@ -100,7 +93,9 @@ private:
 		Finish finish = std::move(_finish);
 		_finish = nullptr;
 		Answers answers = _answers;
-		std::deque<Owner> unused = std::exchange(_standIns, {});
+		// A copy: a write's owners that fail after its quorum still hand
+		// their copy to a stand-in.
+		std::deque<Owner> unused = _standIns;
 		std::unique_ptr<Poco::Exception> error;
 		if (!reached) error = shortOfQuorum();
 		lock.unlock();
@@ -118,7 +113,25 @@ private:
 		return std::make_unique<ServiceUnavailableException>(reached + failed);
 	}
 
+	/// Counts the round for drain() while it lives: declared first, so it is
+	/// destroyed last, after the callbacks and the client's response.
+	struct Counted
+	{
+		explicit Counted(Coordinator& coordinator): coordinator(coordinator)
+		{
+			std::lock_guard<std::mutex> lock(coordinator._roundsMutex);
+			++coordinator._rounds;
+		}
+		~Counted()
+		{
+			std::lock_guard<std::mutex> lock(coordinator._roundsMutex);
+			if (--coordinator._rounds == 0) coordinator._noRounds.notify_all();
+		}
+		Coordinator& coordinator;
+	};
+
 	Coordinator& _coordinator;
+	const Counted _counted;
 	const std::size_t _needed;
 	const Operation _op;
 	const std::optional<AnswerLater> _client;

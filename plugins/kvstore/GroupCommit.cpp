@@ -24,8 +24,8 @@ bool GroupCommit::enqueue(std::string key, Entry entry, Done done)
 
 void GroupCommit::startCommitting()
 {
-	if (_where == Commits::OnCaller) return commitWhileQueued();
-	PoolJob::start(_pool, [this] { commitWhileQueued(); });
+	if (_where == Commits::OnCaller) return commitWhileQueued(1);
+	PoolJob::start(_pool, [this] { commitWhileQueued(0); });
 }
 
 void GroupCommit::apply(std::string key, Entry entry, Done done)
@@ -92,10 +92,10 @@ void GroupCommit::drain()
 	_idle.wait(lock, [this] { return !_committing && _queue.empty(); });
 }
 
-void GroupCommit::commitWhileQueued()
+void GroupCommit::commitWhileQueued(std::size_t batches)
 {
 	std::vector<Pending> batch;
-	for (;;)
+	for (std::size_t done = 0;; ++done)
 	{
 		batch.clear();
 		{
@@ -104,6 +104,14 @@ void GroupCommit::commitWhileQueued()
 			{
 				_committing = false;
 				_idle.notify_all();
+				return;
+			}
+			if (batches > 0 && done == batches)
+			{
+				// The caller (an event loop) has done its share; others' writes
+				// that keep coming are the pool's, so the loop gets back to
+				// its connections.
+				PoolJob::start(_pool, [this] { commitWhileQueued(0); });
 				return;
 			}
 			if (_queue.size() <= kMaxBatch)
@@ -142,7 +150,18 @@ void GroupCommit::commit(std::vector<Pending>& batch)
 	{
 		error = std::make_unique<Poco::RuntimeException>(std::string("the store failed: ") + exc.what());
 	}
-	for (std::size_t i = 0; i < batch.size(); ++i) batch[i].done(!error && applied[i], error.get());
+	for (std::size_t i = 0; i < batch.size(); ++i)
+	{
+		try
+		{
+			batch[i].done(!error && applied[i], error.get());
+		}
+		catch (...)
+		{
+			// A writer's callback must not throw; one that does must not stop
+			// the commits of everyone else (_committing would stay set).
+		}
+	}
 }
 
 } // namespace p2p::kvstore

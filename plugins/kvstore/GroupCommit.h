@@ -79,8 +79,9 @@ private:
 		Done done;
 	};
 
-	/// Commits batches until the queue is empty.
-	void commitWhileQueued();
+	/// Commits batches until the queue is empty, or hands what is left to
+	/// the pool after `batches` of them (0: no limit).
+	void commitWhileQueued(std::size_t batches);
 	void commit(std::vector<Pending>& batch);
 
 	Store& _store;

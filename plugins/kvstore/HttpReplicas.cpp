@@ -59,13 +59,19 @@ void HttpReplicas::exchange(const Owner& owner, const std::string& method, const
 	const std::string type = "application/json";
 	if (fromLoop(owner, via))
 	{
+		auto called = std::make_shared<bool>(false); // the answer may come before sendAsync returns
 		try
 		{
-			_peers.sendAsync(*via.loop, owner.url, method, path, body, type, {}, answered, via.within);
+			_peers.sendAsync(*via.loop, owner.url, method, path, body, type, {},
+			                 [answered, called](PeerResponse* answer, const Poco::Exception* error) {
+				                 *called = true;
+				                 answered(answer, error);
+			                 },
+			                 via.within);
 		}
 		catch (const Poco::Exception& exc)
 		{
-			answered(nullptr, &exc); // a URL the ring should never have held
+			if (!*called) answered(nullptr, &exc); // a URL the ring should never have held
 		}
 		return;
 	}

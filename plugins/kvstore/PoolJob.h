@@ -29,6 +29,23 @@ public:
 		}
 	}
 
+	/// Runs work on a pool thread if one is free; false (and nothing run)
+	/// when none is.
+	static bool tryStart(Poco::ThreadPool& pool, std::function<void()> work)
+	{
+		auto job = std::make_unique<PoolJob>(std::move(work));
+		try
+		{
+			pool.start(*job);
+		}
+		catch (const Poco::NoThreadAvailableException&)
+		{
+			return false;
+		}
+		job.release(); // run() takes it over
+		return true;
+	}
+
 	explicit PoolJob(std::function<void()> work): _work(std::move(work)) {}
 
 	void run() override

@@ -53,7 +53,23 @@ int SqliteStore::walCommitted(void* self, sqlite3*, const char*, int pages)
 		if (store._checkpointing) return SQLITE_OK;
 		store._checkpointing = true;
 	}
-	PoolJob::start(*store._checkpoints, [&store] { store.checkpoint(); });
+	bool started = false;
+	try
+	{
+		// Never here when the pool is full: this is the writer's thread,
+		// maybe an event loop. The next commit past the threshold tries again.
+		started = PoolJob::tryStart(*store._checkpoints, [&store] { store.checkpoint(); });
+	}
+	catch (const Poco::Exception&)
+	{
+		// as when full
+	}
+	if (!started)
+	{
+		std::lock_guard<std::mutex> lock(store._checkpointMutex);
+		store._checkpointing = false;
+		store._checkpointed.notify_all();
+	}
 	return SQLITE_OK;
 }
 

@@ -96,8 +96,18 @@ void LoopHttpServer::accept(PerLoop& here)
 		sockaddr_storage local{};
 		socklen_t localLength = sizeof(local);
 		::getsockname(fd, reinterpret_cast<sockaddr*>(&local), &localLength);
-		auto connection =
-			std::make_shared<LoopConnection>(*this, *here.loop, fd, addressOf(peer, peerLength), addressOf(local, localLength));
+		std::shared_ptr<LoopConnection> connection;
+		try
+		{
+			connection = std::make_shared<LoopConnection>(*this, *here.loop, fd, addressOf(peer, peerLength),
+			                                              addressOf(local, localLength));
+		}
+		catch (const std::exception&)
+		{
+			releaseAddress(key); // or the address would count a connection it never had
+			::close(fd);
+			continue;
+		}
 		++_open;
 		here.connections.emplace(fd, connection);
 		here.addresses.emplace(fd, key);

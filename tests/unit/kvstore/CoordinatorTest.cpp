@@ -16,6 +16,7 @@ class CoordinatorTest: public CppUnit::TestFixture
 	CPPUNIT_TEST(testWriteUsesAStandInForAFailedOwner);
 	CPPUNIT_TEST(testWriteWithoutQuorumFailsNamingTheNodes);
 	CPPUNIT_TEST(testWriteReturnsAtQuorumWithoutWaitingForTheSlowest);
+	CPPUNIT_TEST(testAnOwnerFailingAfterTheQuorumHandsItsCopyToAStandIn);
 	CPPUNIT_TEST(testOwnersThatTimeOutFailTheWriteAsATimeout);
 	CPPUNIT_TEST(testNoStandInIsTriedWithoutTimeLeft);
 	CPPUNIT_TEST(testExchangesAreBoundedByTheQuorumTimeout);
@@ -93,6 +94,18 @@ public:
 		_replicas->release();
 		settle();
 		CPPUNIT_ASSERT(_replicas->node("c").get("k"));
+	}
+
+	void testAnOwnerFailingAfterTheQuorumHandsItsCopyToAStandIn()
+	{
+		_replicas->hold("c");
+		auto coordinator = make();
+		write(*coordinator, "k", entry("1", 10), candidates("a", "b", "c", "d")); // a and b took it
+		_replicas->down("c");
+		_replicas->release(); // c fails now, after the client had its answer
+		settle();
+		CPPUNIT_ASSERT(_replicas->node("d").get("k")); // three copies still, one on a stand-in
+		CPPUNIT_ASSERT_EQUAL(Poco::UInt64(1), coordinator->standIns());
 	}
 
 	void testOwnersThatTimeOutFailTheWriteAsATimeout()

@@ -46,7 +46,8 @@ public:
 		_held.insert(id);
 	}
 
-	/// Answers the held calls, here, and lets later ones through.
+	/// Answers the held calls, here, as their nodes are now (down or not),
+	/// and lets later ones through.
 	void release()
 	{
 		std::vector<std::function<void()>> waiting;
@@ -106,7 +107,16 @@ private:
 			slow = _slow.count(owner.id) > 0;
 			if (!down && !slow && _held.count(owner.id))
 			{
-				_waiting.push_back([answer] { answer(nullptr); });
+				// Answered at release(), as the node is then.
+				_waiting.push_back([this, owner, answer] {
+					bool downNow = false;
+					{
+						std::lock_guard<std::mutex> lock(_mutex);
+						downNow = _down.count(owner.id) > 0;
+					}
+					const p2p::BadGatewayException failure("cannot reach node " + owner.id);
+					answer(downNow ? &failure : nullptr);
+				});
 				return;
 			}
 		}
