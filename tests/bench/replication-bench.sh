@@ -27,20 +27,12 @@ cleanup() {
 }
 trap cleanup EXIT
 
-cat > "$WORK/put.lua" <<'LUA'
-counter = 0
-request = function()
-  counter = counter + 1
-  return wrk.format("PUT", "/kv/bench-" .. math.random(1, 1000), {["Content-Type"] = "application/json"},
-                    '{"n": ' .. counter .. '}')
-end
-LUA
 
 # p2p_put NAME SYNC -> "req/s p99", on a fresh three-node network.
 p2p_put() {
   up_cluster "$1" 3 --define kvstore.sync="$2"
   local first=$((CLUSTER_BASE + 1))
-  run "$1" "http://127.0.0.1:$first" -s "$WORK/put.lua"
+  run "$1" "http://127.0.0.1:$first" -s tests/bench/kv-put.lua
   "$CLUSTER" down --dir "$WORK/$1" >/dev/null
 }
 

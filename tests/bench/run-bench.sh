@@ -150,14 +150,6 @@ kill "$RELAY_PID"
 # node1 (so about 7 in 10 requests are forwarded), random keys.
 up_cluster ten 10
 TEN1=$((CLUSTER_BASE + 1))
-cat > "$WORK/put.lua" <<'LUA'
-counter = 0
-request = function()
-  counter = counter + 1
-  return wrk.format("PUT", "/kv/bench-" .. math.random(1, 1000), {["Content-Type"] = "application/json"},
-                    '{"n": ' .. counter .. '}')
-end
-LUA
 cat > "$WORK/get.lua" <<'LUA'
 request = function()
   return wrk.format("GET", "/kv/bench-" .. math.random(1, 1000))
@@ -171,7 +163,7 @@ preload() {
   curl -fs -K "$WORK/preload.curl"
 }
 preload "$TEN1"
-read -r PUT_RPS PUT_P99 <<<"$(run kv-put-replicated "http://127.0.0.1:$TEN1" -s "$WORK/put.lua")"
+read -r PUT_RPS PUT_P99 <<<"$(run kv-put-replicated "http://127.0.0.1:$TEN1" -s tests/bench/kv-put.lua)"
 read -r RGET_RPS RGET_P99 <<<"$(run kv-get-replicated "http://127.0.0.1:$TEN1" -s "$WORK/get.lua")"
 "$CLUSTER" down --dir "$WORK/ten" >/dev/null
 
@@ -180,7 +172,7 @@ read -r RGET_RPS RGET_P99 <<<"$(run kv-get-replicated "http://127.0.0.1:$TEN1" -
 up_cluster signed 10 --define "cluster.secret=$(od -An -N24 -tx1 /dev/urandom | tr -d ' \n')"
 SIGNED1=$((CLUSTER_BASE + 1))
 preload "$SIGNED1"
-read -r SIGNED_PUT_RPS SIGNED_PUT_P99 <<<"$(run kv-put-signed "http://127.0.0.1:$SIGNED1" -s "$WORK/put.lua")"
+read -r SIGNED_PUT_RPS SIGNED_PUT_P99 <<<"$(run kv-put-signed "http://127.0.0.1:$SIGNED1" -s tests/bench/kv-put.lua)"
 "$CLUSTER" down --dir "$WORK/signed" >/dev/null
 
 # --- no acknowledged write lost: 10,000 writes through random nodes of ten,
