@@ -6,6 +6,7 @@
 #include <cppunit/extensions/HelperMacros.h>
 #include <fstream>
 #include <sys/resource.h>
+#include <thread>
 
 using p2p::test::NodeProcess;
 using namespace std::string_literals;
@@ -66,6 +67,7 @@ class HttpFramingTest: public CppUnit::TestFixture
 	CPPUNIT_TEST(testEachBadHeadGetsItsStatus);
 	CPPUNIT_TEST(testAnOversizedBodyIsRefusedBeforeContinue);
 	CPPUNIT_TEST(testChunkedBodiesAndPipelinedRequests);
+	CPPUNIT_TEST(testThousandsOfPipelinedRequestsAreAnsweredInOrder);
 	CPPUNIT_TEST(testIdleConnectionsCostNoThread);
 	CPPUNIT_TEST(testOneAddressCannotTakeEveryConnection);
 	CPPUNIT_TEST_SUITE_END();
@@ -151,6 +153,47 @@ public:
 		std::string large = "PUT /kv/large HTTP/1.1\r\nHost: a\r\nContent-Type: application/json\r\nTransfer-Encoding: chunked\r\n\r\n";
 		for (int i = 0; i < 4; ++i) large += "200\r\n" + std::string(512, ' ') + "\r\n";
 		CPPUNIT_ASSERT_EQUAL(413, statusOf(answerTo(port(), large + "0\r\n\r\n")));
+	}
+
+	void testThousandsOfPipelinedRequestsAreAnsweredInOrder()
+	{
+		// In one write, as a relaying node's pipeline or a hostile client
+		// sends them; the answers come back together, each its own.
+		const int count = 3000;
+		std::string wire;
+		for (int i = 0; i < count; ++i) wire += "GET /health HTTP/1.1\r\nHost: a\r\nX-Request-Id: pipe-" + std::to_string(i) + "\r\n\r\n";
+		Poco::Net::StreamSocket socket(Poco::Net::SocketAddress("127.0.0.1", port()));
+		socket.setReceiveTimeout(Poco::Timespan(10, 0));
+		// Sent beside the reading: the answers may fill the socket before
+		// the last request is written.
+		std::thread sender([&] { socket.sendBytes(wire.data(), static_cast<int>(wire.size())); });
+		std::string answers;
+		char buffer[65536];
+		try
+		{
+			const std::string body = "{\"status\":\"ok\"}";
+			while (countOf(answers, body) < static_cast<std::size_t>(count))
+			{
+				const int n = socket.receiveBytes(buffer, sizeof(buffer));
+				if (n <= 0) break;
+				answers.append(buffer, static_cast<std::size_t>(n));
+			}
+		}
+		catch (const Poco::TimeoutException&)
+		{
+			// What came is checked below.
+		}
+		sender.join();
+		CPPUNIT_ASSERT_EQUAL(static_cast<std::size_t>(count), countOf(answers, "HTTP/1.1 200 OK\r\n"));
+		std::size_t at = 0;
+		for (int i = 0; i < count; ++i)
+		{
+			at = answers.find("X-Request-Id: ", at);
+			CPPUNIT_ASSERT(at != std::string::npos);
+			at += 14;
+			CPPUNIT_ASSERT_EQUAL("pipe-" + std::to_string(i), answers.substr(at, answers.find("\r\n", at) - at));
+		}
+		CPPUNIT_ASSERT_EQUAL(200, p2p::test::exchange(socket, p2p::test::healthRequest())); // and it serves on
 	}
 
 	void testIdleConnectionsCostNoThread()

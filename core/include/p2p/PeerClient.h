@@ -57,6 +57,9 @@ public:
 		/// that many others talk to, where an idle connection would hold
 		/// one of its server threads.
 		std::size_t maxIdlePerPeer = 4;
+		/// sendAsync()'s GET and HEAD requests to one peer in flight on one
+		/// connection at once (HTTP/1.1 pipelining); 1: one per connection.
+		std::size_t pipelineDepth = 16;
 		/// Larger answers are refused (BadGatewayException) rather than held.
 		std::streamsize maxResponseBytes = 16 * 1024 * 1024;
 	};

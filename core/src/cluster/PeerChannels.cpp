@@ -1,8 +1,10 @@
 #include "cluster/PeerChannels.h"
+#include "http/ReadBuffer.h"
 #include "p2p/Errors.h"
 #include <algorithm>
 #include <cerrno>
 #include <cstring>
+#include <deque>
 #include <netinet/in.h>
 #include <netinet/tcp.h>
 #include <sys/epoll.h>
@@ -11,29 +13,91 @@
 
 namespace p2p {
 
+namespace {
+
+/// A connection whose oldest call has waited this long for its answer
+/// takes no more calls: they would wait behind a slow answer.
+constexpr Poco::Timestamp::TimeDiff kSlowAnswer = 10 * 1000;
+
+Poco::Timestamp::TimeVal nowMicros()
+{
+	return Poco::Timestamp().epochMicroseconds();
+}
+
+} // namespace
+
+void PeerChannels::Trouble::tell(const Done& done, const Call& call) const
+{
+	const std::string sentence = before + call.what + after;
+	if (timedOut)
+	{
+		const GatewayTimeoutException error(sentence);
+		done(nullptr, &error);
+	}
+	else
+	{
+		const BadGatewayException error(sentence);
+		done(nullptr, &error);
+	}
+}
+
+struct PeerChannels::Pending
+{
+	Call call;
+	Done done;
+	Poco::Timestamp::TimeVal queued = 0;
+	Poco::Timestamp::TimeVal due = 0; ///< its answer's deadline once its connection is made; 0 before
+	Poco::Timespan given;             ///< how long that was, for the timeout's sentence
+	bool abandoned = false;           ///< timed out behind another: its answer is read and dropped
+	bool resent = false;              ///< this is its second sending
+};
+
 struct PeerChannels::Connection
 {
 	int fd = -1;
 	std::string key;
 	bool connected = false;
-	bool reused = false;
-	bool busy = false;
-	Call call;
-	Done done;
+	bool pipelined = false;        ///< GET and HEAD calls may join it while others wait
+	std::size_t answered = 0;      ///< calls it carried to their end
+	std::deque<Pending> calls;     ///< in the order sent: the front's answer comes first
 	std::string out;
 	std::size_t outSent = 0;
-	std::string in;
+	bool flushQueued = false;
+	ReadBuffer in;
+	// The front call's answer, as far as it came.
 	HttpHeadParser parser{HttpHeadParser::Kind::Response, {}};
 	std::optional<HttpHead> head;
 	std::optional<ChunkedDecoder> chunks;
 	std::string body;
 	std::uint64_t left = 0;
-	std::size_t received = 0; ///< answer bytes, head included
-	EventLoop::TimerId timer = 0;         ///< pending, due at timerDue
+	std::size_t received = 0; ///< its bytes, head included
+	Poco::Timestamp::TimeVal connectDue = 0; ///< while connecting
+	Poco::Timespan connectGiven;
+	EventLoop::TimerId timer = 0; ///< pending, due at timerDue
 	Poco::Timestamp::TimeVal timerDue = 0;
-	Poco::Timestamp::TimeVal deadline = 0; ///< of the step in progress; 0: none
-	Poco::Timespan deadlineStep;           ///< how long that step was given
-	bool connecting = false;
+
+	bool busy() const { return !calls.empty(); }
+	void startAnswer()
+	{
+		parser.reset();
+		head.reset();
+		chunks.reset();
+		body.clear();
+		left = 0;
+		received = 0;
+	}
+	/// The nearest deadline: to connect; or of the answer being read (an
+	/// abandoned one's too, long past: a connection stuck on an answer
+	/// nobody waits for goes), or of a call behind it still waited for.
+	Poco::Timestamp::TimeVal deadline() const
+	{
+		if (calls.empty()) return 0;
+		if (!connected) return connectDue;
+		Poco::Timestamp::TimeVal nearest = calls.front().due;
+		for (const Pending& pending : calls)
+			if (!pending.abandoned) nearest = std::min(nearest, pending.due);
+		return nearest;
+	}
 };
 
 PeerChannels::PeerChannels(EventLoop& loop, PeerClient::Settings settings): _loop(loop), _settings(settings)
@@ -57,29 +121,64 @@ std::string PeerChannels::keyOf(const Call& call)
 	return call.host + ":" + std::to_string(call.port);
 }
 
-void PeerChannels::send(Call call, Done done)
+Poco::Timespan PeerChannels::allowed(const Call& call, Poco::Timespan step)
 {
-	auto& idle = _idle[keyOf(call)];
-	if (idle.empty()) return sendFresh(std::move(call), std::move(done));
-	ConnectionPtr connection = std::move(idle.back());
-	idle.pop_back();
-	connection->reused = true;
-	start(connection, std::move(call), std::move(done));
+	if (!call.deadline) return step;
+	return std::min(step, Poco::Timespan(std::max<Poco::Timestamp::TimeDiff>(*call.deadline - Poco::Timestamp(), 0)));
 }
 
-void PeerChannels::sendFresh(Call call, Done done)
+void PeerChannels::send(Call call, Done done)
 {
+	Pending pending;
+	pending.call = std::move(call);
+	pending.done = std::move(done);
+	send(std::move(pending));
+}
+
+void PeerChannels::send(Pending pending)
+{
+	pending.queued = nowMicros();
+	pending.due = 0;
+	pending.abandoned = false;
+	const std::string key = keyOf(pending.call);
+	const bool pipelines = pending.call.safe && _settings.pipelineDepth > 1 && _settings.maxIdlePerPeer > 0;
+	if (pipelines)
+		if (ConnectionPtr connection = pipelineFor(key)) return enqueue(connection, std::move(pending));
 	ConnectionPtr connection;
-	try
+	auto& idle = _idle[key];
+	// A second sending takes a fresh connection: the failed one's idle
+	// siblings may have been closed by the peer too (it restarted).
+	if (!idle.empty() && !pending.resent)
 	{
-		connection = open(call);
+		connection = std::move(idle.back());
+		idle.pop_back();
 	}
-	catch (const Poco::Exception& exc)
+	else
 	{
-		done(nullptr, &exc);
-		return;
+		try
+		{
+			connection = open(pending.call);
+		}
+		catch (const Poco::Exception& exc)
+		{
+			pending.done(nullptr, &exc);
+			return;
+		}
 	}
-	start(connection, std::move(call), std::move(done));
+	connection->pipelined = pipelines;
+	if (pipelines) _pipelines[key].push_back(connection);
+	enqueue(connection, std::move(pending));
+}
+
+PeerChannels::ConnectionPtr PeerChannels::pipelineFor(const std::string& key) const
+{
+	const auto found = _pipelines.find(key);
+	if (found == _pipelines.end()) return nullptr;
+	const Poco::Timestamp::TimeVal now = nowMicros();
+	for (const ConnectionPtr& connection : found->second)
+		if (connection->calls.size() < _settings.pipelineDepth && now - connection->calls.front().queued < kSlowAnswer)
+			return connection;
+	return nullptr;
 }
 
 PeerChannels::ConnectionPtr PeerChannels::open(const Call& call)
@@ -111,6 +210,8 @@ PeerChannels::ConnectionPtr PeerChannels::open(const Call& call)
 	auto connection = std::make_shared<Connection>();
 	connection->fd = fd;
 	connection->key = key;
+	connection->connectGiven = allowed(call, _settings.connectTimeout);
+	connection->connectDue = nowMicros() + connection->connectGiven.totalMicroseconds();
 	_open.emplace(fd, connection);
 	std::weak_ptr<Connection> weak = connection;
 	_loop.watch(fd, EPOLLIN | EPOLLOUT | EPOLLRDHUP, [this, weak](std::uint32_t events) {
@@ -119,9 +220,8 @@ PeerChannels::ConnectionPtr PeerChannels::open(const Call& call)
 	return connection;
 }
 
-void PeerChannels::start(const ConnectionPtr& connection, Call call, Done done)
+void PeerChannels::enqueue(const ConnectionPtr& connection, Pending pending)
 {
-	connection->busy = true;
 	Load& load = _load[connection->key];
 	++load.now;
 	if (load.peakSince.isElapsed(10 * 1000 * 1000))
@@ -130,57 +230,94 @@ void PeerChannels::start(const ConnectionPtr& connection, Call call, Done done)
 		load.peakSince.update();
 	}
 	load.peak = std::max(load.peak, load.now);
-	connection->call = std::move(call);
-	connection->done = std::move(done);
-	connection->out = connection->call.bytes;
-	connection->outSent = 0;
-	connection->in.clear();
-	connection->parser.reset();
-	connection->head.reset();
-	connection->chunks.reset();
-	connection->body.clear();
-	connection->received = 0;
-	arm(connection, connection->connected ? _settings.requestTimeout : _settings.connectTimeout, !connection->connected);
-	if (connection->connected) writeOut(connection);
+	Connection& c = *connection;
+	if (c.connected)
+	{
+		pending.given = allowed(pending.call, _settings.requestTimeout);
+		pending.due = pending.queued + pending.given.totalMicroseconds();
+	}
+	if (c.outSent == c.out.size())
+	{
+		c.out.clear();
+		c.outSent = 0;
+	}
+	c.out.append(pending.call.bytes);
+	c.calls.push_back(std::move(pending));
+	arm(connection);
+	if (c.connected) queueFlush(connection);
 }
 
-void PeerChannels::arm(const ConnectionPtr& connection, Poco::Timespan step, bool connecting)
+void PeerChannels::queueFlush(const ConnectionPtr& connection)
 {
-	Poco::Timespan after = step;
-	if (const auto& deadline = connection->call.deadline)
-		after = std::min(after, Poco::Timespan(std::max<Poco::Timestamp::TimeDiff>(*deadline - Poco::Timestamp(), 0)));
+	if (connection->flushQueued) return;
+	connection->flushQueued = true;
+	std::weak_ptr<Connection> weak = connection;
+	_loop.atTurnEnd([this, weak] {
+		auto connection = weak.lock();
+		if (!connection) return;
+		connection->flushQueued = false;
+		if (connection->fd >= 0 && connection->connected) writeOut(connection);
+	});
+}
+
+void PeerChannels::arm(const ConnectionPtr& connection)
+{
 	Connection& c = *connection;
-	c.deadline = (Poco::Timestamp() + after.totalMicroseconds()).epochMicroseconds();
-	c.deadlineStep = after;
-	c.connecting = connecting;
-	// The pending timer comes first and sets itself again: requests on a
-	// kept connection move the deadline later, at no timer operation.
-	if (c.timer != 0 && c.timerDue <= c.deadline) return;
+	const Poco::Timestamp::TimeVal due = c.deadline();
+	if (due == 0) return; // the pending timer, if any, finds nothing due
+	if (c.timer != 0 && c.timerDue <= due) return; // it comes first, and sets itself again
 	if (c.timer != 0) _loop.cancel(c.timer);
-	schedule(connection, c.deadline);
+	schedule(connection, due);
 }
 
 void PeerChannels::schedule(const ConnectionPtr& connection, Poco::Timestamp::TimeVal due)
 {
 	std::weak_ptr<Connection> weak = connection;
 	connection->timerDue = due;
-	connection->timer = _loop.after(std::max<Poco::Timestamp::TimeDiff>(due - Poco::Timestamp().epochMicroseconds(), 0), [this, weak] {
+	connection->timer = _loop.after(std::max<Poco::Timestamp::TimeDiff>(due - nowMicros(), 0), [this, weak] {
 		auto connection = weak.lock();
 		if (!connection) return;
-		Connection& c = *connection;
-		c.timer = 0;
-		if (!c.busy || c.deadline == 0) return; // answered meanwhile
-		if (Poco::Timestamp().epochMicroseconds() < c.deadline) return schedule(connection, c.deadline);
-		fail(connection,
-		     GatewayTimeoutException("node " + c.call.what + (c.connecting ? " could not be connected to" : " did not answer") +
-		                             " in time (" + std::to_string(c.deadlineStep.totalMilliseconds()) + " ms)"),
-		     false);
+		connection->timer = 0;
+		const Poco::Timestamp::TimeVal due = connection->deadline();
+		if (due == 0) return; // answered meanwhile
+		if (nowMicros() < due) return schedule(connection, due);
+		expire(connection);
 	});
+}
+
+void PeerChannels::expire(const ConnectionPtr& connection)
+{
+	Connection& c = *connection;
+	if (!c.connected)
+	{
+		fail(connection, Trouble{true, "node ", " could not be connected to in time (" + std::to_string(c.connectGiven.totalMilliseconds()) + " ms)"},
+		     Failure::Unreachable);
+		return;
+	}
+	const Poco::Timestamp::TimeVal now = nowMicros();
+	auto timedOut = [](const Pending& pending) {
+		return Trouble{true, "node ", " did not answer in time (" + std::to_string(pending.given.totalMilliseconds()) + " ms)"};
+	};
+	if (c.calls.front().due <= now) return fail(connection, timedOut(c.calls.front()), Failure::Answer);
+	// Behind an answer still in time: theirs will come, and be dropped.
+	std::vector<Pending> late;
+	for (Pending& pending : c.calls)
+		if (!pending.abandoned && pending.due <= now)
+		{
+			pending.abandoned = true;
+			Pending told;
+			told.call.what = pending.call.what;
+			told.given = pending.given;
+			told.done = std::move(pending.done);
+			late.push_back(std::move(told));
+		}
+	arm(connection);
+	for (const Pending& pending : late) timedOut(pending).tell(pending.done, pending.call);
 }
 
 void PeerChannels::onEvents(const ConnectionPtr& connection, std::uint32_t events)
 {
-	if (!connection->busy)
+	if (!connection->busy())
 	{
 		// Idle: the peer closing it (or sending what nobody asked for) ends
 		// it. An edge may also be late news of bytes the last answer's read
@@ -200,61 +337,79 @@ void PeerChannels::onEvents(const ConnectionPtr& connection, std::uint32_t event
 		::getsockopt(connection->fd, SOL_SOCKET, SO_ERROR, &error, &length);
 		if (error != 0)
 		{
-			fail(connection, BadGatewayException("cannot reach node " + connection->call.what + ": " + std::strerror(error)), false);
+			fail(connection, Trouble{false, "cannot reach node ", std::string(": ") + std::strerror(error)}, Failure::Unreachable);
 			return;
 		}
-		connection->connected = true;
-		arm(connection, _settings.requestTimeout, false);
+		connected(connection);
 	}
 	if (connection->outSent < connection->out.size()) writeOut(connection);
-	if (connection->busy && (events & (EPOLLIN | EPOLLRDHUP | EPOLLHUP | EPOLLERR))) readIn(connection);
+	if (connection->busy() && connection->fd >= 0 && (events & (EPOLLIN | EPOLLRDHUP | EPOLLHUP | EPOLLERR)))
+		readIn(connection);
+}
+
+void PeerChannels::connected(const ConnectionPtr& connection)
+{
+	Connection& c = *connection;
+	c.connected = true;
+	// Each call's wait for its answer starts now.
+	const Poco::Timestamp::TimeVal now = nowMicros();
+	for (Pending& pending : c.calls)
+	{
+		pending.given = allowed(pending.call, _settings.requestTimeout);
+		pending.due = now + pending.given.totalMicroseconds();
+	}
+	arm(connection);
 }
 
 void PeerChannels::writeOut(const ConnectionPtr& connection)
 {
-	while (connection->outSent < connection->out.size())
+	Connection& c = *connection;
+	while (c.outSent < c.out.size())
 	{
-		const ssize_t n = ::send(connection->fd, connection->out.data() + connection->outSent,
-		                         connection->out.size() - connection->outSent, MSG_NOSIGNAL);
+		const ssize_t n = ::send(c.fd, c.out.data() + c.outSent, c.out.size() - c.outSent, MSG_NOSIGNAL);
 		if (n > 0)
 		{
-			connection->outSent += static_cast<std::size_t>(n);
+			c.outSent += static_cast<std::size_t>(n);
 			continue;
 		}
 		if (n < 0 && errno == EINTR) continue;
 		if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK)) return;
-		fail(connection, BadGatewayException("node " + connection->call.what + " broke off the connection: " + std::strerror(errno)),
-		     true);
+		fail(connection, Trouble{false, "node ", std::string(" broke off the connection: ") + std::strerror(errno)},
+		     Failure::Broken);
 		return;
 	}
-	// Sent. The answer comes after, with an EPOLLIN edge of its own: a
+	// Sent. The answers come after, with an EPOLLIN edge of their own: a
 	// read now would find nothing (one wasted call per request).
+	c.out.clear();
+	c.outSent = 0;
 }
 
 void PeerChannels::readIn(const ConnectionPtr& connection)
 {
+	Connection& c = *connection;
 	char buffer[64 * 1024];
 	for (;;)
 	{
-		const ssize_t n = ::recv(connection->fd, buffer, sizeof(buffer), 0);
+		const ssize_t n = ::recv(c.fd, buffer, sizeof(buffer), 0);
 		if (n > 0)
 		{
-			connection->in.append(buffer, static_cast<std::size_t>(n));
-			connection->received += static_cast<std::size_t>(n);
-			if (connection->received > static_cast<std::size_t>(_settings.maxResponseBytes) + 64 * 1024)
-			{
-				fail(connection, BadGatewayException("the answer of node " + connection->call.what + " is larger than the client takes"),
-				     false);
-				return;
-			}
+			c.in.append(buffer, static_cast<std::size_t>(n));
 			try
 			{
-				if (parse(connection)) return complete(connection);
+				while (c.busy() && parse(c))
+				{
+					complete(connection);
+					if (c.fd < 0) return; // closed with its last answer
+				}
 			}
 			catch (const MalformedHttp& exc)
 			{
-				fail(connection, BadGatewayException("node " + connection->call.what + " answered malformed HTTP: " + exc.what()),
-				     false);
+				fail(connection, Trouble{false, "node ", std::string(" answered malformed HTTP: ") + exc.what()}, Failure::Answer);
+				return;
+			}
+			if (!c.busy() && !c.in.empty())
+			{
+				close(connection); // bytes nobody asked for
 				return;
 			}
 			continue;
@@ -262,22 +417,31 @@ void PeerChannels::readIn(const ConnectionPtr& connection)
 		if (n < 0 && errno == EINTR) continue;
 		if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK)) return;
 		// Closed (or reset) by the peer.
-		if (connection->head && connection->head->body == HttpHead::Body::UntilClose) return complete(connection);
-		fail(connection, BadGatewayException("node " + connection->call.what + " closed the connection before it answered"),
-		     connection->received == 0);
+		if (!c.busy()) return close(connection);
+		if (c.head && c.head->body == HttpHead::Body::UntilClose)
+		{
+			complete(connection);
+			if (c.fd < 0 || !c.busy()) return;
+		}
+		fail(connection, Trouble{false, "node ", " closed the connection before it answered"}, Failure::Broken);
 		return;
 	}
 }
 
-bool PeerChannels::parse(const ConnectionPtr& connection)
+bool PeerChannels::parse(Connection& c)
 {
-	Connection& c = *connection;
+	const Pending& front = c.calls.front();
 	while (!c.head)
 	{
 		HttpHead head;
-		const std::size_t length = c.parser.parse(c.in, head, c.call.headRequest);
-		if (length == 0) return false;
-		c.in.erase(0, length);
+		const std::size_t length = c.parser.parse(c.in.view(), head, front.call.headRequest);
+		if (length == 0)
+		{
+			if (c.in.size() > 64 * 1024) throw MalformedHttp(502, "an answer's head of more than 64 KiB");
+			return false;
+		}
+		c.in.consume(length);
+		c.received += length;
 		c.parser.reset();
 		if (head.status / 100 == 1) continue; // an interim answer: the real one follows
 		if (head.body == HttpHead::Body::Length && head.contentLength > static_cast<std::uint64_t>(_settings.maxResponseBytes))
@@ -293,17 +457,27 @@ bool PeerChannels::parse(const ConnectionPtr& connection)
 	case HttpHead::Body::Length:
 	{
 		const std::size_t n = static_cast<std::size_t>(std::min<std::uint64_t>(c.left, c.in.size()));
-		c.body.append(c.in, 0, n);
-		c.in.erase(0, n);
+		c.body.append(c.in.data(), n);
+		c.in.consume(n);
+		c.received += n;
 		c.left -= n;
 		return c.left == 0;
 	}
 	case HttpHead::Body::Chunked:
-		c.in.erase(0, c.chunks->decode(c.in, c.body));
+	{
+		const std::size_t used = c.chunks->decode(c.in.view(), c.body);
+		c.in.consume(used);
+		c.received += used;
+		if (c.body.size() > static_cast<std::size_t>(_settings.maxResponseBytes))
+			throw MalformedHttp(502, "an answer larger than the client takes");
 		return c.chunks->done();
+	}
 	case HttpHead::Body::UntilClose:
-		c.body += c.in;
+		c.body.append(c.in.data(), c.in.size());
+		c.received += c.in.size();
 		c.in.clear();
+		if (c.body.size() > static_cast<std::size_t>(_settings.maxResponseBytes))
+			throw MalformedHttp(502, "an answer larger than the client takes");
 		return false;
 	}
 	return false;
@@ -312,55 +486,89 @@ bool PeerChannels::parse(const ConnectionPtr& connection)
 void PeerChannels::complete(const ConnectionPtr& connection)
 {
 	Connection& c = *connection;
+	Pending finished = std::move(c.calls.front());
+	c.calls.pop_front();
 	PeerResponse answer;
 	answer.status = c.head->status;
 	answer.body = std::move(c.body);
 	if (const std::string* type = c.head->find("Content-Type")) answer.contentType = *type;
 	if (const std::string* etag = c.head->find("ETag")) answer.etag = *etag;
-	answer.bytesSent = c.call.bytes.size();
+	answer.bytesSent = finished.call.bytes.size();
 	answer.bytesReceived = c.received;
-	Done done = std::move(c.done);
+	const bool keepAlive = c.head->keepAlive;
+	c.startAnswer();
+	++c.answered;
 	Load& load = _load[c.key];
 	--load.now;
-	const bool keep = c.head->keepAlive && c.in.empty() && _settings.maxIdlePerPeer > 0 &&
-	                  _idle[c.key].size() + load.now < std::max(_settings.maxIdlePerPeer, load.peak);
-	c.busy = false;
-	c.deadline = 0; // its timer, still pending, finds nothing due
-	if (keep)
-		_idle[c.key].push_back(connection);
-	else
+	if (!keepAlive)
+	{
+		// The peer closes after this answer: what else it carried goes again
+		// (nothing of theirs was read).
+		std::deque<Pending> rest = std::move(c.calls);
+		c.calls.clear();
+		load.now -= rest.size();
 		close(connection);
-	done(&answer, nullptr);
+		for (Pending& pending : rest)
+			if (!pending.abandoned) send(std::move(pending));
+	}
+	else if (!c.busy())
+	{
+		auto& pipelines = _pipelines[c.key];
+		pipelines.erase(std::remove(pipelines.begin(), pipelines.end(), connection), pipelines.end());
+		c.pipelined = false;
+		const bool keep = c.in.empty() && _settings.maxIdlePerPeer > 0 &&
+		                  _idle[c.key].size() + load.now < std::max(_settings.maxIdlePerPeer, load.peak);
+		if (keep)
+			_idle[c.key].push_back(connection);
+		else
+			close(connection);
+	}
+	else
+		arm(connection);
+	if (!finished.abandoned) finished.done(&answer, nullptr);
 }
 
-void PeerChannels::fail(const ConnectionPtr& connection, const Poco::Exception& failure, bool retryable)
+void PeerChannels::fail(const ConnectionPtr& connection, const Trouble& trouble, Failure kind)
 {
-	Call call = std::move(connection->call);
-	Done done = std::move(connection->done);
-	const bool again = retryable && connection->reused;
+	Connection& c = *connection;
+	std::deque<Pending> calls = std::move(c.calls);
+	c.calls.clear();
+	_load[c.key].now -= calls.size();
+	// The one being answered may go again only when nothing of its answer
+	// came and the connection was a pooled one the peer may have closed.
+	const bool frontAgain = kind == Failure::Broken && c.received == 0 && !c.head && c.answered > 0;
 	close(connection);
-	if (!again)
+	std::vector<Pending> failed; // told once the others are on their way again
+	for (std::size_t i = 0; i < calls.size(); ++i)
 	{
-		done(nullptr, &failure);
-		return;
+		Pending& pending = calls[i];
+		if (pending.abandoned) continue;
+		const bool again = !pending.resent && kind != Failure::Unreachable && (i == 0 ? frontAgain : pending.call.safe);
+		if (!again)
+		{
+			failed.push_back(std::move(pending));
+			continue;
+		}
+		pending.resent = true;
+		send(std::move(pending));
 	}
-	// A pooled connection the peer had closed: no news about the peer.
-	sendFresh(std::move(call), std::move(done));
+	for (const Pending& pending : failed) trouble.tell(pending.done, pending.call);
 }
 
 void PeerChannels::close(const ConnectionPtr& connection)
 {
-	if (connection->fd < 0) return;
-	if (connection->timer != 0) _loop.cancel(connection->timer);
-	connection->timer = 0;
-	if (connection->busy) --_load[connection->key].now;
-	connection->busy = false;
-	auto& idle = _idle[connection->key];
-	idle.erase(std::remove(idle.begin(), idle.end(), connection), idle.end());
-	_loop.unwatch(connection->fd);
-	::close(connection->fd);
-	_open.erase(connection->fd);
-	connection->fd = -1;
+	Connection& c = *connection;
+	if (c.fd < 0) return;
+	if (c.timer != 0) _loop.cancel(c.timer);
+	c.timer = 0;
+	_load[c.key].now -= std::min(_load[c.key].now, c.calls.size());
+	c.calls.clear();
+	for (auto* pool : {&_idle[c.key], &_pipelines[c.key]})
+		pool->erase(std::remove(pool->begin(), pool->end(), connection), pool->end());
+	_loop.unwatch(c.fd);
+	::close(c.fd);
+	_open.erase(c.fd);
+	c.fd = -1;
 }
 
 } // namespace p2p

@@ -17,20 +17,29 @@
 namespace p2p {
 
 /// Requests to other nodes from one event loop with no thread waiting: per
-/// peer a pool of kept-alive non-blocking connections, each request a small
-/// state machine (connect, write, read the head, read the body) that the
-/// loop drives, its connect and answer timeouts the loop's timers. An idle
-/// connection the peer closes is noticed (EPOLLRDHUP) and dropped; a request
-/// that fails on a reused connection before any byte of an answer came is
-/// sent once more on a fresh one, as PeerClient::send() does. Errors are
-/// what send() throws: BadGatewayException, GatewayTimeoutException.
+/// peer a pool of kept-alive non-blocking connections, each carrying its
+/// requests as a small state machine (connect, write, read each answer's
+/// head and body) that the loop drives, the timeouts on the loop's timers.
+/// Errors are what PeerClient::send() throws: BadGatewayException,
+/// GatewayTimeoutException.
 ///
-/// A peer keeps as many connections as peers.max_idle_per_peer, or as the
-/// most requests to it that were in flight at once in the last ten
-/// seconds, whichever is more: under a steady load of many concurrent
-/// requests each finds a connection ready, instead of one closed and one
-/// opened per request; after the load, the peer's keep-alive timeout closes
-/// what is left.
+/// GET and HEAD requests are pipelined (HTTP/1.1): up to
+/// peers.pipeline_depth of them share a connection, written together once
+/// per loop turn, answered in order. Where one request per connection cost
+/// a write and a read on each side per request, a turn's requests to the
+/// owner of many keys cost one of each. A connection whose oldest request
+/// has waited long for its answer takes no more (a slow answer would hold
+/// them up); other requests, which change things, have a connection to
+/// themselves. When a connection fails, what it still carried is sent once
+/// more on another, except the request being answered unless it was the
+/// connection's first to fail before a byte of its answer came (a pooled
+/// connection the peer had closed), as PeerClient::send() does.
+///
+/// A peer keeps as many idle connections as peers.max_idle_per_peer, or as
+/// the most requests to it that were in flight at once in the last ten
+/// seconds, whichever is more: under a steady load each request finds a
+/// connection ready, instead of one closed and one opened per request;
+/// after the load, the peer's keep-alive timeout closes what is left.
 ///
 /// The loop's own: made and used on its thread only.
 class PeerChannels
@@ -42,8 +51,11 @@ public:
 		Poco::UInt16 port = 0;
 		std::string bytes;       ///< the whole request: head and body
 		bool headRequest = false; ///< its answer has no body, whatever it declares
+		/// GET or HEAD without a body: it may share a connection with
+		/// others in flight, and be sent again when that connection fails.
+		bool safe = false;
 		std::string what;        ///< "GET /kv/a on http://host:port", for errors
-		/// When set, the exchange fails by then, retry on a fresh connection included.
+		/// When set, the exchange fails by then, a second sending included.
 		std::optional<Poco::Timestamp> deadline;
 	};
 	/// Exactly one of the two is set.
@@ -58,32 +70,60 @@ public:
 	void send(Call call, Done done);
 
 private:
+	struct Pending;
 	struct Connection;
 	using ConnectionPtr = std::shared_ptr<Connection>;
+	/// What failed a connection decides what happens to the calls it carried.
+	enum class Failure
+	{
+		Unreachable, ///< it could not be made: every call fails
+		Broken,      ///< it broke: the calls are sent again where they may be
+		Answer       ///< the answer in progress failed (timeout, malformed): it fails, the rest go again
+	};
+
+	/// What went wrong, told to each call it ends in a sentence about that call.
+	struct Trouble
+	{
+		bool timedOut = false; ///< GatewayTimeoutException; otherwise BadGatewayException
+		std::string before;    ///< the sentence around the call's `what`
+		std::string after;
+		void tell(const Done& done, const Call& call) const;
+	};
 
 	static std::string keyOf(const Call& call);
-	/// On a connection of its own; an error to connect goes to done.
-	void sendFresh(Call call, Done done);
-	void start(const ConnectionPtr& connection, Call call, Done done);
+	void send(Pending pending);
+	/// A connection with room for the call, or nullptr.
+	ConnectionPtr pipelineFor(const std::string& key) const;
 	ConnectionPtr open(const Call& call);
+	void enqueue(const ConnectionPtr& connection, Pending pending);
+	/// Writes what the connection has to send at the end of the loop's turn.
+	void queueFlush(const ConnectionPtr& connection);
 	void onEvents(const ConnectionPtr& connection, std::uint32_t events);
+	void connected(const ConnectionPtr& connection);
 	void writeOut(const ConnectionPtr& connection);
 	void readIn(const ConnectionPtr& connection);
-	/// Reads the answer from what came; true once it is complete.
-	bool parse(const ConnectionPtr& connection);
+	/// Reads the oldest call's answer from what came; true once it is complete.
+	bool parse(Connection& connection);
 	void complete(const ConnectionPtr& connection);
-	/// failure: what went wrong; retry on a fresh connection when it may.
-	void fail(const ConnectionPtr& connection, const Poco::Exception& failure, bool retryable);
+	void fail(const ConnectionPtr& connection, const Trouble& trouble, Failure kind);
+	/// Ends the calls whose time ran out; the connection goes if the one
+	/// being answered is among them.
+	void expire(const ConnectionPtr& connection);
 	void close(const ConnectionPtr& connection);
-	/// A timer for the step the connection is in: `step` (the client's
-	/// connect or answer timeout), or less when the call's deadline is nearer.
-	void arm(const ConnectionPtr& connection, Poco::Timespan step, bool connecting);
+	/// The loop timer for the connection's nearest deadline. It is set again
+	/// only when that deadline comes before it: calls that each move the
+	/// deadline later cost no timer operation.
+	void arm(const ConnectionPtr& connection);
 	void schedule(const ConnectionPtr& connection, Poco::Timestamp::TimeVal due);
+	/// When the call's answer is due if its wait starts now: `step`, or less
+	/// when the call's deadline is nearer.
+	static Poco::Timespan allowed(const Call& call, Poco::Timespan step);
 
 	EventLoop& _loop;
 	const PeerClient::Settings _settings;
 	std::unordered_map<int, ConnectionPtr> _open;                ///< by descriptor
 	std::map<std::string, std::vector<ConnectionPtr>> _idle;      ///< by host:port
+	std::map<std::string, std::vector<ConnectionPtr>> _pipelines; ///< by host:port: busy, GET and HEAD may join
 	struct Load
 	{
 		std::size_t now = 0;  ///< requests in flight

@@ -284,6 +284,7 @@ void PeerClient::sendAsync(const AnswerLater& on, const std::string& baseUrl, co
 	call.host = uri.getHost();
 	call.port = uri.getPort();
 	call.headRequest = method == "HEAD";
+	call.safe = (method == "GET" || method == "HEAD") && body.empty();
 	call.what = baseUrl + " for " + method + " " + path;
 	if (within > 0) call.deadline = Poco::Timestamp() + within.totalMicroseconds();
 	std::string& bytes = call.bytes;

@@ -11,6 +11,8 @@ namespace p2p {
 namespace {
 
 constexpr int kEventsPerWait = 256;
+/// Rounds of tasks posted by posted tasks that one turn runs.
+constexpr int kPostedRoundsPerTurn = 64;
 
 std::uint64_t packed(int fd, std::uint32_t generation)
 {
@@ -138,11 +140,25 @@ void EventLoop::runTimers(Poco::Timestamp now)
 void EventLoop::runPosted()
 {
 	std::vector<Task> tasks;
+	for (int round = 0; round < kPostedRoundsPerTurn; ++round)
 	{
-		Poco::FastMutex::ScopedLock lock(_postMutex);
-		tasks.swap(_posted);
+		{
+			Poco::FastMutex::ScopedLock lock(_postMutex);
+			if (_posted.empty()) return;
+			tasks.swap(_posted);
+		}
+		for (auto& task : tasks) task();
+		tasks.clear();
 	}
+}
+
+void EventLoop::runTurnEnd()
+{
+	std::vector<Task> tasks;
+	tasks.swap(_turnEnd);
 	for (auto& task : tasks) task();
+	// What those added waits for the next turn, which comes at once.
+	if (!_turnEnd.empty()) post([] {});
 }
 
 void EventLoop::run()
@@ -176,8 +192,10 @@ void EventLoop::run()
 		}
 		runPosted();
 		runTimers(Poco::Timestamp());
+		runTurnEnd();
 	}
 	runPosted();
+	runTurnEnd();
 	_owner = std::thread::id();
 }
 

@@ -50,6 +50,11 @@ public:
 	/// order posted; from any thread.
 	void post(Task task);
 	bool inLoopThread() const { return std::this_thread::get_id() == _owner.load(); }
+	/// Runs task on the loop's thread once this turn's events, posted tasks
+	/// and timers are handled, before the loop waits again: what several of
+	/// them add to one socket goes out in one write (corking). On the
+	/// loop's thread only.
+	void atTurnEnd(Task task) { _turnEnd.push_back(std::move(task)); }
 
 	/// Watches fd (edge-triggered when `edge`) for events; fd must not be
 	/// watched yet. Throws Poco::SystemException when epoll refuses it.
@@ -85,7 +90,11 @@ private:
 	};
 
 	void wake();
+	/// Runs what was posted, and what those tasks post in turn, for a
+	/// bounded number of rounds (a chain of pipelined requests is served in
+	/// one turn, yet a task that keeps posting cannot starve the sockets).
 	void runPosted();
+	void runTurnEnd();
 	void runTimers(Poco::Timestamp now);
 	/// epoll's timeout until the next timer, -1 without one.
 	int nextTimeout(Poco::Timestamp now) const;
@@ -97,6 +106,7 @@ private:
 
 	Poco::FastMutex _postMutex;
 	std::vector<Task> _posted;
+	std::vector<Task> _turnEnd; ///< the loop's own: no lock
 
 	/// By fd, with a generation per registration: an event collected for an
 	/// fd that was unwatched (and maybe watched again) in the same batch is

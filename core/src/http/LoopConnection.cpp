@@ -36,6 +36,9 @@ constexpr std::size_t kReadChunk = 64 * 1024;
 /// Bytes a client may send past the request in hand (pipelining) before
 /// the connection stops reading until that request is answered.
 constexpr std::size_t kMaxReadAhead = 1024 * 1024;
+/// Answers to pipelined requests wait for the end of the loop's turn and go
+/// out in one write, up to this many bytes; past it they are written at once.
+constexpr std::size_t kMaxCorked = 64 * 1024;
 /// After an answer that closes the connection: how long, and how much, of
 /// what the client still sends is read and dropped, so that it sees the
 /// answer rather than a reset.
@@ -205,7 +208,7 @@ bool LoopConnection::startRequest()
 	std::size_t length = 0;
 	try
 	{
-		length = _parser.parse(_in, head);
+		length = _parser.parse(_in.view(), head);
 	}
 	catch (const MalformedHttp& exc)
 	{
@@ -213,7 +216,7 @@ bool LoopConnection::startRequest()
 		return false;
 	}
 	if (length == 0) return false;
-	_in.erase(0, length);
+	_in.consume(length);
 	_parser.reset();
 	_head = std::move(head);
 	++_served;
@@ -280,7 +283,7 @@ bool LoopConnection::takeBody()
 		std::size_t used = 0;
 		try
 		{
-			used = _chunks->decode(_in, decoded);
+			used = _chunks->decode(_in.view(), decoded);
 		}
 		catch (const MalformedHttp& exc)
 		{
@@ -293,7 +296,7 @@ bool LoopConnection::takeBody()
 				close(); // the handler reading it sees the connection go
 			return false;
 		}
-		_in.erase(0, used);
+		_in.consume(used);
 		_bodyReceived += decoded.size();
 		if (!decoded.empty()) room = _exchange->addBody(decoded.data(), decoded.size());
 		_bodyDone = _chunks->done();
@@ -302,7 +305,7 @@ bool LoopConnection::takeBody()
 	{
 		const std::size_t n = static_cast<std::size_t>(std::min<std::uint64_t>(_bodyLeft, _in.size()));
 		if (n > 0) room = _exchange->addBody(_in.data(), n);
-		_in.erase(0, n);
+		_in.consume(n);
 		_bodyLeft -= n;
 		_bodyReceived += n;
 		_bodyDone = _bodyLeft == 0;
@@ -387,8 +390,16 @@ void LoopConnection::sendContinue()
 void LoopConnection::outputReady(LoopExchange& exchange)
 {
 	if (_exchange.get() != &exchange || _state == State::Closed) return;
-	std::string bytes = _exchange->takeOutput();
-	if (bytes.empty()) return;
+	// A late answer's bytes come just before its end: both are one answer,
+	// which may be corked.
+	if (exchange.finished()) return exchangeFinished(exchange);
+	if (takeOutput(exchange)) writeSocket();
+}
+
+bool LoopConnection::takeOutput(LoopExchange& exchange)
+{
+	std::string bytes = exchange.takeOutput();
+	if (bytes.empty()) return false;
 	if (_outSent == _out.size())
 	{
 		_out.swap(bytes);
@@ -396,7 +407,7 @@ void LoopConnection::outputReady(LoopExchange& exchange)
 	}
 	else
 		_out.append(bytes);
-	writeSocket();
+	return true;
 }
 
 void LoopConnection::bodyWanted(LoopExchange& exchange)
@@ -410,9 +421,7 @@ void LoopConnection::bodyWanted(LoopExchange& exchange)
 void LoopConnection::exchangeFinished(LoopExchange& exchange)
 {
 	if (_exchange.get() != &exchange || _state == State::Closed) return;
-	outputReady(exchange);
-	// Written at once, the answer may have moved the connection on already.
-	if (_exchange.get() != &exchange || _state == State::Closed) return;
+	takeOutput(exchange);
 	if (!exchange.response().sent())
 	{
 		// A handler that sent nothing; the router always answers, so this is
@@ -420,7 +429,30 @@ void LoopConnection::exchangeFinished(LoopExchange& exchange)
 		close();
 		return;
 	}
-	if (_outSent == _out.size() && exchange.complete()) finishRequest();
+	if (!corkable(exchange))
+	{
+		writeSocket(); // which moves on to the next request once all is written
+		return;
+	}
+	// The next request was read already (pipelined): this answer goes out
+	// with the answers to those behind it, at the end of the turn.
+	_finishedBytes = _out.size() - _outSent;
+	finishRequest();
+	if (_flushQueued || _state == State::Closed) return;
+	_flushQueued = true;
+	std::weak_ptr<LoopConnection> weak = shared_from_this();
+	_loop.atTurnEnd([weak] {
+		auto self = weak.lock();
+		if (!self) return;
+		self->_flushQueued = false;
+		if (self->_state != State::Closed && self->_outSent < self->_out.size()) self->writeSocket();
+	});
+}
+
+bool LoopConnection::corkable(LoopExchange& exchange) const
+{
+	return !_in.empty() && _state == State::Handling && _bodyDone && !_closeWhenWritten && !_stopping &&
+	       _out.size() - _outSent < kMaxCorked && exchange.complete() && exchange.keepAlive();
 }
 
 void LoopConnection::finishRequest()
@@ -456,7 +488,11 @@ void LoopConnection::writeSocket()
 		if (n > 0)
 		{
 			_outSent += static_cast<std::size_t>(n);
-			if (_exchange) _exchange->written(static_cast<std::size_t>(n));
+			// What the window of the exchange in hand counts is its own output,
+			// not the corked answers of those before it.
+			const std::size_t earlier = std::min(static_cast<std::size_t>(n), _finishedBytes);
+			_finishedBytes -= earlier;
+			if (_exchange && static_cast<std::size_t>(n) > earlier) _exchange->written(static_cast<std::size_t>(n) - earlier);
 			continue;
 		}
 		if (n < 0 && errno == EINTR) continue;
@@ -472,6 +508,7 @@ void LoopConnection::writeSocket()
 	}
 	_out.clear();
 	_outSent = 0;
+	_finishedBytes = 0;
 	if (_writeTimer != 0) _loop.cancel(_writeTimer);
 	_writeTimer = 0;
 	if (_closeWhenWritten && !_exchange)

@@ -4,6 +4,7 @@
 #include "event/EventLoop.h"
 #include "http/HttpHead.h"
 #include "http/LoopExchange.h"
+#include "http/ReadBuffer.h"
 #include <Poco/Net/SocketAddress.h>
 #include <memory>
 #include <optional>
@@ -73,8 +74,14 @@ private:
 	/// finished, when a handler on the loop moved itself to a worker.
 	static bool serve(HttpRouter& router, LoopExchange& exchange);
 	void sendContinue();
+	/// Moves the exchange's answer bytes to the socket's queue; whether there were any.
+	bool takeOutput(LoopExchange& exchange);
 	/// Between requests, with nothing of the next one read.
 	bool waitingForRequest() const;
+	/// Whether the finished exchange's answer may wait for the answers to
+	/// the pipelined requests behind it (all of it is in hand, and the
+	/// connection goes on after it).
+	bool corkable(LoopExchange& exchange) const;
 	void finishRequest();
 	void writeSocket();
 	void watchFor(bool writable);
@@ -98,10 +105,12 @@ private:
 	const Poco::Net::SocketAddress _local;
 	State _state = State::Head;
 	HttpHeadParser _parser;
-	std::string _in;          ///< read, not yet parsed or passed on
+	ReadBuffer _in;           ///< read, not yet parsed or passed on
 	std::string _out;         ///< for the socket
 	std::size_t _outSent = 0; ///< bytes of _out already written
 	bool _watchingWrites = false;
+	bool _flushQueued = false; ///< corked answers are written at the turn's end
+	std::size_t _finishedBytes = 0; ///< of the unsent output, the corked answers'
 	bool _readPaused = false;  ///< the exchange's body window is full
 	bool _peerClosed = false;  ///< EPOLLRDHUP seen: read to the end, not just to a short read
 	bool _closeWhenWritten = false;

@@ -102,6 +102,12 @@ bool LoopExchange::complete() const
 	return _finished && _response.sent() && _output.empty();
 }
 
+bool LoopExchange::finished() const
+{
+	std::lock_guard<std::mutex> lock(_mutex);
+	return _finished;
+}
+
 bool LoopExchange::keepAlive() const
 {
 	std::lock_guard<std::mutex> lock(_mutex);

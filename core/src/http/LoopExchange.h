@@ -95,6 +95,9 @@ public:
 	/// Whether the handler has finished its answer and the connection has
 	/// taken all of it.
 	bool complete() const;
+	/// Whether the answer is whole (the handler, or its late answer, is
+	/// done), what of it is still to be taken included.
+	bool finished() const;
 	/// Whether the connection may carry another request after this one.
 	bool keepAlive() const;
 

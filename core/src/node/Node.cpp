@@ -81,6 +81,7 @@ PeerClient::Settings Node::readPeerSettings(const Poco::Util::AbstractConfigurat
 	// at 4, one forwarded request in six opened a new connection; at 16,
 	// one in a hundred (tests/bench, two nodes, wrk -c64).
 	s.maxIdlePerPeer = static_cast<std::size_t>(intSetting(config, "peers.max_idle_per_peer", 16, 0, 1024));
+	s.pipelineDepth = static_cast<std::size_t>(intSetting(config, "peers.pipeline_depth", 16, 1, 256));
 	return s;
 }
 

@@ -50,6 +50,11 @@ class PeerChannelsTest: public CppUnit::TestFixture
 	CPPUNIT_TEST(testAPeerThatIsNotListeningIsABadGateway);
 	CPPUNIT_TEST(testAPeerThatDoesNotAnswerInTimeIsAGatewayTimeout);
 	CPPUNIT_TEST(testACallersLimitShortensTheClientsTimeout);
+	CPPUNIT_TEST(testGetsToOnePeerShareOneConnectionAndAnswersKeepTheirOrder);
+	CPPUNIT_TEST(testWritesHaveAConnectionEach);
+	CPPUNIT_TEST(testWhatAClosingAnswerLeftBehindIsSentAgain);
+	CPPUNIT_TEST(testACallBehindAnAnswerThatTimesOutIsSentAgain);
+	CPPUNIT_TEST(testACallBehindASlowAnswerKeepsItsOwnLimit);
 	CPPUNIT_TEST_SUITE_END();
 
 public:
@@ -69,6 +74,17 @@ public:
 		_server->router().add("GET", "/slow", [](p2p::Request&, p2p::Response& response) {
 			Poco::Thread::sleep(600);
 			response.send("late", "text/plain");
+		});
+		_server->router().add("GET", "/name/{n}", [](p2p::Request& request, p2p::Response& response) {
+			response.send(request.param("n"), "text/plain");
+		});
+		_server->router().add("POST", "/name/{n}", [](p2p::Request& request, p2p::Response& response) {
+			Poco::Thread::sleep(50); // long enough for the others to need connections of their own
+			response.send(request.param("n"), "text/plain");
+		}, bytesRoute());
+		_server->router().add("GET", "/closing", [](p2p::Request&, p2p::Response& response) {
+			response.http().setKeepAlive(false);
+			response.send("bye", "text/plain");
 		});
 		_server->start();
 		_running = std::make_unique<RunningLoop>();
@@ -139,7 +155,112 @@ public:
 		CPPUNIT_ASSERT_MESSAGE(patient.message, timerOf(patient) == 200);
 	}
 
+	void testGetsToOnePeerShareOneConnectionAndAnswersKeepTheirOrder()
+	{
+		CPPUNIT_ASSERT_EQUAL(200, call(_server->url(), "GET", "/hello").status); // a connection to share
+		const int before = _server->server().totalConnections();
+		std::vector<Sent> sent;
+		for (int i = 0; i < 12; ++i) sent.push_back({"GET", "/name/" + std::to_string(i)});
+		const std::vector<Outcome> outcomes = callAll(sent);
+		for (int i = 0; i < 12; ++i)
+		{
+			CPPUNIT_ASSERT_EQUAL(std::string(), outcomes[i].error);
+			CPPUNIT_ASSERT_EQUAL(std::to_string(i), outcomes[i].body); // each answer reached its own caller
+		}
+		CPPUNIT_ASSERT_EQUAL(before, _server->server().totalConnections()); // all twelve on the kept one
+	}
+
+	void testWritesHaveAConnectionEach()
+	{
+		CPPUNIT_ASSERT_EQUAL(200, call(_server->url(), "GET", "/hello").status);
+		const int before = _server->server().totalConnections();
+		const std::vector<Outcome> outcomes = callAll({{"POST", "/name/a"}, {"POST", "/name/b"}, {"POST", "/name/c"}});
+		CPPUNIT_ASSERT_EQUAL(std::string("a"), outcomes[0].body);
+		CPPUNIT_ASSERT_EQUAL(std::string("b"), outcomes[1].body);
+		CPPUNIT_ASSERT_EQUAL(std::string("c"), outcomes[2].body);
+		CPPUNIT_ASSERT_EQUAL(before + 2, _server->server().totalConnections()); // the kept one, and two more
+	}
+
+	void testWhatAClosingAnswerLeftBehindIsSentAgain()
+	{
+		const std::vector<Outcome> outcomes = callAll({{"GET", "/closing"}, {"GET", "/name/x"}, {"GET", "/name/y"}});
+		CPPUNIT_ASSERT_EQUAL(std::string("bye"), outcomes[0].body);
+		CPPUNIT_ASSERT_EQUAL(std::string(), outcomes[1].error);
+		CPPUNIT_ASSERT_EQUAL(std::string("x"), outcomes[1].body);
+		CPPUNIT_ASSERT_EQUAL(std::string("y"), outcomes[2].body);
+	}
+
+	void testACallBehindAnAnswerThatTimesOutIsSentAgain()
+	{
+		const std::vector<Outcome> outcomes = callAll({{"GET", "/slow"}, {"GET", "/name/z"}});
+		CPPUNIT_ASSERT_EQUAL(std::string("GatewayTimeoutException"), outcomes[0].error);
+		CPPUNIT_ASSERT_EQUAL(std::string(), outcomes[1].error);
+		CPPUNIT_ASSERT_EQUAL(std::string("z"), outcomes[1].body);
+	}
+
+	void testACallBehindASlowAnswerKeepsItsOwnLimit()
+	{
+		const std::vector<Outcome> outcomes =
+			callAll({{"GET", "/slow"}, {"GET", "/name/hurried", Poco::Timespan(0, 50 * 1000)}});
+		CPPUNIT_ASSERT_EQUAL(std::string("GatewayTimeoutException"), outcomes[1].error);
+		CPPUNIT_ASSERT_MESSAGE(outcomes[1].message, timerOf(outcomes[1]) <= 50);
+		CPPUNIT_ASSERT(outcomes[1].message.find("/name/hurried") != std::string::npos);
+		CPPUNIT_ASSERT_EQUAL(std::string("GatewayTimeoutException"), outcomes[0].error);
+		CPPUNIT_ASSERT(outcomes[0].message.find("/slow") != std::string::npos);
+		CPPUNIT_ASSERT_EQUAL(200, call(_server->url(), "GET", "/hello").status);
+	}
+
 private:
+	struct Sent
+	{
+		std::string method;
+		std::string path;
+		Poco::Timespan within = 0;
+	};
+
+	/// The calls sent from one task on the loop, so that they go out in the
+	/// same turn; waits (five seconds at most) for all their ends.
+	std::vector<Outcome> callAll(const std::vector<Sent>& sent)
+	{
+		std::vector<std::shared_ptr<std::promise<Outcome>>> done;
+		for (std::size_t i = 0; i < sent.size(); ++i) done.push_back(std::make_shared<std::promise<Outcome>>());
+		AnswerLater on(std::make_shared<OnLoop>(_running->loop));
+		const std::string url = _server->url();
+		_running->loop.post([&, done, on, sent, url] {
+			for (std::size_t i = 0; i < sent.size(); ++i)
+				_client->sendAsync(on, url, sent[i].method, sent[i].path, "", "application/octet-stream", {},
+				                   [promise = done[i]](PeerResponse* answer, const Poco::Exception* error) {
+					                   promise->set_value(outcomeOf(answer, error));
+				                   },
+				                   sent[i].within);
+		});
+		std::vector<Outcome> outcomes;
+		for (auto& promise : done)
+		{
+			auto future = promise->get_future();
+			CPPUNIT_ASSERT(future.wait_for(std::chrono::seconds(5)) == std::future_status::ready);
+			outcomes.push_back(future.get());
+		}
+		return outcomes;
+	}
+
+	static Outcome outcomeOf(PeerResponse* answer, const Poco::Exception* error)
+	{
+		Outcome outcome;
+		if (answer)
+		{
+			outcome.status = answer->status;
+			outcome.body = answer->body;
+			outcome.contentType = answer->contentType;
+		}
+		else
+		{
+			outcome.error = kindOf(*error);
+			outcome.message = error->message();
+		}
+		return outcome;
+	}
+
 	/// The milliseconds a timeout's message says its timer ran: "... in time (N ms)".
 	static int timerOf(const Outcome& timedOut)
 	{
@@ -165,19 +286,8 @@ private:
 			{
 				_client->sendAsync(on, url, method, path, body, "application/octet-stream", {},
 				                   [done, this](PeerResponse* answer, const Poco::Exception* error) {
-					                   Outcome outcome;
+					                   Outcome outcome = outcomeOf(answer, error);
 					                   outcome.onTheLoop = _running->loop.inLoopThread();
-					                   if (answer)
-					                   {
-						                   outcome.status = answer->status;
-						                   outcome.body = answer->body;
-						                   outcome.contentType = answer->contentType;
-					                   }
-					                   else
-					                   {
-						                   outcome.error = kindOf(*error);
-						                   outcome.message = error->message();
-					                   }
 					                   done->set_value(outcome);
 				                   },
 				                   within);
