@@ -59,12 +59,12 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size)
 	const std::string bodyHash = p2p::RequestSigner::sha256Hex(f[2]);
 
 	// Arbitrary claims: accepted only with the signer's own HMAC.
-	p2p::RequestSignature claim{f[3], f[4], f[5], f[6]};
+	p2p::RequestSignature claim{f[3], f[4], f[5], f[6], "", ""};
 	if (accepted(method, target, bodyHash, claim))
 	{
 		Poco::Int64 time = 0;
 		if (!Poco::NumberParser::tryParse64(claim.time, time)) __builtin_trap();
-		for (const auto& [name, value] : kSigner.sign(method, target, bodyHash, Poco::Timestamp::fromEpochTime(time)))
+		for (const auto& [name, value] : kSigner.sign(method, target, bodyHash, {}, Poco::Timestamp::fromEpochTime(time)))
 		{
 			if (name == p2p::RequestSigner::SignatureHeader && value != claim.signature && claim.node == "fuzzer") __builtin_trap();
 		}
@@ -72,7 +72,7 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size)
 
 	// The round trip, with the signer's id and a time inside the window.
 	p2p::RequestSignature good;
-	for (const auto& [name, value] : kSigner.sign(method, target, bodyHash, kNow - 5 * Poco::Timespan::SECONDS))
+	for (const auto& [name, value] : kSigner.sign(method, target, bodyHash, {}, kNow - 5 * Poco::Timespan::SECONDS))
 	{
 		if (name == p2p::RequestSigner::NodeHeader) good.node = value;
 		if (name == p2p::RequestSigner::TimeHeader) good.time = value;

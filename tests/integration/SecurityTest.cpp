@@ -1,5 +1,6 @@
 #include "NodeProcess.h"
 #include "TestCertificates.h"
+#include "security/PeerStamps.h"
 #include "security/RequestSigner.h"
 #include <Poco/FileStream.h>
 #include <Poco/Net/ServerSocket.h>
@@ -21,7 +22,8 @@ class SecurityTest: public CppUnit::TestFixture
 {
 	CPPUNIT_TEST_SUITE(SecurityTest);
 	CPPUNIT_TEST(testUnsignedGossipIsRefusedAndItsUrlNeverContacted);
-	CPPUNIT_TEST(testReplayOutsideTheSkewWindowIsRefused);
+	CPPUNIT_TEST(testEveryNodeToNodeRouteRefusesAReplay);
+	CPPUNIT_TEST(testSignaturesForAnotherNodeOrFromLongAgoAreRefused);
 	CPPUNIT_TEST(testNodeWithTheWrongSecretCannotJoin);
 	CPPUNIT_TEST(testClientTokenGuardsClientEndpoints);
 	CPPUNIT_TEST(testFileCopiesMustMatchTheirSignedHash);
@@ -62,30 +64,72 @@ public:
 		CPPUNIT_ASSERT(contacted(trap, Poco::Timespan(10, 0)));
 	}
 
-	void testReplayOutsideTheSkewWindowIsRefused()
+	void testEveryNodeToNodeRouteRefusesAReplay()
 	{
-		NodeProcess& bootstrap = start({"-Dplugins.load=bootstrap", "-Dcluster.max_clock_skew_s=2"}, kSecret);
-		const std::string body = R"({"id": "replayed", "address": "http://127.0.0.1:9"})";
-		const auto headers = signatureOf("POST", "/register", body, kSecret);
-		CPPUNIT_ASSERT_EQUAL(200, p2p::test::http(bootstrap.port(), "POST", "/register", body, "application/json", headers).status);
-		// The very same bytes again, once the window has passed.
-		Poco::Stopwatch clock;
-		clock.start();
-		int status = 0;
-		CPPUNIT_ASSERT(p2p::test::eventually([&] {
-			status = p2p::test::http(bootstrap.port(), "POST", "/register", body, "application/json", headers).status;
-			return status != 200;
-		}, Poco::Timespan(10, 0)));
-		CPPUNIT_ASSERT_EQUAL(401, status);
-		CPPUNIT_ASSERT(clock.elapsedSeconds() >= 1);
+		NodeProcess& bootstrap = start({"-Dplugins.load=bootstrap", "-Dnode.id=bootstrap"}, kSecret);
+		NodeProcess& node = start({"-Dplugins.load=dht-router,kvstore,filestore,gossip", "-Dnode.id=node1"}, kSecret);
+		const std::string entry = R"({"value": "v", "version": 1, "writer": "node0", "deleted": false})";
+		const std::string file = "the bytes of a replica";
+		struct Route
+		{
+			NodeProcess& node;
+			std::string method, path, body;
+		};
+		const std::vector<Route> routes{
+			{bootstrap, "POST", "/register", R"({"id": "replayed", "address": "http://127.0.0.1:9"})"},
+			{bootstrap, "DELETE", "/register/replayed", ""},
+			{node, "GET", "/internal/kv/k", ""},
+			{node, "PUT", "/internal/kv/k", entry},
+			{node, "POST", "/internal/kv", R"({"entries": [{"key": "k", "entry": )" + entry + "}]}"},
+			{node, "PUT", "/internal/files/a.txt", file},
+			{node, "GET", "/internal/files/a.txt", ""},
+			{node, "GET", "/internal/files", ""},
+			{node, "DELETE", "/internal/files/a.txt", ""},
+			{node, "POST", "/gossip", R"({"peers": [], "ttl": 0})"},
+			{node, "POST", "/gossip/exchange", R"({"id": "x1", "ttl": 0, "members": []})"},
+			{node, "POST", "/gossip/probe", R"({"target": "http://127.0.0.1:9"})"},
+			{node, "GET", "/kv/k", ""}, // a client route, as a forwarding node sends it: signed
+		};
+		for (const Route& route : routes)
+		{
+			const std::string what = route.method + " " + route.path;
+			auto headers = signatureOf(route.method, route.path, route.body, kSecret);
+			const std::string type = route.path.rfind("/internal/files/", 0) == 0 ? "application/octet-stream" : "application/json";
+			const HttpResult first = p2p::test::http(route.node.port(), route.method, route.path, route.body, type, headers);
+			CPPUNIT_ASSERT_MESSAGE(what + " was refused the first time: " + first.body, first.status != 401);
+			const HttpResult again = p2p::test::http(route.node.port(), route.method, route.path, route.body, type, headers);
+			CPPUNIT_ASSERT_EQUAL_MESSAGE(what + " replayed", 401, again.status);
+			CPPUNIT_ASSERT_MESSAGE(what + ": " + again.body, again.body.find("replay") != std::string::npos);
+		}
+	}
 
-		// Signed long ago: refused at once.
+	void testSignaturesForAnotherNodeOrFromLongAgoAreRefused()
+	{
+		NodeProcess& bootstrap = start({"-Dplugins.load=bootstrap", "-Dnode.id=bootstrap"}, kSecret);
+		const std::string body = R"({"id": "replayed", "address": "http://127.0.0.1:9"})";
 		RequestSigner signer(kSecret, "replayer", 30);
-		std::map<std::string, std::string> old;
-		for (const auto& [name, value] : signer.sign("POST", "/register", RequestSigner::sha256Hex(body),
-		                                             Poco::Timestamp() - 600 * Poco::Timespan::SECONDS))
-			old[name] = value;
-		HttpResult stale = p2p::test::http(bootstrap.port(), "POST", "/register", body, "application/json", old);
+		p2p::PeerStamps stamps;
+		const auto headersOf = [&](const p2p::SignedFor& signedFor, Poco::Timestamp at) {
+			std::map<std::string, std::string> headers;
+			for (const auto& [name, value] : signer.sign("POST", "/register", RequestSigner::sha256Hex(body), signedFor, at))
+				headers[name] = value;
+			return headers;
+		};
+		auto forOther = stamps.next("127.0.0.1", bootstrap.port());
+		forOther.to = "node7";
+		HttpResult misdirected = p2p::test::http(bootstrap.port(), "POST", "/register", body, "application/json",
+		                                         headersOf(forOther, Poco::Timestamp()));
+		CPPUNIT_ASSERT_EQUAL(401, misdirected.status);
+		CPPUNIT_ASSERT(misdirected.body.find("signed for node 'node7'") != std::string::npos);
+
+		auto forBootstrap = stamps.next("127.0.0.1", bootstrap.port());
+		forBootstrap.to = "bootstrap";
+		CPPUNIT_ASSERT_EQUAL(200, p2p::test::http(bootstrap.port(), "POST", "/register", body, "application/json",
+		                                          headersOf(forBootstrap, Poco::Timestamp())).status);
+
+		HttpResult stale = p2p::test::http(bootstrap.port(), "POST", "/register", body, "application/json",
+		                                   headersOf(stamps.next("127.0.0.1", bootstrap.port()),
+		                                             Poco::Timestamp() - 600 * Poco::Timespan::SECONDS));
 		CPPUNIT_ASSERT_EQUAL(401, stale.status);
 		CPPUNIT_ASSERT(stale.body.find("cluster.max_clock_skew_s") != std::string::npos);
 	}
@@ -131,9 +175,7 @@ public:
 	{
 		NodeProcess& node = start({"-Dplugins.load=dht-router, filestore"}, kSecret);
 		auto copy = [&](const std::string& declared, const std::string& body) {
-			RequestSigner signer(kSecret, "test", 30);
-			std::map<std::string, std::string> headers{{RequestSigner::BodyHashHeader, declared}};
-			for (const auto& [name, value] : signer.sign("PUT", "/internal/files/f.txt", declared)) headers[name] = value;
+			const auto headers = signatureOfHash("PUT", "/internal/files/f.txt", declared, kSecret);
 			return p2p::test::http(node.port(), "PUT", "/internal/files/f.txt", body, "application/octet-stream", headers);
 		};
 		HttpResult swapped = copy(RequestSigner::sha256Hex("the signed content"), "other content");
@@ -269,9 +311,18 @@ private:
 	static std::map<std::string, std::string> signatureOf(const std::string& method, const std::string& path,
 	                                                      const std::string& body, const std::string& secret)
 	{
+		return signatureOfHash(method, path, RequestSigner::sha256Hex(body), secret);
+	}
+
+	/// The headers a node signs a request with whose body hashes to bodyHash.
+	static std::map<std::string, std::string> signatureOfHash(const std::string& method, const std::string& path,
+	                                                          const std::string& bodyHash, const std::string& secret)
+	{
+		// Numbered as a node numbers its requests, so that each is new.
+		static p2p::PeerStamps stamps;
 		RequestSigner signer(secret, "test", 30);
 		std::map<std::string, std::string> headers;
-		for (const auto& [name, value] : signer.sign(method, path, RequestSigner::sha256Hex(body))) headers[name] = value;
+		for (const auto& [name, value] : signer.sign(method, path, bodyHash, stamps.next("test", 0))) headers[name] = value;
 		return headers;
 	}
 

@@ -170,6 +170,12 @@ void PeerChannels::send(Pending pending)
 	enqueue(connection, std::move(pending));
 }
 
+void PeerChannels::sendAgain(Pending pending)
+{
+	if (pending.call.resign) pending.call.resign(pending.call.bytes);
+	send(std::move(pending));
+}
+
 PeerChannels::ConnectionPtr PeerChannels::pipelineFor(const std::string& key) const
 {
 	const auto found = _pipelines.find(key);
@@ -509,7 +515,7 @@ void PeerChannels::complete(const ConnectionPtr& connection)
 		load.now -= rest.size();
 		close(connection);
 		for (Pending& pending : rest)
-			if (!pending.abandoned) send(std::move(pending));
+			if (!pending.abandoned) sendAgain(std::move(pending));
 	}
 	else if (!c.busy())
 	{
@@ -550,7 +556,7 @@ void PeerChannels::fail(const ConnectionPtr& connection, const Trouble& trouble,
 			continue;
 		}
 		pending.resent = true;
-		send(std::move(pending));
+		sendAgain(std::move(pending));
 	}
 	for (const Pending& pending : failed) trouble.tell(pending.done, pending.call);
 }

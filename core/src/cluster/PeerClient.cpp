@@ -64,7 +64,7 @@ PeerResponse exchange(PeerClient::Impl& client, Poco::Net::HTTPClientSession& se
 		request.setContentType(contentType);
 		request.setContentLength(static_cast<std::streamsize>(body.size()));
 	}
-	if (client.signs()) client.sign(request, RequestSigner::sha256Hex(body));
+	if (client.signs()) client.sign(request, RequestSigner::sha256Hex(body), session.getHost(), session.getPort());
 	session.sendRequest(request) << body;
 	Poco::Net::HTTPResponse response;
 	std::istream& in = session.receiveResponse(response);
@@ -119,10 +119,11 @@ bool PeerClient::Impl::signs() const
 	return _security && _security->signer();
 }
 
-void PeerClient::Impl::sign(Poco::Net::HTTPRequest& request, const std::string& bodyHash) const
+void PeerClient::Impl::sign(Poco::Net::HTTPRequest& request, const std::string& bodyHash, const std::string& host,
+                            Poco::UInt16 port) const
 {
 	if (!signs()) return;
-	for (const auto& [name, value] : _security->signer()->sign(request.getMethod(), request.getURI(), bodyHash))
+	for (const auto& [name, value] : _security->sign(request.getMethod(), request.getURI(), bodyHash, host, port))
 		request.set(name, value);
 }
 
@@ -295,8 +296,24 @@ void PeerClient::sendAsync(const AnswerLater& on, const std::string& baseUrl, co
 	if (!body.empty() || method == "POST" || method == "PUT")
 		bytes.append("Content-Type: ").append(contentType).append("\r\nContent-Length: ").append(std::to_string(body.size())).append("\r\n");
 	if (_impl->signs())
-		for (const auto& [name, value] : _impl->security()->signer()->sign(method, path, RequestSigner::sha256Hex(body)))
-			bytes.append(name).append(": ").append(value).append("\r\n");
+	{
+		// Sent again (its connection failed under it), the request is
+		// signed anew: the receiver may have taken the first one's nonce.
+		auto signature = [security = _impl->security(), method, path, bodyHash = RequestSigner::sha256Hex(body),
+		                  host = call.host, port = call.port] {
+			std::string lines;
+			for (const auto& [name, value] : security->sign(method, path, bodyHash, host, port))
+				lines.append(name).append(": ").append(value).append("\r\n");
+			return lines;
+		};
+		const std::size_t at = bytes.size();
+		bytes.append(signature());
+		call.resign = [signature, at, length = bytes.size() - at](std::string& request) mutable {
+			const std::string lines = signature();
+			request.replace(at, length, lines);
+			length = lines.size();
+		};
+	}
 	bytes.append("\r\n").append(body);
 
 	EventLoop& loop = on.impl()->loop();
@@ -334,7 +351,8 @@ void PeerClient::stream(const std::string& baseUrl, const std::string& method, c
 	// The body goes out as it arrives, before anyone could hash it, unless
 	// the caller knew its hash.
 	const std::string declared = declaredBodyHash(headers);
-	_impl->sign(request, !body ? RequestSigner::EmptyBodyHash : declared.empty() ? RequestSigner::UnsignedPayload : declared);
+	_impl->sign(request, !body ? RequestSigner::EmptyBodyHash : declared.empty() ? RequestSigner::UnsignedPayload : declared,
+	            uri.getHost(), uri.getPort());
 	std::ostream* out = nullptr;
 	try
 	{

@@ -37,8 +37,9 @@ public:
 	void release(const std::string& key, Session session);
 	/// A fresh session, over TLS when peer's scheme is https.
 	Session connect(const Poco::URI& peer) const;
-	/// Adds the signature headers when a cluster secret is set.
-	void sign(Poco::Net::HTTPRequest& request, const std::string& bodyHash) const;
+	/// Adds the signature headers, for host:port, when a cluster secret is set.
+	void sign(Poco::Net::HTTPRequest& request, const std::string& bodyHash, const std::string& host,
+	          Poco::UInt16 port) const;
 	bool signs() const;
 	std::size_t idleConnections() const;
 

@@ -119,9 +119,8 @@ std::shared_ptr<const RequestSigner> Node::makeSigner() const
 	return std::make_shared<RequestSigner>(_security.clusterSecret, _identity.id, _security.maxClockSkewSeconds);
 }
 
-std::unique_ptr<PeerClient> Node::makePeerClient(std::shared_ptr<const RequestSigner> signer) const
+std::unique_ptr<PeerClient> Node::makePeerClient(std::shared_ptr<const PeerSecurity> security) const
 {
-	auto security = std::make_shared<PeerSecurity>(std::move(signer), [this]() -> TlsSupport& { return _tls.get(); });
 	if (!_security.verifyPeers)
 		_logger.warning("https.verify_peers=false: https peers are not checked, so anyone in the path can pose as them");
 	if (!_security.caFile.empty())
@@ -142,6 +141,16 @@ std::unique_ptr<PeerClient> Node::makePeerClient(std::shared_ptr<const RequestSi
 		}
 	}
 	return PeerClient::Impl::secured(readPeerSettings(_config), std::move(security));
+}
+
+void Node::followMembership(std::shared_ptr<const PeerSecurity> security)
+{
+	_membership->subscribe([security](const MembershipEvent& event) {
+		if (event.kind == MembershipEvent::Kind::Left)
+			security->stamps().forget(event.member.url);
+		else
+			security->stamps().learn(event.member.url, event.member.id);
+	});
 }
 
 void Node::protectRouter(std::shared_ptr<const RequestSigner> signer)
@@ -172,7 +181,8 @@ void Node::start()
 	                         ? _security.httpsHost
 	                         : _listeners.settings().host;
 	const auto signer = makeSigner();
-	_peers = makePeerClient(signer);
+	const auto security = std::make_shared<PeerSecurity>(signer, [this]() -> TlsSupport& { return _tls.get(); });
+	_peers = makePeerClient(security);
 	protectRouter(signer);
 
 	_membership = std::make_unique<Membership>(
@@ -181,6 +191,7 @@ void Node::start()
 	auto seeds = readUrlList(_config, "cluster.seeds", isNodeUrl, "http(s)://host:port");
 	seeds.erase(std::remove(seeds.begin(), seeds.end(), _identity.advertisedUrl), seeds.end()); // a seed itself
 	_membership->setSeeds(std::move(seeds));
+	followMembership(security);
 	if (!registrarSettings.bootstrapUrls.empty())
 		_registrar = std::make_unique<Registrar>(registrarSettings, *_membership, *_peers);
 	else if (_membership->seeds().empty())

@@ -6,6 +6,7 @@
 #include "routing/HttpRouter.h"
 #include "host/PluginHost.h"
 #include "cluster/Registrar.h"
+#include "security/PeerSecurity.h"
 #include "security/RequestSigner.h"
 #include "security/SecuritySettings.h"
 #include "security/TlsSupport.h"
@@ -79,7 +80,9 @@ private:
 	/// Null without cluster.secret.
 	std::shared_ptr<const RequestSigner> makeSigner() const;
 	void protectRouter(std::shared_ptr<const RequestSigner> signer);
-	std::unique_ptr<PeerClient> makePeerClient(std::shared_ptr<const RequestSigner> signer) const;
+	std::unique_ptr<PeerClient> makePeerClient(std::shared_ptr<const PeerSecurity> security) const;
+	/// Keeps security's idea of which node is at which address current.
+	void followMembership(std::shared_ptr<const PeerSecurity> security);
 
 	static void checkAdvertisedUrl(const std::string& url);
 	/// Undoes a start() that failed once the plugins had started.

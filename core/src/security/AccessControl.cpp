@@ -3,10 +3,13 @@
 
 namespace p2p {
 
-AccessControl::AccessControl(std::shared_ptr<const RequestSigner> signer, std::shared_ptr<const ClientCredentials> clients):
+AccessControl::AccessControl(std::shared_ptr<const RequestSigner> signer, std::shared_ptr<const ClientCredentials> clients,
+                             std::shared_ptr<ReplayGuard> replays):
 	_signer(std::move(signer)),
-	_clients(std::move(clients))
+	_clients(std::move(clients)),
+	_replays(std::move(replays))
 {
+	if (_signer && !_replays) _replays = std::make_shared<ReplayGuard>(_signer->maxSkewSeconds());
 }
 
 RequestSignature AccessControl::claimOf(const Poco::Net::HTTPServerRequest& request)
@@ -17,6 +20,8 @@ RequestSignature AccessControl::claimOf(const Poco::Net::HTTPServerRequest& requ
 	claim.time = request.get(RequestSigner::TimeHeader, "");
 	claim.bodyHash = request.get(RequestSigner::BodyHashHeader, "");
 	claim.signature = request.get(RequestSigner::SignatureHeader, "");
+	claim.nonce = request.get(RequestSigner::NonceHeader, "");
+	claim.to = request.get(RequestSigner::ToHeader, "");
 	return claim;
 }
 
@@ -43,8 +48,7 @@ AccessControl::Admission AccessControl::admit(const Poco::Net::HTTPServerRequest
 			// takes no body checks against the empty one.
 			const std::string& bodyHash =
 				route.body == Body::Stream ? admission.claim.bodyHash : RequestSigner::EmptyBodyHash;
-			_signer->verify(request.getMethod(), request.getURI(), bodyHash, admission.claim);
-			admission.signedByNode = true;
+			verify(request, bodyHash, admission);
 			return admission;
 		}
 	}
@@ -56,7 +60,14 @@ void AccessControl::checkBody(const Poco::Net::HTTPServerRequest& request, Admis
                               const std::string& body) const
 {
 	if (!admission.bodySignatureToCheck) return;
-	_signer->verify(request.getMethod(), request.getURI(), RequestSigner::sha256Hex(body), admission.claim);
+	verify(request, RequestSigner::sha256Hex(body), admission);
+}
+
+void AccessControl::verify(const Poco::Net::HTTPServerRequest& request, const std::string& bodyHash,
+                           Admission& admission) const
+{
+	_signer->verify(request.getMethod(), request.getURI(), bodyHash, admission.claim);
+	_replays->admit(admission.claim);
 	admission.signedByNode = true;
 }
 

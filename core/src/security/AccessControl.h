@@ -2,6 +2,7 @@
 #define P2P_AccessControl_INCLUDED
 
 #include "security/ClientCredentials.h"
+#include "security/ReplayGuard.h"
 #include "security/RequestSigner.h"
 #include "p2p/Router.h"
 #include <Poco/Net/HTTPServerRequest.h>
@@ -14,13 +15,16 @@ namespace p2p {
 /// (ClientCredentials). The router asks twice: admit() before the body is
 /// read, so strangers cannot make a node read their uploads, and
 /// checkBody() once a whole body (JSON or bytes) is in hand, since its signature covers it.
+/// A verified signature is taken once (ReplayGuard).
 ///
-/// Immutable after construction; safe on any thread.
+/// Safe on any thread.
 class AccessControl
 {
 public:
-	/// Either may be null: no cluster.secret, no http.auth.
-	AccessControl(std::shared_ptr<const RequestSigner> signer, std::shared_ptr<const ClientCredentials> clients);
+	/// Either may be null: no cluster.secret, no http.auth. replays: what
+	/// remembers the signatures taken (null: a new one, for the signer's skew).
+	AccessControl(std::shared_ptr<const RequestSigner> signer, std::shared_ptr<const ClientCredentials> clients,
+	              std::shared_ptr<ReplayGuard> replays = nullptr);
 
 	/// What admit() found, and leaves for checkBody().
 	struct Admission
@@ -46,9 +50,12 @@ public:
 
 private:
 	static RequestSignature claimOf(const Poco::Net::HTTPServerRequest& request);
+	/// The signer's verify(), then the nonce taken.
+	void verify(const Poco::Net::HTTPServerRequest& request, const std::string& bodyHash, Admission& admission) const;
 
 	std::shared_ptr<const RequestSigner> _signer;
 	std::shared_ptr<const ClientCredentials> _clients;
+	std::shared_ptr<ReplayGuard> _replays;
 };
 
 } // namespace p2p

@@ -9,6 +9,12 @@ PeerSecurity::PeerSecurity(std::shared_ptr<const RequestSigner> signer, std::fun
 {
 }
 
+RequestSigner::Headers PeerSecurity::sign(const std::string& method, const std::string& target,
+                                          const std::string& bodyHash, const std::string& host, Poco::UInt16 port) const
+{
+	return _signer->sign(method, target, bodyHash, _stamps->next(host, port));
+}
+
 std::unique_ptr<Poco::Net::HTTPClientSession> PeerSecurity::tlsSession(const std::string& host, Poco::UInt16 port) const
 {
 	if (!_tls) throw BadGatewayException("cannot reach https://" + host + ":" + std::to_string(port) + ": this client has no TLS");

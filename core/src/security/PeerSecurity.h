@@ -3,6 +3,7 @@
 
 #include "p2p/Export.h"
 
+#include "security/PeerStamps.h"
 #include "security/RequestSigner.h"
 #include "security/TlsSupport.h"
 #include <functional>
@@ -23,6 +24,13 @@ public:
 	PeerSecurity(std::shared_ptr<const RequestSigner> signer, std::function<TlsSupport&()> tls = {});
 
 	const RequestSigner* signer() const { return _signer.get(); }
+	/// Whom each request is for, and its nonce; the node keeps it current
+	/// from its membership.
+	PeerStamps& stamps() const { return *_stamps; }
+
+	/// The headers that sign a request to host:port (signer() must be set).
+	RequestSigner::Headers sign(const std::string& method, const std::string& target, const std::string& bodyHash,
+	                            const std::string& host, Poco::UInt16 port) const;
 
 	/// A session to an https peer. Throws BadGatewayException when there
 	/// is no TLS, or its settings cannot be used.
@@ -31,6 +39,7 @@ public:
 private:
 	std::shared_ptr<const RequestSigner> _signer;
 	std::function<TlsSupport&()> _tls;
+	std::shared_ptr<PeerStamps> _stamps = std::make_shared<PeerStamps>();
 };
 
 } // namespace p2p

@@ -25,6 +25,8 @@ const std::string RequestSigner::NodeHeader = "X-P2P-Node";
 const std::string RequestSigner::TimeHeader = "X-P2P-Time";
 const std::string RequestSigner::BodyHashHeader = PeerClient::kBodyHashHeader;
 const std::string RequestSigner::SignatureHeader = "X-P2P-Signature";
+const std::string RequestSigner::NonceHeader = "X-P2P-Nonce";
+const std::string RequestSigner::ToHeader = "X-P2P-To";
 const std::string RequestSigner::UnsignedPayload = PeerClient::kUnsignedPayload;
 const std::string RequestSigner::EmptyBodyHash = "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855";
 
@@ -43,20 +45,23 @@ std::string RequestSigner::sha256Hex(const std::string& data)
 }
 
 std::string RequestSigner::hmacHex(const std::string& method, const std::string& target, const std::string& bodyHash,
-                                   const std::string& time, const std::string& node) const
+                                   const std::string& time, const std::string& node, const SignedFor& signedFor) const
 {
-	return secrets::hex(secrets::hmacSha256(
-		_secret, "p2p-hmac-sha256-v1\n" + method + '\n' + target + '\n' + bodyHash + '\n' + time + '\n' + node));
+	return secrets::hex(secrets::hmacSha256(_secret, "p2p-hmac-sha256-v2\n" + method + '\n' + target + '\n' + bodyHash +
+	                                                     '\n' + time + '\n' + node + '\n' + signedFor.nonce + '\n' +
+	                                                     signedFor.to));
 }
 
 RequestSigner::Headers RequestSigner::sign(const std::string& method, const std::string& target,
-                                           const std::string& bodyHash, Poco::Timestamp now) const
+                                           const std::string& bodyHash, const SignedFor& signedFor,
+                                           Poco::Timestamp now) const
 {
 	const std::string time = std::to_string(now.epochTime());
-	return {{NodeHeader, _nodeId},
-	        {TimeHeader, time},
-	        {BodyHashHeader, bodyHash},
-	        {SignatureHeader, hmacHex(method, target, bodyHash, time, _nodeId)}};
+	Headers headers{{NodeHeader, _nodeId}, {TimeHeader, time}, {BodyHashHeader, bodyHash}};
+	if (!signedFor.nonce.empty()) headers.emplace_back(NonceHeader, signedFor.nonce);
+	if (!signedFor.to.empty()) headers.emplace_back(ToHeader, signedFor.to);
+	headers.emplace_back(SignatureHeader, hmacHex(method, target, bodyHash, time, _nodeId, signedFor));
+	return headers;
 }
 
 void RequestSigner::checkHead(const RequestSignature& claim, Poco::Timestamp now) const
@@ -70,6 +75,8 @@ void RequestSigner::checkHead(const RequestSignature& claim, Poco::Timestamp now
 		throw UnauthorizedException(SignatureHeader + " must be 64 lowercase hex digits");
 	if (claim.bodyHash != UnsignedPayload && !isLowerHex(claim.bodyHash, 64))
 		throw UnauthorizedException(BodyHashHeader + " must be 64 lowercase hex digits or " + UnsignedPayload);
+	if (claim.nonce.size() > 64) throw UnauthorizedException(NonceHeader + " is longer than 64 characters");
+	if (claim.to.size() > 256) throw UnauthorizedException(ToHeader + " is longer than 256 characters");
 	Poco::Int64 sent = 0;
 	if (claim.time.empty() || claim.time.size() > 12 || claim.time[0] == '-' || claim.time[0] == '+' ||
 	    !Poco::NumberParser::tryParse64(claim.time, sent))
@@ -92,9 +99,13 @@ std::string RequestSigner::verify(const std::string& method, const std::string& 
 			                            UnsignedPayload);
 		throw UnauthorizedException("the body is not the one that was signed");
 	}
-	if (!secrets::equalInConstantTime(hmacHex(method, target, bodyHash, claim.time, claim.node), claim.signature))
+	if (!secrets::equalInConstantTime(
+			hmacHex(method, target, bodyHash, claim.time, claim.node, SignedFor{claim.to, claim.nonce}), claim.signature))
 		throw UnauthorizedException("the signature of node '" + claim.node.substr(0, 64) +
 		                            "' does not match: a different cluster.secret, or a changed request");
+	if (!claim.to.empty() && claim.to != _nodeId)
+		throw UnauthorizedException("the request was signed for node '" + claim.to.substr(0, 64) + "', and this is node '" +
+		                            _nodeId + "': a request replayed to another node, or an address that now leads elsewhere");
 	return claim.node;
 }
 

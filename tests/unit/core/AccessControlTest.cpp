@@ -18,6 +18,7 @@ class AccessControlTest: public CppUnit::TestFixture
 	CPPUNIT_TEST_SUITE(AccessControlTest);
 	CPPUNIT_TEST(testPeerRouteNeedsTheClusterSignature);
 	CPPUNIT_TEST(testSignatureCoversTheJsonBody);
+	CPPUNIT_TEST(testASignedRequestIsTakenOnce);
 	CPPUNIT_TEST(testStreamedBodiesAreSignedByTheirHead);
 	CPPUNIT_TEST(testClientRouteNeedsTokenOrSignature);
 	CPPUNIT_TEST(testPublicRouteIsAlwaysOpen);
@@ -85,13 +86,28 @@ public:
 
 	void testSignatureCoversTheJsonBody()
 	{
-		p2p::RequestSigner signer(kSecret, "sender", 30);
-		std::map<std::string, std::string> headers;
-		for (const auto& [name, value] : signer.sign("POST", "/internal/echo", p2p::RequestSigner::sha256Hex(R"({"a":1})")))
-			headers[name] = value;
-		CPPUNIT_ASSERT_EQUAL(200, p2p::test::http(_loopback->port(), "POST", "/internal/echo", R"({"a":1})", "application/json", headers).status);
+		const auto headers = signatureFor("POST", "/internal/echo", R"({"a":1})");
 		HttpResult swapped = p2p::test::http(_loopback->port(), "POST", "/internal/echo", R"({"a":2})", "application/json", headers);
 		CPPUNIT_ASSERT_EQUAL(401, swapped.status);
+		CPPUNIT_ASSERT_EQUAL(200, p2p::test::http(_loopback->port(), "POST", "/internal/echo", R"({"a":1})", "application/json", headers).status);
+		CPPUNIT_ASSERT_EQUAL(1, _handled.load());
+	}
+
+	void testASignedRequestIsTakenOnce()
+	{
+		const auto headers = signatureFor("POST", "/internal/echo", R"({"a":1})");
+		CPPUNIT_ASSERT_EQUAL(200, p2p::test::http(_loopback->port(), "POST", "/internal/echo", R"({"a":1})", "application/json", headers).status);
+		HttpResult replayed = p2p::test::http(_loopback->port(), "POST", "/internal/echo", R"({"a":1})", "application/json", headers);
+		CPPUNIT_ASSERT_EQUAL(401, replayed.status);
+		CPPUNIT_ASSERT(replayed.body.find("a replay") != std::string::npos);
+		// Without a nonce a signature cannot be told from a replay.
+		p2p::RequestSigner signer(kSecret, "sender", 30);
+		std::map<std::string, std::string> bare;
+		for (const auto& [name, value] : signer.sign("POST", "/internal/echo", p2p::RequestSigner::sha256Hex(R"({"a":1})")))
+			bare[name] = value;
+		HttpResult noNonce = p2p::test::http(_loopback->port(), "POST", "/internal/echo", R"({"a":1})", "application/json", bare);
+		CPPUNIT_ASSERT_EQUAL(401, noNonce.status);
+		CPPUNIT_ASSERT(noNonce.body.find("X-P2P-Nonce") != std::string::npos);
 		CPPUNIT_ASSERT_EQUAL(1, _handled.load());
 	}
 
@@ -142,6 +158,16 @@ private:
 
 	std::string url() const { return _loopback->url(); }
 
+	/// The headers that sign method path with body, numbered as a node numbers them.
+	std::map<std::string, std::string> signatureFor(const std::string& method, const std::string& path, const std::string& body)
+	{
+		p2p::RequestSigner signer(kSecret, "sender", 30);
+		std::map<std::string, std::string> headers;
+		for (const auto& [name, value] : signer.sign(method, path, p2p::RequestSigner::sha256Hex(body), _stamps.next("here", 1)))
+			headers[name] = value;
+		return headers;
+	}
+
 	p2p::PeerClient& client(const std::string& secret)
 	{
 		auto security = std::make_shared<p2p::PeerSecurity>(std::make_shared<p2p::RequestSigner>(secret, "sender", 30));
@@ -152,6 +178,7 @@ private:
 	std::unique_ptr<p2p::test::LoopbackServer> _loopback;
 	std::vector<std::unique_ptr<p2p::PeerClient>> _clients;
 	std::atomic<int> _handled{0};
+	p2p::PeerStamps _stamps;
 };
 
 CPPUNIT_TEST_SUITE_REGISTRATION(AccessControlTest);

@@ -14,6 +14,7 @@ class RequestSignerTest: public CppUnit::TestFixture
 	CPPUNIT_TEST(testSignedRequestVerifies);
 	CPPUNIT_TEST(testAnyChangeBreaksTheSignature);
 	CPPUNIT_TEST(testWrongSecretIsRefused);
+	CPPUNIT_TEST(testARequestSignedForAnotherNodeIsRefused);
 	CPPUNIT_TEST(testStaleAndFutureSignaturesAreRefused);
 	CPPUNIT_TEST(testMalformedHeadersAreRefused);
 	CPPUNIT_TEST(testUnsignedPayloadOnlyWhereTheBodyIsStreamed);
@@ -24,7 +25,7 @@ public:
 	void testSignedRequestVerifies()
 	{
 		const Poco::Timestamp now;
-		RequestSignature claim = claimFrom(_signer.sign("PUT", "/internal/kv/a%2Fb?x=1", hash("{}"), now));
+		RequestSignature claim = claimFrom(_signer.sign("PUT", "/internal/kv/a%2Fb?x=1", hash("{}"), {}, now));
 		CPPUNIT_ASSERT_EQUAL(std::string("node-a"), claim.node);
 		CPPUNIT_ASSERT_EQUAL(std::string("node-a"), _verifier.verify("PUT", "/internal/kv/a%2Fb?x=1", hash("{}"), claim, now));
 	}
@@ -32,7 +33,7 @@ public:
 	void testAnyChangeBreaksTheSignature()
 	{
 		const Poco::Timestamp now;
-		const RequestSignature claim = claimFrom(_signer.sign("PUT", "/internal/kv/k", hash("{\"v\":1}"), now));
+		const RequestSignature claim = claimFrom(_signer.sign("PUT", "/internal/kv/k", hash("{\"v\":1}"), kFor, now));
 		assertRefused("method", [&] { _verifier.verify("POST", "/internal/kv/k", hash("{\"v\":1}"), claim, now); });
 		assertRefused("target", [&] { _verifier.verify("PUT", "/internal/kv/j", hash("{\"v\":1}"), claim, now); });
 		assertRefused("body", [&] { _verifier.verify("PUT", "/internal/kv/k", hash("{\"v\":2}"), claim, now); });
@@ -42,6 +43,12 @@ public:
 		RequestSignature otherTime = claim;
 		otherTime.time = std::to_string(std::stoll(claim.time) - 1);
 		assertRefused("time", [&] { _verifier.verify("PUT", "/internal/kv/k", hash("{\"v\":1}"), otherTime, now); });
+		RequestSignature otherNonce = claim;
+		otherNonce.nonce = "0123456789abcdef.8";
+		assertRefused("nonce", [&] { _verifier.verify("PUT", "/internal/kv/k", hash("{\"v\":1}"), otherNonce, now); });
+		RequestSignature noReceiver = claim;
+		noReceiver.to.clear();
+		assertRefused("receiver", [&] { _verifier.verify("PUT", "/internal/kv/k", hash("{\"v\":1}"), noReceiver, now); });
 		RequestSignature flipped = claim;
 		flipped.signature[10] = flipped.signature[10] == '0' ? '1' : '0';
 		assertRefused("signature", [&] { _verifier.verify("PUT", "/internal/kv/k", hash("{\"v\":1}"), flipped, now); });
@@ -54,15 +61,26 @@ public:
 		assertRefused("wrong secret", [&] { _verifier.verify("POST", "/gossip", hash("{}"), claim); });
 	}
 
+	void testARequestSignedForAnotherNodeIsRefused()
+	{
+		const RequestSignature forB = claimFrom(_signer.sign("DELETE", "/internal/files/a", hash(""), kFor));
+		CPPUNIT_ASSERT_EQUAL(std::string("node-b"), forB.to);
+		CPPUNIT_ASSERT_EQUAL(std::string("node-a"), _verifier.verify("DELETE", "/internal/files/a", hash(""), forB));
+		const RequestSigner nodeC{"a-cluster-secret-of-32-characters", "node-c", 30};
+		assertRefused("receiver", [&] { nodeC.verify("DELETE", "/internal/files/a", hash(""), forB); });
+		// Signed for nobody in particular (a bootstrap node known by URL): any node takes it.
+		nodeC.verify("DELETE", "/internal/files/a", hash(""), claimFrom(_signer.sign("DELETE", "/internal/files/a", hash(""))));
+	}
+
 	void testStaleAndFutureSignaturesAreRefused()
 	{
 		const Poco::Timestamp now;
 		const Poco::Timestamp old = now - 31 * Poco::Timespan::SECONDS;
 		const Poco::Timestamp ahead = now + 31 * Poco::Timespan::SECONDS;
 		const Poco::Timestamp edge = now - 29 * Poco::Timespan::SECONDS;
-		assertRefused("31 s old", [&] { _verifier.verify("GET", "/x", hash(""), claimFrom(_signer.sign("GET", "/x", hash(""), old)), now); });
-		assertRefused("31 s ahead", [&] { _verifier.verify("GET", "/x", hash(""), claimFrom(_signer.sign("GET", "/x", hash(""), ahead)), now); });
-		_verifier.verify("GET", "/x", hash(""), claimFrom(_signer.sign("GET", "/x", hash(""), edge)), now);
+		assertRefused("31 s old", [&] { _verifier.verify("GET", "/x", hash(""), claimFrom(_signer.sign("GET", "/x", hash(""), {}, old)), now); });
+		assertRefused("31 s ahead", [&] { _verifier.verify("GET", "/x", hash(""), claimFrom(_signer.sign("GET", "/x", hash(""), {}, ahead)), now); });
+		_verifier.verify("GET", "/x", hash(""), claimFrom(_signer.sign("GET", "/x", hash(""), {}, edge)), now);
 	}
 
 	void testMalformedHeadersAreRefused()
@@ -110,6 +128,8 @@ private:
 			else if (name == RequestSigner::TimeHeader) claim.time = value;
 			else if (name == RequestSigner::BodyHashHeader) claim.bodyHash = value;
 			else if (name == RequestSigner::SignatureHeader) claim.signature = value;
+			else if (name == RequestSigner::NonceHeader) claim.nonce = value;
+			else if (name == RequestSigner::ToHeader) claim.to = value;
 		}
 		return claim;
 	}
@@ -128,6 +148,7 @@ private:
 		CPPUNIT_FAIL("accepted a request with a bad " + what);
 	}
 
+	inline static const p2p::SignedFor kFor{"node-b", "00000000000000aa.7"};
 	RequestSigner _signer{"a-cluster-secret-of-32-characters", "node-a", 30};
 	RequestSigner _verifier{"a-cluster-secret-of-32-characters", "node-b", 30};
 };
