@@ -222,6 +222,11 @@ python3 tests/bench/gossip-bench.py --build "$BUILD_DIR" --nodes 100 --kill 5 --
 printf '\nA network at rest (network-bench.py):\n'
 python3 tests/bench/network-bench.py --build "$BUILD_DIR" --nodes 100 --kill 5 --watch 120 | sed 's/^/  /'
 
+# --- hostile clients: a connection flood, then slowloris heads and slow bodies, from
+# 127.0.0.2 against one node, while a client on 127.0.0.1 must get every answer.
+printf '\nHostile clients (hostile-bench.py):\n'
+python3 tests/bench/hostile-bench.py --build "$BUILD_DIR" --seconds 60 | sed 's/^/  /'
+
 # --- the ring at 1,000 nodes: balance, memory, keys moved.
 printf '\nThe ring at 1,000 nodes (p2p-ring-balance):\n'
 "$BUILD_DIR/bin/p2p-ring-balance" 1000 | sed 's/^/  /'

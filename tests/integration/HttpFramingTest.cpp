@@ -70,6 +70,7 @@ class HttpFramingTest: public CppUnit::TestFixture
 	CPPUNIT_TEST(testThousandsOfPipelinedRequestsAreAnsweredInOrder);
 	CPPUNIT_TEST(testIdleConnectionsCostNoThread);
 	CPPUNIT_TEST(testOneAddressCannotTakeEveryConnection);
+	CPPUNIT_TEST(testAFullNodeShedsTheLongestWaitingForTheNewcomer);
 	CPPUNIT_TEST_SUITE_END();
 
 public:
@@ -236,6 +237,34 @@ public:
 		// A connection it closes is one it may open again.
 		flood.front().close();
 		CPPUNIT_ASSERT(p2p::test::eventually([&] { return answered(from("127.0.0.2")); }));
+	}
+
+	void testAFullNodeShedsTheLongestWaitingForTheNewcomer()
+	{
+		// One loop, so that every connection is one it may shed.
+		_node = std::make_unique<NodeProcess>(std::vector<std::string>{"-Dplugins.load=messaging", "-Dhttp.access_log=false",
+		                                                                "-Dhttp.max_connections=8", "-Dhttp.io_threads=1",
+		                                                                "-Dhttp.max_connections_per_address=0"});
+		_node->waitUntilListening();
+		// The oldest sends half a head and nothing more; the others were served and wait.
+		Poco::Net::StreamSocket slow = from("127.0.0.2");
+		slow.sendBytes("GET /health HTTP/1.1\r\n", 23);
+		std::vector<Poco::Net::StreamSocket> idle;
+		for (int i = 0; i < 7; ++i)
+		{
+			idle.push_back(from("127.0.0.3"));
+			CPPUNIT_ASSERT_EQUAL(200, p2p::test::exchange(idle.back(), p2p::test::healthRequest()));
+		}
+		// A ninth is served, and the slow one is what made room.
+		Poco::Net::StreamSocket newcomer = from("127.0.0.4");
+		CPPUNIT_ASSERT_EQUAL(200, p2p::test::exchange(newcomer, p2p::test::healthRequest()));
+		slow.setReceiveTimeout(Poco::Timespan(5, 0));
+		char byte = 0;
+		CPPUNIT_ASSERT_EQUAL(0, slow.receiveBytes(&byte, 1)); // closed, unanswered
+		// A tenth (the metrics request) makes room by closing the one idle longest.
+		CPPUNIT_ASSERT(p2p::test::metricValue(port(), "p2p_http_shed_connections_total") >= 2);
+		CPPUNIT_ASSERT(!answered(idle.front()));
+		CPPUNIT_ASSERT(answered(idle.back()));
 	}
 
 private:

@@ -2,7 +2,9 @@
 #include "p2p/Errors.h"
 #include "p2p/Settings.h"
 #include "p2p/Version.h"
+#include <Poco/Logger.h>
 #include <algorithm>
+#include <sys/resource.h>
 #include <thread>
 
 namespace p2p {
@@ -12,6 +14,34 @@ namespace {
 Poco::Timespan milliseconds(int ms)
 {
 	return Poco::Timespan(static_cast<Poco::Timespan::TimeDiff>(ms) * 1000);
+}
+
+/// Descriptors kept for what is not a client connection: peers, files,
+/// SQLite, plugins, the listeners themselves.
+constexpr rlim_t kDescriptorsForTheRest = 512;
+
+/// Raises the soft descriptor limit to the hard one, and lowers
+/// http.max_connections to what is left of it: a node whose accept() fails
+/// for want of descriptors serves no one, where one at its own limit sheds
+/// and refuses, and says so in its metrics.
+void fitToDescriptorLimit(std::size_t& maxConnections)
+{
+	rlimit limit{};
+	if (::getrlimit(RLIMIT_NOFILE, &limit) != 0) return;
+	if (limit.rlim_cur < limit.rlim_max)
+	{
+		limit.rlim_cur = limit.rlim_max;
+		::setrlimit(RLIMIT_NOFILE, &limit);
+		::getrlimit(RLIMIT_NOFILE, &limit);
+	}
+	if (limit.rlim_cur == RLIM_INFINITY || limit.rlim_cur >= maxConnections + kDescriptorsForTheRest) return;
+	const std::size_t fits = limit.rlim_cur > 2 * kDescriptorsForTheRest ? limit.rlim_cur - kDescriptorsForTheRest
+	                                                                       : limit.rlim_cur / 2;
+	Poco::Logger::get("http").warning(
+		"http.max_connections is %z, but the process may open %z descriptors (ulimit -n, LimitNOFILE=): %z are "
+		"taken instead",
+		maxConnections, static_cast<std::size_t>(limit.rlim_cur), fits);
+	maxConnections = fits;
 }
 
 } // namespace
@@ -34,6 +64,7 @@ HttpListeners::Settings HttpListeners::Settings::read(const Poco::Util::Abstract
 	s.ioThreads = static_cast<std::size_t>(
 		settings::getInt(config, "", "http.io_threads", std::clamp(cores / 2, 1, 8), 1, 256));
 	s.maxConnections = static_cast<std::size_t>(settings::getInt(config, "", "http.max_connections", 10000, 1, 1 << 20));
+	fitToDescriptorLimit(s.maxConnections);
 	// A quarter of them by default: a machine running a thousand nodes on
 	// 127.0.0.1 still reaches its bootstrap node.
 	s.maxConnectionsPerAddress = static_cast<std::size_t>(settings::getInt(
@@ -201,6 +232,10 @@ void HttpListeners::addMetrics(MetricsRegistry& metrics)
 		              return static_cast<double>((dispatcher ? dispatcher->refusedConnections() : 0) +
 		                                         (loop ? loop->refusedConnections() + loop->overloaded() : 0));
 	              });
+	metrics.gauge("p2p_http_shed_connections_total",
+	              "Connections that waited longest for a request head, closed because http.max_connections were open "
+	              "when a new client came.", {},
+	              [loop] { return static_cast<double>(loop ? loop->shedConnections() : 0); });
 	metrics.gauge("p2p_http_malformed_requests_total",
 	              "Requests refused before any route for a head that is not HTTP/1.x as RFC 9112 writes it "
 	              "(400, 414, 431, 501, 505), on the event-loop server.", {},

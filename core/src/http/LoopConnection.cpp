@@ -466,6 +466,7 @@ void LoopConnection::finishRequest()
 		return;
 	}
 	_state = State::Head;
+	_waitingSince = Poco::Timestamp().epochMicroseconds();
 	// Unpaused, everything the socket held was read, and what comes now
 	// raises its own edge; paused, the bytes left there raised theirs
 	// already, so they are read now.

@@ -42,6 +42,10 @@ public:
 	/// abort, which also fails the handler's next read or write.
 	void stop(bool abort);
 	int fd() const { return _fd; }
+	/// Waiting for a request head (between requests, or with part of one):
+	/// what a full server may close for a new connection. Since when, in
+	/// epoch µs; 0 when it is not waiting.
+	Poco::Timestamp::TimeVal waitingSince() const { return _state == State::Head && !_exchange ? _waitingSince : 0; }
 
 	void outputReady(LoopExchange& exchange) override;
 	void bodyWanted(LoopExchange& exchange) override;
@@ -104,6 +108,7 @@ private:
 	const Poco::Net::SocketAddress _client;
 	const Poco::Net::SocketAddress _local;
 	State _state = State::Head;
+	Poco::Timestamp::TimeVal _waitingSince = Poco::Timestamp().epochMicroseconds();
 	HttpHeadParser _parser;
 	ReadBuffer _in;           ///< read, not yet parsed or passed on
 	std::string _out;         ///< for the socket

@@ -87,7 +87,7 @@ void LoopHttpServer::accept(PerLoop& here)
 		// One client (an address) may hold only part of what the node
 		// holds, so that a flood from one cannot shut out the others.
 		const std::string key = addressKey(peer);
-		if (_open.load() >= _settings.maxConnections || !admitAddress(key))
+		if ((_open.load() >= _settings.maxConnections && !shedOldestWaiting(here)) || !admitAddress(key))
 		{
 			++_refused;
 			::close(fd);
@@ -120,6 +120,27 @@ void LoopHttpServer::accept(PerLoop& here)
 			connection->stop(true);
 		}
 	}
+}
+
+bool LoopHttpServer::shedOldestWaiting(PerLoop& here)
+{
+	// A scan, but only while the node is full: a few thousand pointers
+	// against the accept that waits for it.
+	std::shared_ptr<LoopConnection> oldest;
+	Poco::Timestamp::TimeVal since = 0;
+	for (const auto& [fd, connection] : here.connections)
+	{
+		const auto waiting = connection->waitingSince();
+		if (waiting != 0 && (!oldest || waiting < since))
+		{
+			oldest = connection;
+			since = waiting;
+		}
+	}
+	if (!oldest) return false;
+	++_shed;
+	oldest->stop(true); // closes it now, and closed() counts it out
+	return true;
 }
 
 void LoopHttpServer::closed(EventLoop& loop, int fd)

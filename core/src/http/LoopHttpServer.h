@@ -91,6 +91,8 @@ public:
 	Poco::UInt64 idleClosed() const { return _idleClosed.load(); }
 	/// Requests answered 503 at once because http.max_queued waited for a worker.
 	Poco::UInt64 overloaded() const { return _overloaded.load(); }
+	/// Connections closed, while full, for a new one (shedOldestWaiting).
+	Poco::UInt64 shedConnections() const { return _shed.load(); }
 
 private:
 	struct PerLoop
@@ -102,6 +104,10 @@ private:
 	};
 
 	void accept(PerLoop& here);
+	/// Full: closes here's connection that has waited longest for a head
+	/// (idle between requests, or slow to send one), so that a new client
+	/// is served rather than one that sends nothing; false when none waits.
+	bool shedOldestWaiting(PerLoop& here);
 	/// Counts a connection from key; false when its address has all it may.
 	bool admitAddress(const std::string& key);
 	void releaseAddress(const std::string& key);
@@ -117,7 +123,7 @@ private:
 	std::atomic<std::size_t> _open{0};
 	std::mutex _addressesMutex;
 	std::unordered_map<std::string, std::size_t> _byAddress; ///< open connections by client address
-	std::atomic<Poco::UInt64> _cutOff{0}, _malformed{0}, _refused{0}, _overloaded{0}, _idleClosed{0};
+	std::atomic<Poco::UInt64> _cutOff{0}, _malformed{0}, _refused{0}, _overloaded{0}, _idleClosed{0}, _shed{0};
 	std::atomic<long> _idle{0};
 };
 
