@@ -71,6 +71,7 @@ class HttpFramingTest: public CppUnit::TestFixture
 	CPPUNIT_TEST(testIdleConnectionsCostNoThread);
 	CPPUNIT_TEST(testOneAddressCannotTakeEveryConnection);
 	CPPUNIT_TEST(testAFullNodeShedsTheLongestWaitingForTheNewcomer);
+	CPPUNIT_TEST(testAnAddressOverItsRequestRateGets429);
 	CPPUNIT_TEST_SUITE_END();
 
 public:
@@ -265,6 +266,36 @@ public:
 		CPPUNIT_ASSERT(p2p::test::metricValue(port(), "p2p_http_shed_connections_total") >= 2);
 		CPPUNIT_ASSERT(!answered(idle.front()));
 		CPPUNIT_ASSERT(answered(idle.back()));
+	}
+
+	void testAnAddressOverItsRequestRateGets429()
+	{
+		_node = std::make_unique<NodeProcess>(std::vector<std::string>{"-Dplugins.load=messaging", "-Dhttp.access_log=false",
+		                                                                "-Dhttp.max_requests_per_s_per_address=1",
+		                                                                "-Dhttp.request_burst_per_address=5"});
+		_node->waitUntilListening();
+		const std::string status = "GET /status HTTP/1.1\r\nHost: x\r\n\r\n";
+		Poco::Net::StreamSocket greedy = from("127.0.0.2");
+		for (int i = 0; i < 5; ++i) CPPUNIT_ASSERT_EQUAL(200, p2p::test::exchange(greedy, status));
+		// The sixth is refused, said why, and the connection closed.
+		greedy.sendBytes(status.data(), static_cast<int>(status.size()));
+		greedy.setReceiveTimeout(Poco::Timespan(5, 0));
+		std::string answer;
+		char buffer[4096];
+		for (int n; (n = greedy.receiveBytes(buffer, sizeof(buffer))) > 0;) answer.append(buffer, static_cast<std::size_t>(n));
+		CPPUNIT_ASSERT_MESSAGE(answer, answer.rfind("HTTP/1.1 429 ", 0) == 0);
+		CPPUNIT_ASSERT(answer.find("Retry-After: 1") != std::string::npos);
+		CPPUNIT_ASSERT(answer.find("http.max_requests_per_s_per_address") != std::string::npos);
+		// Health checks are not counted, and other addresses have rates of their own.
+		CPPUNIT_ASSERT(answered(from("127.0.0.2")));
+		Poco::Net::StreamSocket other = from("127.0.0.3");
+		CPPUNIT_ASSERT_EQUAL(200, p2p::test::exchange(other, status));
+		CPPUNIT_ASSERT(p2p::test::metricValue(port(), "p2p_http_rate_limited_requests_total") >= 1);
+		// The rate refills it.
+		CPPUNIT_ASSERT(p2p::test::eventually([&] {
+			Poco::Net::StreamSocket again = from("127.0.0.2");
+			return p2p::test::exchange(again, status) == 200;
+		}));
 	}
 
 private:

@@ -69,6 +69,10 @@ HttpListeners::Settings HttpListeners::Settings::read(const Poco::Util::Abstract
 	// 127.0.0.1 still reaches its bootstrap node.
 	s.maxConnectionsPerAddress = static_cast<std::size_t>(settings::getInt(
 		config, "", "http.max_connections_per_address", static_cast<int>(s.maxConnections / 4), 0, 1 << 20));
+	s.maxRequestsPerSecondPerAddress =
+		settings::getInt(config, "", "http.max_requests_per_s_per_address", 0, 0, 100000000);
+	s.requestBurstPerAddress = settings::getInt(config, "", "http.request_burst_per_address",
+	                                            static_cast<int>(std::max(2 * s.maxRequestsPerSecondPerAddress, 1.0)), 1, 100000000);
 	s.host = config.getString("http.host", "0.0.0.0");
 	s.port = settings::getInt(config, "", "http.port", 5000, 0, 65535);
 	s.minThreads = settings::getInt(config, "", "http.min_threads", 2, 1, 1024);
@@ -177,6 +181,8 @@ void HttpListeners::start(Poco::SharedPtr<HttpRouter> router, const std::string&
 		loop.maxQueued = static_cast<std::size_t>(_settings.maxQueued);
 		loop.maxConnections = _settings.maxConnections;
 		loop.maxConnectionsPerAddress = _settings.maxConnectionsPerAddress;
+		loop.maxRequestsPerSecondPerAddress = _settings.maxRequestsPerSecondPerAddress;
+		loop.requestBurstPerAddress = _settings.requestBurstPerAddress;
 		loop.maxKeepAliveRequests = _settings.maxKeepAliveRequests;
 		loop.headerTimeout = milliseconds(_settings.headerTimeoutMs);
 		loop.keepAliveTimeout = milliseconds(_settings.keepAliveTimeoutMs);
@@ -232,6 +238,9 @@ void HttpListeners::addMetrics(MetricsRegistry& metrics)
 		              return static_cast<double>((dispatcher ? dispatcher->refusedConnections() : 0) +
 		                                         (loop ? loop->refusedConnections() + loop->overloaded() : 0));
 	              });
+	metrics.gauge("p2p_http_rate_limited_requests_total",
+	              "Requests answered 429 because their client address sent more than http.max_requests_per_s_per_address.",
+	              {}, [loop] { return static_cast<double>(loop ? loop->rateLimited() : 0); });
 	metrics.gauge("p2p_http_shed_connections_total",
 	              "Connections that waited longest for a request head, closed because http.max_connections were open "
 	              "when a new client came.", {},

@@ -44,6 +44,8 @@ public:
 		std::size_t ioThreads = 2;
 		std::size_t maxConnections = 10000;
 		std::size_t maxConnectionsPerAddress = 2500; ///< 0: none
+		double maxRequestsPerSecondPerAddress = 0;   ///< 0: none
+		double requestBurstPerAddress = 0;
 		std::string host;
 		int port = 5000;
 		int minThreads = 2;

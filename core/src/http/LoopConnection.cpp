@@ -3,6 +3,7 @@
 #include "p2p/Json.h"
 #include "p2p/Request.h"
 #include "routing/HttpRouter.h"
+#include "security/RequestSigner.h"
 #include <Poco/DateTimeFormat.h>
 #include <Poco/DateTimeFormatter.h>
 #include <Poco/JSON/Object.h>
@@ -59,6 +60,7 @@ LoopConnection::LoopConnection(LoopHttpServer& server, EventLoop& loop, int fd, 
 	_fd(fd),
 	_client(std::move(client)),
 	_local(std::move(local)),
+	_address(static_cast<const char*>(_client.host().addr()), static_cast<std::size_t>(_client.host().length())),
 	_parser(HttpHeadParser::Kind::Request, server.settings().limits)
 {
 }
@@ -220,6 +222,12 @@ bool LoopConnection::startRequest()
 	_parser.reset();
 	_head = std::move(head);
 	++_served;
+	if (counted() && !_server.admitRequest(_address))
+	{
+		refuse(429, "more requests from " + _client.host().toString() +
+		                " than http.max_requests_per_s_per_address allows; slow down");
+		return false;
+	}
 
 	const HttpRouter::Plan plan = _server.router().plan(_head.method, _head.target);
 	_exchange = std::make_shared<LoopExchange>(
@@ -271,6 +279,13 @@ bool LoopConnection::startRequest()
 	_bodyStarted = Poco::Timestamp();
 	arm(_server.settings().headerTimeout, kBodyDue);
 	return _state != State::Closed;
+}
+
+bool LoopConnection::counted() const
+{
+	const std::string_view target(_head.target);
+	const std::string_view path = target.substr(0, target.find('?'));
+	return path != "/health" && path != "/readyz" && !_head.find(RequestSigner::SignatureHeader);
 }
 
 bool LoopConnection::takeBody()
@@ -524,7 +539,7 @@ void LoopConnection::refuse(int status, const std::string& sentence)
 {
 	if (status == 503)
 		_server.countOverloaded();
-	else
+	else if (status != 429) // counted by admitRequest()
 		_server.countMalformed();
 	auto body = json::object();
 	body->set("error", sentence);
@@ -532,7 +547,8 @@ void LoopConnection::refuse(int status, const std::string& sentence)
 	const std::string text = json::stringify(body);
 	const std::string reason = Poco::Net::HTTPResponse::getReasonForStatus(static_cast<Poco::Net::HTTPResponse::HTTPStatus>(status));
 	_out.append("HTTP/1.1 " + std::to_string(status) + " " + reason +
-	            "\r\nContent-Type: application/json\r\nConnection: close\r\nContent-Length: " + std::to_string(text.size()) +
+	            "\r\nContent-Type: application/json\r\nConnection: close\r\n" +
+	            (status == 429 || status == 503 ? "Retry-After: 1\r\n" : "") + "Content-Length: " + std::to_string(text.size()) +
 	            "\r\n\r\n" + text);
 	_closeWhenWritten = true;
 	_state = State::Handling; // nothing more is parsed,

@@ -70,6 +70,9 @@ private:
 	/// Moves the state machine on with the bytes read.
 	void advance();
 	bool startRequest();
+	/// Whether the request just parsed counts toward its address's rate:
+	/// health checks and requests signed by a node do not.
+	bool counted() const;
 	/// Passes body bytes from the read buffer to the exchange; whether the
 	/// body is complete.
 	bool takeBody();
@@ -107,6 +110,7 @@ private:
 	int _fd;
 	const Poco::Net::SocketAddress _client;
 	const Poco::Net::SocketAddress _local;
+	const std::string _address; ///< the client's address bytes, what request rates count by
 	State _state = State::Head;
 	Poco::Timestamp::TimeVal _waitingSince = Poco::Timestamp().epochMicroseconds();
 	HttpHeadParser _parser;

@@ -41,7 +41,8 @@ LoopHttpServer::LoopHttpServer(Settings settings, Poco::Net::ServerSocket& socke
 	_router(router),
 	_params(params),
 	_workers("http", settings.minThreads, settings.maxThreads, settings.maxQueued),
-	_loops(std::max<std::size_t>(settings.ioThreads, 1), "http-io")
+	_loops(std::max<std::size_t>(settings.ioThreads, 1), "http-io"),
+	_rates(settings.maxRequestsPerSecondPerAddress, settings.requestBurstPerAddress)
 {
 	for (std::size_t i = 0; i < _loops.size(); ++i)
 	{
@@ -120,6 +121,13 @@ void LoopHttpServer::accept(PerLoop& here)
 			connection->stop(true);
 		}
 	}
+}
+
+bool LoopHttpServer::admitRequest(const std::string& address)
+{
+	if (_rates.take(address)) return true;
+	++_rateLimited;
+	return false;
 }
 
 bool LoopHttpServer::shedOldestWaiting(PerLoop& here)

@@ -4,6 +4,7 @@
 #include "event/EventLoops.h"
 #include "event/WorkerPool.h"
 #include "http/HttpHead.h"
+#include "http/RequestRates.h"
 #include <Poco/Net/HTTPServerParams.h>
 #include <Poco/Net/ServerSocket.h>
 #include <atomic>
@@ -40,6 +41,11 @@ public:
 		std::size_t maxConnections = 10000;
 		/// Of them, from one client address (0: no limit of its own).
 		std::size_t maxConnectionsPerAddress = 2500;
+		/// Requests a second from one client address, and how many at once
+		/// beyond that (0: no limit). /health, /readyz and requests signed by
+		/// a node are not counted.
+		double maxRequestsPerSecondPerAddress = 0;
+		double requestBurstPerAddress = 0;
 		int maxKeepAliveRequests = 0;
 		Poco::Timespan headerTimeout = Poco::Timespan(10, 0);
 		Poco::Timespan keepAliveTimeout = Poco::Timespan(10, 0);
@@ -72,6 +78,10 @@ public:
 	void closed(EventLoop& loop, int fd);
 	void countCutOff() { ++_cutOff; }
 	void countMalformed() { ++_malformed; }
+	/// Whether the client at address (raw address bytes) may send another
+	/// request now; counts the refusal when not.
+	bool admitRequest(const std::string& address);
+	Poco::UInt64 rateLimited() const { return _rateLimited.load(); }
 	void countOverloaded() { ++_overloaded; }
 	/// A connection starts (+1) or stops (-1) waiting for its next request.
 	void idleChanged(int delta) { _idle += delta; }
@@ -123,7 +133,8 @@ private:
 	std::atomic<std::size_t> _open{0};
 	std::mutex _addressesMutex;
 	std::unordered_map<std::string, std::size_t> _byAddress; ///< open connections by client address
-	std::atomic<Poco::UInt64> _cutOff{0}, _malformed{0}, _refused{0}, _overloaded{0}, _idleClosed{0}, _shed{0};
+	std::atomic<Poco::UInt64> _cutOff{0}, _malformed{0}, _refused{0}, _overloaded{0}, _idleClosed{0}, _shed{0}, _rateLimited{0};
+	RequestRates _rates;
 	std::atomic<long> _idle{0};
 };
 
