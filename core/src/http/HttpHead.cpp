@@ -181,16 +181,17 @@ void HttpHeadParser::decideFraming(HttpHead& head, bool headRequest) const
 	{
 		if (equalsIgnoringCase(name, "Content-Length"))
 		{
-			// One number, or the same number repeated (RFC 9110 section 8.6):
-			// two different lengths are two ideas of where the message ends.
+			// One number, once. RFC 9110 (section 8.6) lets a recipient take
+			// the same number repeated, but a proxy in front may have read
+			// the fields otherwise, and two ideas of where the message ends
+			// are how requests are smuggled: refused, as nginx does.
 			std::size_t numbers = 0;
 			forEachListElement(value, [&](std::string_view element) {
 				if (element.size() > 18 || !std::all_of(element.begin(), element.end(), [](char c) { return Poco::Ascii::isDigit(c); }))
 					throw MalformedHttp(400, "Content-Length is not a number");
-				const std::uint64_t length = std::stoull(std::string(element));
-				if (hasLength && length != head.contentLength) throw MalformedHttp(400, "Content-Length is given twice, differently");
+				if (hasLength) throw MalformedHttp(400, "Content-Length is given twice");
 				hasLength = true;
-				head.contentLength = length;
+				head.contentLength = std::stoull(std::string(element));
 				++numbers;
 			});
 			if (numbers == 0) throw MalformedHttp(400, "Content-Length is empty");

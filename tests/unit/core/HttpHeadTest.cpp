@@ -86,8 +86,9 @@ public:
 		assertRefused(400, "POST / HTTP/1.1\r\nHost: a\r\nTransfer-Encoding: chunked, gzip\r\n\r\n");
 		assertRefused(501, "POST / HTTP/1.1\r\nHost: a\r\nTransfer-Encoding: gzip\r\n\r\n");
 		assertRefused(400, "POST / HTTP/1.0\r\nTransfer-Encoding: chunked\r\n\r\n");
-		// The same length twice says one thing (RFC 9110 section 8.6).
-		CPPUNIT_ASSERT_EQUAL(std::uint64_t(5), parsed("POST / HTTP/1.1\r\nHost: a\r\nContent-Length: 5\r\nContent-Length: 5\r\n\r\n").contentLength);
+		// Even the same length twice: a proxy in front may not have merged them.
+		assertRefused(400, "POST / HTTP/1.1\r\nHost: a\r\nContent-Length: 5\r\nContent-Length: 5\r\n\r\n");
+		assertRefused(400, "POST / HTTP/1.1\r\nHost: a\r\nContent-Length: 5, 5\r\n\r\n");
 		assertRefused(400, "GET / HTTP/1.1\r\n\r\n");                       // no Host
 		assertRefused(400, "GET / HTTP/1.1\r\nHost: a\r\nHost: b\r\n\r\n"); // two
 	}
