@@ -237,6 +237,17 @@ bool FileCatalog::remove(const std::string& name)
 	return removed;
 }
 
+FileCatalog::Removal FileCatalog::removeStoredBy(const std::string& name, Poco::Timestamp storedBy)
+{
+	Poco::FastMutex::ScopedLock lock(_mutex);
+	const auto stored = readInfo(name);
+	if (!stored) return Removal::Missing;
+	if (stored->modified > storedBy) return Removal::Newer;
+	::unlink(filePath(name).c_str());
+	::unlink(metaPath(name).c_str());
+	return Removal::Removed;
+}
+
 std::size_t FileCatalog::count()
 {
 	std::size_t files = 0;

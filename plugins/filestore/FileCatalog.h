@@ -104,6 +104,15 @@ public:
 	/// Every stored file, sorted by name.
 	std::vector<FileInfo> list();
 	bool remove(const std::string& name);
+	enum class Removal
+	{
+		Removed,
+		Missing,
+		Newer ///< stored after `storedBy`: kept
+	};
+	/// Removes name only if its copy here was stored by storedBy: a delete
+	/// that comes late (or is replayed) never takes a newer upload with it.
+	Removal removeStoredBy(const std::string& name, Poco::Timestamp storedBy);
 
 	/// Stored files, counted without reading their metadata (for metrics).
 	std::size_t count();

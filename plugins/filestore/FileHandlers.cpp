@@ -12,6 +12,7 @@
 #include "p2p/Request.h"
 #include "p2p/Response.h"
 #include "p2p/Router.h"
+#include <Poco/NumberParser.h>
 #include <map>
 
 namespace p2p::filestore {
@@ -265,13 +266,14 @@ void FileHandlers::remove(Request& request, Response& response)
 {
 	const std::string& name = request.param("name");
 	FileName::validate(name);
+	const Poco::Timestamp asked;
 	bool found = _catalog.remove(name);
 	for (const auto& owner : ownersOf(name))
 	{
 		if (owner.id == _context.node().id) continue;
 		try
 		{
-			found = _ring.remote->remove(owner, name) || found;
+			found = _ring.remote->remove(owner, name, asked) || found;
 		}
 		catch (const Poco::Exception& exc)
 		{
@@ -311,7 +313,18 @@ void FileHandlers::removeReplica(Request& request, Response& response)
 {
 	const std::string& name = request.param("name");
 	FileName::validate(name);
-	if (!_catalog.remove(name)) throw Poco::NotFoundException("file not found");
+	Poco::Int64 storedBy = 0;
+	if (!Poco::NumberParser::tryParse64(request.query("stored_by"), storedBy))
+		throw BadRequestException("a replica delete says when the client asked for it: ?stored_by=<Unix time in µs>");
+	switch (_catalog.removeStoredBy(name, Poco::Timestamp(storedBy)))
+	{
+	case FileCatalog::Removal::Missing:
+		throw Poco::NotFoundException("file not found");
+	case FileCatalog::Removal::Newer:
+		throw ConflictException("the copy of " + name + " here was stored after this delete was asked for: it is kept");
+	case FileCatalog::Removal::Removed:
+		break;
+	}
 	answerDeleted(response, name);
 }
 

@@ -29,8 +29,9 @@ public:
 	/// an upload's replicas and for rebalancing alike.
 	virtual bool copy(const Owner& owner, FileCatalog::OpenFile& file) = 0;
 
-	/// Deletes owner's copy; whether it had one.
-	virtual bool remove(const Owner& owner, const std::string& name) = 0;
+	/// Deletes owner's copy if it was stored by storedBy (when the client
+	/// asked): whether it had one and removed it.
+	virtual bool remove(const Owner& owner, const std::string& name, Poco::Timestamp storedBy) = 0;
 
 	/// The files owner holds itself, sorted by name.
 	virtual std::vector<FileInfo> list(const Owner& owner) = 0;

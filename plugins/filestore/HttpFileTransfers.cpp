@@ -40,9 +40,12 @@ bool HttpFileTransfers::copy(const Owner& owner, FileCatalog::OpenFile& file)
 	return stored;
 }
 
-bool HttpFileTransfers::remove(const Owner& owner, const std::string& name)
+bool HttpFileTransfers::remove(const Owner& owner, const std::string& name, Poco::Timestamp storedBy)
 {
-	return _pooled.send(owner.url, "DELETE", kFilePath + FileName::encoded(name)).status == 200;
+	// In the target, so that the signature covers it.
+	return _pooled.send(owner.url, "DELETE", kFilePath + FileName::encoded(name) + "?stored_by=" +
+	                                             std::to_string(storedBy.epochMicroseconds()))
+	           .status == 200;
 }
 
 std::vector<FileInfo> HttpFileTransfers::list(const Owner& owner)

@@ -22,7 +22,7 @@ public:
 
 	bool holds(const Owner& owner, const FileInfo& info) override;
 	bool copy(const Owner& owner, FileCatalog::OpenFile& file) override;
-	bool remove(const Owner& owner, const std::string& name) override;
+	bool remove(const Owner& owner, const std::string& name, Poco::Timestamp storedBy) override;
 	std::vector<FileInfo> list(const Owner& owner) override;
 
 	/// The JSON a listing describes a file with, and its reverse (a field

@@ -20,6 +20,7 @@ class FileRingTest: public CppUnit::TestFixture
 	CPPUNIT_TEST(testAKilledReplicaLeavesTheFileReadable);
 	CPPUNIT_TEST(testPutStreamsThroughAndACutOffStoresNothing);
 	CPPUNIT_TEST(testFilesMoveToTheOwnersOfAGrownRing);
+	CPPUNIT_TEST(testADeleteThatComesLateKeepsANewerUpload);
 	CPPUNIT_TEST_SUITE_END();
 
 public:
@@ -105,6 +106,23 @@ public:
 			CPPUNIT_ASSERT_MESSAGE("node" + std::to_string(k), p2p::test::eventually([&] {
 				return entries(k, "tmp") == 0 && p2p::test::http(port(k), "GET", "/internal/files/cut.bin").status == 404;
 			}));
+	}
+
+	void testADeleteThatComesLateKeepsANewerUpload()
+	{
+		const std::string name = "late.txt";
+		const auto owners = ownersOf(name);
+		const std::string asked = std::to_string(Poco::Timestamp().epochMicroseconds());
+		CPPUNIT_ASSERT_EQUAL(200, p2p::test::http(port(owners[0]), "PUT", "/files/" + name, "newer", "text/plain").status);
+		// A replica delete asked for before that upload, arriving after it.
+		const HttpResult late = p2p::test::http(port(owners[1]), "DELETE", "/internal/files/" + name + "?stored_by=" + asked);
+		CPPUNIT_ASSERT_EQUAL_MESSAGE(late.body, 409, late.status);
+		CPPUNIT_ASSERT_EQUAL(std::string("newer"), p2p::test::http(port(owners[1]), "GET", "/internal/files/" + name).body);
+		CPPUNIT_ASSERT_EQUAL(400, p2p::test::http(port(owners[1]), "DELETE", "/internal/files/" + name).status);
+		// The client's own delete, asked for now, takes every copy.
+		CPPUNIT_ASSERT_EQUAL(200, p2p::test::http(port(owners[0]), "DELETE", "/files/" + name).status);
+		for (int owner : owners)
+			CPPUNIT_ASSERT_EQUAL(404, p2p::test::http(port(owner), "GET", "/internal/files/" + name).status);
 	}
 
 	void testFilesMoveToTheOwnersOfAGrownRing()

@@ -84,7 +84,7 @@ public:
 			{node, "PUT", "/internal/files/a.txt", file},
 			{node, "GET", "/internal/files/a.txt", ""},
 			{node, "GET", "/internal/files", ""},
-			{node, "DELETE", "/internal/files/a.txt", ""},
+			{node, "DELETE", "/internal/files/a.txt?stored_by=" + std::to_string(Poco::Timestamp().epochMicroseconds()), ""},
 			{node, "POST", "/gossip", R"({"peers": [], "ttl": 0})"},
 			{node, "POST", "/gossip/exchange", R"({"id": "x1", "ttl": 0, "members": []})"},
 			{node, "POST", "/gossip/probe", R"({"target": "http://127.0.0.1:9"})"},

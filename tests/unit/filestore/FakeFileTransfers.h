@@ -64,7 +64,7 @@ public:
 		return true;
 	}
 
-	bool remove(const Owner& owner, const std::string& name) override
+	bool remove(const Owner& owner, const std::string& name, Poco::Timestamp) override
 	{
 		reach(owner);
 		std::lock_guard<std::mutex> lock(_mutex);

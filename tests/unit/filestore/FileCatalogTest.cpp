@@ -14,6 +14,7 @@ class FileCatalogTest: public CppUnit::TestFixture
 	CPPUNIT_TEST(testAbandonedUploadLeavesNothing);
 	CPPUNIT_TEST(testReplacingKeepsOneVersion);
 	CPPUNIT_TEST(testLeftoversOfACrashAreRemovedAtStart);
+	CPPUNIT_TEST(testALateDeleteKeepsANewerCopy);
 	CPPUNIT_TEST_SUITE_END();
 
 public:
@@ -39,6 +40,20 @@ public:
 		CPPUNIT_ASSERT_EQUAL(std::size_t(1), catalog.list().size());
 		CPPUNIT_ASSERT_EQUAL(std::size_t(1), catalog.count());
 		CPPUNIT_ASSERT_EQUAL(std::size_t(0), catalog.pendingUploads());
+	}
+
+	void testALateDeleteKeepsANewerCopy()
+	{
+		FileCatalog catalog(_dir->path());
+		const Poco::Timestamp askedBefore;
+		auto upload = catalog.begin();
+		upload->write("newer", 5);
+		upload->commit("a.txt");
+		CPPUNIT_ASSERT(FileCatalog::Removal::Newer == catalog.removeStoredBy("a.txt", askedBefore));
+		CPPUNIT_ASSERT(catalog.open("a.txt"));
+		CPPUNIT_ASSERT(FileCatalog::Removal::Removed == catalog.removeStoredBy("a.txt", Poco::Timestamp()));
+		CPPUNIT_ASSERT(!catalog.open("a.txt"));
+		CPPUNIT_ASSERT(FileCatalog::Removal::Missing == catalog.removeStoredBy("a.txt", Poco::Timestamp()));
 	}
 
 	void testAbandonedUploadLeavesNothing()
