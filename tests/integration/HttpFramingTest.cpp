@@ -72,6 +72,7 @@ class HttpFramingTest: public CppUnit::TestFixture
 	CPPUNIT_TEST(testOneAddressCannotTakeEveryConnection);
 	CPPUNIT_TEST(testAFullNodeShedsTheLongestWaitingForTheNewcomer);
 	CPPUNIT_TEST(testAnAddressOverItsRequestRateGets429);
+	CPPUNIT_TEST(testAnAddressMayHaveOnlySoManyUnfinishedHeads);
 	CPPUNIT_TEST_SUITE_END();
 
 public:
@@ -249,7 +250,7 @@ public:
 		_node->waitUntilListening();
 		// The oldest sends half a head and nothing more; the others were served and wait.
 		Poco::Net::StreamSocket slow = from("127.0.0.2");
-		slow.sendBytes("GET /health HTTP/1.1\r\n", 23);
+		slow.sendBytes("GET /health HTTP/1.1\r\n", 22);
 		std::vector<Poco::Net::StreamSocket> idle;
 		for (int i = 0; i < 7; ++i)
 		{
@@ -296,6 +297,46 @@ public:
 			Poco::Net::StreamSocket again = from("127.0.0.2");
 			return p2p::test::exchange(again, status) == 200;
 		}));
+	}
+
+	void testAnAddressMayHaveOnlySoManyUnfinishedHeads()
+	{
+		_node = std::make_unique<NodeProcess>(std::vector<std::string>{"-Dplugins.load=messaging", "-Dhttp.access_log=false",
+		                                                                "-Dhttp.max_heads_per_address=3"});
+		_node->waitUntilListening();
+		std::vector<Poco::Net::StreamSocket> slow;
+		for (int i = 0; i < 4; ++i)
+		{
+			slow.push_back(from("127.0.0.2"));
+			slow.back().sendBytes("GET /health HTTP/1.1\r\nHost: x\r\n", 31);
+		}
+		// Whichever of the four the node read last is refused; the three wait for the rest.
+		std::size_t refused = 0;
+		CPPUNIT_ASSERT(p2p::test::eventually([&] {
+			for (std::size_t i = 0; i < slow.size(); ++i)
+				if (slow[i].poll(Poco::Timespan(0), Poco::Net::Socket::SELECT_READ)) refused = i + 1;
+			return refused != 0;
+		}));
+		char answer[1024] = {};
+		slow[refused - 1].receiveBytes(answer, sizeof(answer) - 1);
+		CPPUNIT_ASSERT_MESSAGE(answer, std::string(answer).rfind("HTTP/1.1 429 ", 0) == 0);
+		CPPUNIT_ASSERT(std::string(answer).find("http.max_heads_per_address") != std::string::npos);
+		for (std::size_t i = 0; i < slow.size(); ++i)
+			if (i + 1 != refused) CPPUNIT_ASSERT(!slow[i].poll(Poco::Timespan(0), Poco::Net::Socket::SELECT_READ));
+		// A whole head is never unfinished; another address has heads of its own.
+		CPPUNIT_ASSERT(answered(from("127.0.0.2")));
+		Poco::Net::StreamSocket other = from("127.0.0.3");
+		other.sendBytes("GET /health HTTP/1.1\r\n", 22);
+		other.sendBytes("Host: x\r\n\r\n", 11);
+		CPPUNIT_ASSERT_EQUAL(200, p2p::test::readAnswer(other));
+		// A head finished frees its place.
+		Poco::Net::StreamSocket& waiting = slow[refused == 1 ? 1 : 0];
+		waiting.sendBytes("\r\n", 2);
+		CPPUNIT_ASSERT_EQUAL(200, p2p::test::readAnswer(waiting));
+		Poco::Net::StreamSocket next = from("127.0.0.2");
+		next.sendBytes("GET /health HTTP/1.1\r\n", 22);
+		next.sendBytes("Host: x\r\n\r\n", 11);
+		CPPUNIT_ASSERT_EQUAL(200, p2p::test::readAnswer(next));
 	}
 
 private:

@@ -73,12 +73,14 @@ HttpListeners::Settings HttpListeners::Settings::read(const Poco::Util::Abstract
 		settings::getInt(config, "", "http.max_requests_per_s_per_address", 0, 0, 100000000);
 	s.requestBurstPerAddress = settings::getInt(config, "", "http.request_burst_per_address",
 	                                            static_cast<int>(std::max(2 * s.maxRequestsPerSecondPerAddress, 1.0)), 1, 100000000);
+	s.maxHeadsPerAddress =
+		static_cast<std::size_t>(settings::getInt(config, "", "http.max_heads_per_address", 128, 0, 1 << 20));
 	s.host = config.getString("http.host", "0.0.0.0");
 	s.port = settings::getInt(config, "", "http.port", 5000, 0, 65535);
 	s.minThreads = settings::getInt(config, "", "http.min_threads", 2, 1, 1024);
 	s.maxThreads = settings::getInt(config, "", "http.max_threads", 64, s.minThreads, 4096);
 	s.maxQueued = settings::getInt(config, "", "http.max_queued", 256, 1, 65536);
-	s.backlog = settings::getInt(config, "", "http.backlog", 256, 1, 65536);
+	s.backlog = settings::getInt(config, "", "http.backlog", 4096, 1, 65536);
 	s.keepAlive = settings::getBool(config, "", "http.keep_alive", true);
 	s.keepAliveTimeoutMs = settings::getInt(config, "", "http.keep_alive_timeout_ms", 10000, 1, 3600 * 1000);
 	s.maxKeepAliveRequests = settings::getInt(config, "", "http.max_keep_alive_requests", 0, 0, 1 << 30);
@@ -183,6 +185,7 @@ void HttpListeners::start(Poco::SharedPtr<HttpRouter> router, const std::string&
 		loop.maxConnectionsPerAddress = _settings.maxConnectionsPerAddress;
 		loop.maxRequestsPerSecondPerAddress = _settings.maxRequestsPerSecondPerAddress;
 		loop.requestBurstPerAddress = _settings.requestBurstPerAddress;
+		loop.maxHeadsPerAddress = _settings.maxHeadsPerAddress;
 		loop.maxKeepAliveRequests = _settings.maxKeepAliveRequests;
 		loop.headerTimeout = milliseconds(_settings.headerTimeoutMs);
 		loop.keepAliveTimeout = milliseconds(_settings.keepAliveTimeoutMs);
@@ -239,7 +242,8 @@ void HttpListeners::addMetrics(MetricsRegistry& metrics)
 		                                         (loop ? loop->refusedConnections() + loop->overloaded() : 0));
 	              });
 	metrics.gauge("p2p_http_rate_limited_requests_total",
-	              "Requests answered 429 because their client address sent more than http.max_requests_per_s_per_address.",
+	              "Requests answered 429 because their client address sent more than http.max_requests_per_s_per_address, "
+	              "or had http.max_heads_per_address unfinished.",
 	              {}, [loop] { return static_cast<double>(loop ? loop->rateLimited() : 0); });
 	metrics.gauge("p2p_http_shed_connections_total",
 	              "Connections that waited longest for a request head, closed because http.max_connections were open "

@@ -45,6 +45,7 @@ public:
 		std::size_t maxConnections = 10000;
 		std::size_t maxConnectionsPerAddress = 2500; ///< 0: none
 		double maxRequestsPerSecondPerAddress = 0;   ///< 0: none
+		std::size_t maxHeadsPerAddress = 128;        ///< 0: none
 		double requestBurstPerAddress = 0;
 		std::string host;
 		int port = 5000;

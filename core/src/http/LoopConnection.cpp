@@ -217,7 +217,19 @@ bool LoopConnection::startRequest()
 		refuse(exc.status(), exc.what());
 		return false;
 	}
-	if (length == 0) return false;
+	if (length == 0)
+	{
+		// Part of a head: one more unfinished from this address.
+		if (!_headInProgress && !_server.startHead(_address))
+		{
+			refuse(429, "more unfinished request heads from " + _client.host().toString() +
+			                " than http.max_heads_per_address allows");
+			return false;
+		}
+		_headInProgress = true;
+		return false;
+	}
+	if (std::exchange(_headInProgress, false)) _server.endHead(_address);
 	_in.consume(length);
 	_parser.reset();
 	_head = std::move(head);
@@ -576,6 +588,7 @@ void LoopConnection::close()
 {
 	if (_state == State::Closed) return;
 	_state = State::Closed;
+	if (std::exchange(_headInProgress, false)) _server.endHead(_address);
 	if (_countedIdle) _server.idleChanged(-1);
 	_countedIdle = false;
 	disarm();

@@ -125,6 +125,7 @@ private:
 	bool _closeWhenWritten = false;
 	bool _stopping = false;
 	bool _countedIdle = false;
+	bool _headInProgress = false; ///< counted by the server as an unfinished head of _address
 	int _served = 0;
 
 	// The request in hand.

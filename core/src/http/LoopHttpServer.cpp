@@ -130,6 +130,29 @@ bool LoopHttpServer::admitRequest(const std::string& address)
 	return false;
 }
 
+bool LoopHttpServer::startHead(const std::string& address)
+{
+	if (_settings.maxHeadsPerAddress == 0) return true;
+	std::lock_guard<std::mutex> lock(_addressesMutex);
+	std::size_t& heads = _headsByAddress[address];
+	if (heads >= _settings.maxHeadsPerAddress)
+	{
+		if (heads == 0) _headsByAddress.erase(address);
+		++_rateLimited;
+		return false;
+	}
+	++heads;
+	return true;
+}
+
+void LoopHttpServer::endHead(const std::string& address)
+{
+	if (_settings.maxHeadsPerAddress == 0) return;
+	std::lock_guard<std::mutex> lock(_addressesMutex);
+	const auto it = _headsByAddress.find(address);
+	if (it != _headsByAddress.end() && --it->second == 0) _headsByAddress.erase(it);
+}
+
 bool LoopHttpServer::shedOldestWaiting(PerLoop& here)
 {
 	// A scan, but only while the node is full: a few thousand pointers

@@ -45,6 +45,9 @@ public:
 		/// beyond that (0: no limit). /health, /readyz and requests signed by
 		/// a node are not counted.
 		double maxRequestsPerSecondPerAddress = 0;
+		/// Request heads one client address may have begun and not
+		/// finished at once (0: no limit): what slowloris holds.
+		std::size_t maxHeadsPerAddress = 128;
 		double requestBurstPerAddress = 0;
 		int maxKeepAliveRequests = 0;
 		Poco::Timespan headerTimeout = Poco::Timespan(10, 0);
@@ -82,6 +85,10 @@ public:
 	/// request now; counts the refusal when not.
 	bool admitRequest(const std::string& address);
 	Poco::UInt64 rateLimited() const { return _rateLimited.load(); }
+	/// A connection from address has part of a head; false (counted as
+	/// rate-limited) when the address has all it may.
+	bool startHead(const std::string& address);
+	void endHead(const std::string& address);
 	void countOverloaded() { ++_overloaded; }
 	/// A connection starts (+1) or stops (-1) waiting for its next request.
 	void idleChanged(int delta) { _idle += delta; }
@@ -133,6 +140,7 @@ private:
 	std::atomic<std::size_t> _open{0};
 	std::mutex _addressesMutex;
 	std::unordered_map<std::string, std::size_t> _byAddress; ///< open connections by client address
+	std::unordered_map<std::string, std::size_t> _headsByAddress; ///< unfinished heads, under _addressesMutex
 	std::atomic<Poco::UInt64> _cutOff{0}, _malformed{0}, _refused{0}, _overloaded{0}, _idleClosed{0}, _shed{0}, _rateLimited{0};
 	RequestRates _rates;
 	std::atomic<long> _idle{0};
