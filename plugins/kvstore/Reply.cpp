@@ -11,7 +11,11 @@ std::shared_ptr<Reply> Reply::to(Response& response)
 
 void Reply::json(const Poco::JSON::Object::Ptr& body)
 {
-	std::string text = json::stringify(body);
+	jsonText(json::stringify(body));
+}
+
+void Reply::jsonText(std::string text)
+{
 	if (_later) return _later->send(text, "application/json");
 	std::lock_guard<std::mutex> lock(_mutex);
 	if (_done) return;

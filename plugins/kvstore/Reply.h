@@ -28,6 +28,8 @@ public:
 	const std::optional<AnswerLater>& loop() const { return _later; }
 
 	void json(const Poco::JSON::Object::Ptr& body);
+	/// A JSON answer already written out.
+	void jsonText(std::string text);
 	/// Answers with the error exc stands for, as the router answers a throw.
 	void fail(const Poco::Exception& exc);
 
