@@ -120,7 +120,8 @@ std::optional<std::vector<Owner>> KvHandlers::coordinateOrForward(Request& reque
 	if (std::any_of(candidates.begin(), end, [&](const Owner& owner) { return owner.id == self.id; })) return candidates;
 
 	if (_forwarded) _forwarded->inc();
-	_forwarder->forward(request, response, std::vector<Owner>(candidates.begin(), end));
+	candidates.resize(owners); // forwarded, a request goes to the owners alone
+	_forwarder->forward(request, response, candidates);
 	return std::nullopt;
 }
 

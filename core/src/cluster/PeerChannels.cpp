@@ -28,7 +28,7 @@ Poco::Timestamp::TimeVal nowMicros()
 
 void PeerChannels::Trouble::tell(const Done& done, const Call& call) const
 {
-	const std::string sentence = before + call.what + after;
+	const std::string sentence = before + call.what() + after;
 	if (timedOut)
 	{
 		const GatewayTimeoutException error(sentence);
@@ -39,6 +39,11 @@ void PeerChannels::Trouble::tell(const Done& done, const Call& call) const
 		const BadGatewayException error(sentence);
 		done(nullptr, &error);
 	}
+}
+
+std::string PeerChannels::Call::what() const
+{
+	return "http://" + host + ":" + std::to_string(port) + " for " + bytes.substr(0, bytes.find(" HTTP/1.1\r\n"));
 }
 
 struct PeerChannels::Pending
@@ -199,19 +204,19 @@ PeerChannels::ConnectionPtr PeerChannels::open(const Call& call)
 		}
 		catch (const Poco::Exception& exc)
 		{
-			throw BadGatewayException("cannot reach node " + call.what + ": " + exc.displayText());
+			throw BadGatewayException("cannot reach node " + call.what() + ": " + exc.displayText());
 		}
 	}
 	const int fd = ::socket(address->second.family() == Poco::Net::SocketAddress::IPv6 ? AF_INET6 : AF_INET,
 	                        SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
-	if (fd < 0) throw BadGatewayException("cannot reach node " + call.what + ": " + std::strerror(errno));
+	if (fd < 0) throw BadGatewayException("cannot reach node " + call.what() + ": " + std::strerror(errno));
 	const int one = 1;
 	::setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one));
 	if (::connect(fd, address->second.addr(), address->second.length()) != 0 && errno != EINPROGRESS)
 	{
 		const std::string why = std::strerror(errno);
 		::close(fd);
-		throw BadGatewayException("cannot reach node " + call.what + ": " + why);
+		throw BadGatewayException("cannot reach node " + call.what() + ": " + why);
 	}
 	auto connection = std::make_shared<Connection>();
 	connection->fd = fd;
@@ -312,7 +317,9 @@ void PeerChannels::expire(const ConnectionPtr& connection)
 		{
 			pending.abandoned = true;
 			Pending told;
-			told.call.what = pending.call.what;
+			told.call.host = pending.call.host;
+			told.call.port = pending.call.port;
+			told.call.bytes = pending.call.bytes; // a GET's: a line and a few fields
 			told.given = pending.given;
 			told.done = std::move(pending.done);
 			late.push_back(std::move(told));

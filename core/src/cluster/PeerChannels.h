@@ -54,7 +54,9 @@ public:
 		/// GET or HEAD without a body: it may share a connection with
 		/// others in flight, and be sent again when that connection fails.
 		bool safe = false;
-		std::string what;        ///< "GET /kv/a on http://host:port", for errors
+		/// "http://host:port for GET /kv/a": for errors, so made only when
+		/// one is told.
+		std::string what() const;
 		/// When set, the exchange fails by then, a second sending included.
 		std::optional<Poco::Timestamp> deadline;
 		/// When set, renews the signature in bytes before a second sending.

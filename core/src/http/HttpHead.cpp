@@ -116,6 +116,8 @@ std::size_t HttpHeadParser::parse(std::string_view data, HttpHead& head, bool he
 	const std::size_t lineEnd = rest.find("\r\n");
 	parseStartLine(rest.substr(0, lineEnd), head);
 	rest.remove_prefix(lineEnd + 2);
+	// Most heads have a handful of fields: one allocation, not four.
+	head.fields.reserve(8);
 	while (!rest.empty())
 	{
 		const std::size_t eol = rest.find("\r\n");

@@ -134,12 +134,11 @@ public:
 
 	void send(const std::string& body, const std::string& contentType, int status, const AnswerLater::Headers& headers) override
 	{
-		auto exchange = _exchange;
-		auto answer = [exchange, body, contentType, status, headers] { exchange->answerLate(body, contentType, status, headers); };
-		if (loop().inLoopThread())
-			answer();
-		else
-			loop().post(std::move(answer));
+		// On the loop (a relayed answer, mostly): at once, nothing copied.
+		if (loop().inLoopThread()) return _exchange->answerLate(body, contentType, status, headers);
+		loop().post([exchange = _exchange, body, contentType, status, headers] {
+			exchange->answerLate(body, contentType, status, headers);
+		});
 	}
 
 	void fail(const Poco::Exception& exc) override
