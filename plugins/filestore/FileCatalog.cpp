@@ -68,7 +68,7 @@ void FileCatalog::Upload::write(const char* data, std::size_t length)
 	}
 }
 
-FileInfo FileCatalog::Upload::commit(const std::string& name)
+FileInfo FileCatalog::Upload::commit(const std::string& name, std::optional<Poco::Timestamp> uploaded)
 {
 	// On disk before it has a name: a crash then leaves the old file or the
 	// complete new one.
@@ -79,6 +79,7 @@ FileInfo FileCatalog::Upload::commit(const std::string& name)
 	info.name = name;
 	info.size = _size;
 	info.sha256 = sha256();
+	if (uploaded) info.modified = *uploaded;
 
 	auto meta = json::object();
 	meta->set("name", name);

@@ -59,7 +59,9 @@ public:
 		Poco::UInt64 size() const { return _size; }
 
 		/// Makes it the file called name, replacing any earlier one atomically.
-		FileInfo commit(const std::string& name);
+		/// `uploaded`: when this version was first stored, for a copy of it
+		/// (a later delete compares against that); now when not given.
+		FileInfo commit(const std::string& name, std::optional<Poco::Timestamp> uploaded = std::nullopt);
 
 		/// Ends writing and opens what was received for reading, to send it
 		/// on to the nodes that own the file; still removed on destruction.

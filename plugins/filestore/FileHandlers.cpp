@@ -14,6 +14,7 @@
 #include "p2p/Router.h"
 #include <Poco/NumberParser.h>
 #include <map>
+#include <optional>
 
 namespace p2p::filestore {
 
@@ -306,7 +307,26 @@ void FileHandlers::putReplica(Request& request, Response& response)
 	if (http.hasContentLength() && upload->size() < static_cast<Poco::UInt64>(http.getContentLength64()))
 		throw BadRequestException("the copy ended before its Content-Length");
 	checkDeclaredHash(request, *upload);
-	answerStored(response, upload->commit(name));
+	answerStored(response, upload->commit(name, uploadedAt(request)));
+}
+
+namespace {
+
+/// How far ahead of this node's clock a copy's upload time may be.
+constexpr Poco::Int64 kMaxClockLeadMicroseconds = 3600LL * 1000 * 1000;
+
+} // namespace
+
+std::optional<Poco::Timestamp> FileHandlers::uploadedAt(Request& request)
+{
+	if (!request.hasQuery("uploaded")) return std::nullopt; // the version's first copy: stored now
+	Poco::Int64 uploaded = 0;
+	if (!Poco::NumberParser::tryParse64(request.query("uploaded"), uploaded) || uploaded <= 0)
+		throw BadRequestException("?uploaded= must be the Unix time in µs when the version was first stored");
+	// A time far ahead would outlive every later delete of the name.
+	if (uploaded > Poco::Timestamp().epochMicroseconds() + kMaxClockLeadMicroseconds)
+		throw BadRequestException("?uploaded= is more than an hour ahead of this node's clock");
+	return Poco::Timestamp(uploaded);
 }
 
 void FileHandlers::removeReplica(Request& request, Response& response)

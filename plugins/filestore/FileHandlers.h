@@ -70,6 +70,8 @@ private:
 	/// A node that declares the SHA-256 of what it sends (X-P2P-Body-SHA256)
 	/// gets a 400 when the bytes hash to anything else.
 	static void checkDeclaredHash(Request& request, FileCatalog::Upload& upload);
+	/// A copy's ?uploaded=: when its version was first stored.
+	static std::optional<Poco::Timestamp> uploadedAt(Request& request);
 	/// Refuses a declared length over the limit before reading anything.
 	void checkDeclaredLength(Request& request) const;
 	/// Copies body into upload, at most the limit (413 beyond).

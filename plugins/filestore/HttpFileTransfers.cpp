@@ -29,7 +29,11 @@ bool HttpFileTransfers::holds(const Owner& owner, const FileInfo& info)
 bool HttpFileTransfers::copy(const Owner& owner, FileCatalog::OpenFile& file)
 {
 	bool stored = false;
-	_bulk.stream(owner.url, "PUT", kFilePath + FileName::encoded(file.info.name),
+	// The version keeps the time it was first stored, on every copy, so a
+	// delete is measured against the upload, not against when a copy came.
+	_bulk.stream(owner.url, "PUT",
+	             kFilePath + FileName::encoded(file.info.name) +
+	                 "?uploaded=" + std::to_string(file.info.modified.epochMicroseconds()),
 	             {{PeerClient::kBodyHashHeader, file.sha256()}}, file.stream.get(),
 	             static_cast<std::streamsize>(file.info.size), "application/octet-stream",
 	             [&](const Poco::Net::HTTPResponse& answer, std::istream& body) {

@@ -175,12 +175,6 @@ void PeerChannels::send(Pending pending)
 	enqueue(connection, std::move(pending));
 }
 
-void PeerChannels::sendAgain(Pending pending)
-{
-	if (pending.call.resign) pending.call.resign(pending.call.bytes);
-	send(std::move(pending));
-}
-
 PeerChannels::ConnectionPtr PeerChannels::pipelineFor(const std::string& key) const
 {
 	const auto found = _pipelines.find(key);
@@ -252,6 +246,7 @@ void PeerChannels::enqueue(const ConnectionPtr& connection, Pending pending)
 		c.out.clear();
 		c.outSent = 0;
 	}
+	if (pending.call.sign) pending.call.sign(pending.call.bytes);
 	c.out.append(pending.call.bytes);
 	c.calls.push_back(std::move(pending));
 	arm(connection);
@@ -522,7 +517,7 @@ void PeerChannels::complete(const ConnectionPtr& connection)
 		load.now -= rest.size();
 		close(connection);
 		for (Pending& pending : rest)
-			if (!pending.abandoned) sendAgain(std::move(pending));
+			if (!pending.abandoned) send(std::move(pending));
 	}
 	else if (!c.busy())
 	{
@@ -563,7 +558,7 @@ void PeerChannels::fail(const ConnectionPtr& connection, const Trouble& trouble,
 			continue;
 		}
 		pending.resent = true;
-		sendAgain(std::move(pending));
+		send(std::move(pending));
 	}
 	for (const Pending& pending : failed) trouble.tell(pending.done, pending.call);
 }

@@ -59,8 +59,9 @@ public:
 		std::string what() const;
 		/// When set, the exchange fails by then, a second sending included.
 		std::optional<Poco::Timestamp> deadline;
-		/// When set, renews the signature in bytes before a second sending.
-		std::function<void(std::string& bytes)> resign;
+		/// When set, writes the signature into bytes (again) each time the
+		/// call goes onto a connection.
+		std::function<void(std::string& bytes)> sign;
 	};
 	/// Exactly one of the two is set.
 	using Done = std::function<void(PeerResponse* answer, const Poco::Exception* error)>;
@@ -96,8 +97,6 @@ private:
 
 	static std::string keyOf(const Call& call);
 	void send(Pending pending);
-	/// send() of a call whose connection failed under it, signed anew.
-	void sendAgain(Pending pending);
 	/// A connection with room for the call, or nullptr.
 	ConnectionPtr pipelineFor(const std::string& key) const;
 	ConnectionPtr open(const Call& call);

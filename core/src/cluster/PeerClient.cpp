@@ -316,19 +316,15 @@ void PeerClient::sendAsync(const AnswerLater& on, const std::string& baseUrl, co
 		bytes.append("Content-Type: ").append(contentType).append("\r\nContent-Length: ").append(std::to_string(body.size())).append("\r\n");
 	if (_impl->signs())
 	{
-		// Sent again (its connection failed under it), the request is
-		// signed anew: the receiver may have taken the first one's nonce.
-		auto signature = [security = _impl->security(), method, path, bodyHash = RequestSigner::sha256Hex(body),
-		                  host = call.host, port = call.port] {
+		// Signed as it goes onto its connection, and anew if it goes again
+		// (its connection failed under it): the receiver takes each nonce
+		// once, and within a window of the numbers sent to it, which a call
+		// numbered long before it was written could fall behind.
+		call.sign = [security = _impl->security(), method, path, bodyHash = RequestSigner::sha256Hex(body),
+		             host = call.host, port = call.port, at = bytes.size(), length = std::size_t(0)](std::string& request) mutable {
 			std::string lines;
 			for (const auto& [name, value] : security->sign(method, path, bodyHash, host, port))
 				lines.append(name).append(": ").append(value).append("\r\n");
-			return lines;
-		};
-		const std::size_t at = bytes.size();
-		bytes.append(signature());
-		call.resign = [signature, at, length = bytes.size() - at](std::string& request) mutable {
-			const std::string lines = signature();
 			request.replace(at, length, lines);
 			length = lines.size();
 		};

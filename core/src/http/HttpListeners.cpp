@@ -18,7 +18,7 @@ Poco::Timespan milliseconds(int ms)
 
 /// Descriptors kept for what is not a client connection: peers, files,
 /// SQLite, plugins, the listeners themselves.
-constexpr rlim_t kDescriptorsForTheRest = 512;
+constexpr rlim_t kDescriptorsForTheRest = 1024;
 
 /// Raises the soft descriptor limit to the hard one, and lowers
 /// http.max_connections to what is left of it: a node whose accept() fails

@@ -71,7 +71,7 @@ private:
 	void advance();
 	bool startRequest();
 	/// Whether the request just parsed counts toward its address's rate:
-	/// health checks and requests signed by a node do not.
+	/// health checks do not.
 	bool counted() const;
 	/// Passes body bytes from the read buffer to the exchange; whether the
 	/// body is complete.

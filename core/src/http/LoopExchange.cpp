@@ -135,7 +135,11 @@ public:
 	void send(const std::string& body, const std::string& contentType, int status, const AnswerLater::Headers& headers) override
 	{
 		// On the loop (a relayed answer, mostly): at once, nothing copied.
-		if (loop().inLoopThread()) return _exchange->answerLate(body, contentType, status, headers);
+		if (loop().inLoopThread())
+		{
+			const auto exchange = _exchange; // held while it answers, whatever that answer lets go of
+			return exchange->answerLate(body, contentType, status, headers);
+		}
 		loop().post([exchange = _exchange, body, contentType, status, headers] {
 			exchange->answerLate(body, contentType, status, headers);
 		});

@@ -88,8 +88,12 @@ void LoopHttpServer::accept(PerLoop& here)
 		// One client (an address) may hold only part of what the node
 		// holds, so that a flood from one cannot shut out the others.
 		const std::string key = addressKey(peer);
-		if ((_open.load() >= _settings.maxConnections && !shedOldestWaiting(here)) || !admitAddress(key))
+		// Its address's share first: a newcomer that would be refused anyway
+		// must not cost another client its connection.
+		const bool admitted = admitAddress(key);
+		if (!admitted || (_open.load() >= _settings.maxConnections && !shedOldestWaiting(here)))
 		{
+			if (admitted) releaseAddress(key);
 			++_refused;
 			::close(fd);
 			continue;

@@ -42,8 +42,7 @@ public:
 		/// Of them, from one client address (0: no limit of its own).
 		std::size_t maxConnectionsPerAddress = 2500;
 		/// Requests a second from one client address, and how many at once
-		/// beyond that (0: no limit). /health, /readyz and requests signed by
-		/// a node are not counted.
+		/// beyond that (0: no limit). /health and /readyz are not counted.
 		double maxRequestsPerSecondPerAddress = 0;
 		/// Request heads one client address may have begun and not
 		/// finished at once (0: no limit): what slowloris holds.

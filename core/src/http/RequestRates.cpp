@@ -21,8 +21,10 @@ bool RequestRates::take(const std::string& address, Poco::Timestamp::TimeVal now
 	Bucket& bucket = it->second;
 	if (!fresh)
 	{
-		bucket.tokens = std::min(_burst, bucket.tokens + static_cast<double>(now - bucket.last) * _perSecond / 1e6);
-		bucket.last = now;
+		// A clock stepped back refills nothing (and takes nothing away).
+		const auto elapsed = std::max<Poco::Timestamp::TimeVal>(now - bucket.last, 0);
+		bucket.tokens = std::min(_burst, bucket.tokens + static_cast<double>(elapsed) * _perSecond / 1e6);
+		bucket.last = std::max(now, bucket.last);
 	}
 	if (bucket.tokens < 1) return false;
 	bucket.tokens -= 1;

@@ -145,10 +145,13 @@ std::unique_ptr<PeerClient> Node::makePeerClient(std::shared_ptr<const PeerSecur
 
 void Node::followMembership(std::shared_ptr<const PeerSecurity> security)
 {
+	// Only a node heard from alive says who is at its address now: news of
+	// an old member (suspect, dead, gone) must not take the address back
+	// from a new node that took it over.
 	_membership->subscribe([security](const MembershipEvent& event) {
-		if (event.kind == MembershipEvent::Kind::Left)
-			security->stamps().forget(event.member.url);
-		else
+		if (event.kind == MembershipEvent::Kind::Left || event.member.state == MemberState::Dead)
+			security->stamps().forget(event.member.url, event.member.id);
+		else if (event.member.state == MemberState::Alive)
 			security->stamps().learn(event.member.url, event.member.id);
 	});
 }

@@ -59,12 +59,13 @@ void PeerStamps::learn(const std::string& url, const std::string& id)
 	destination(address).to = id;
 }
 
-void PeerStamps::forget(const std::string& url)
+void PeerStamps::forget(const std::string& url, const std::string& id)
 {
 	const std::string address = addressOf(url);
 	std::lock_guard<std::mutex> lock(_mutex);
 	const auto found = _byAddress.find(address);
-	if (found != _byAddress.end()) found->second.to.clear(); // its numbers go on: the receiver may still be there
+	// Its numbers go on: the receiver may still be there.
+	if (found != _byAddress.end() && found->second.to == id) found->second.to.clear();
 }
 
 SignedFor PeerStamps::next(const std::string& host, Poco::UInt16 port)

@@ -28,8 +28,8 @@ public:
 
 	/// The node at url (http(s)://host:port) is `id` (the membership says so).
 	void learn(const std::string& url, const std::string& id);
-	/// Nobody known at url any more.
-	void forget(const std::string& url);
+	/// Node `id` is no longer at url (if another has taken it, that one stays).
+	void forget(const std::string& url, const std::string& id);
 
 	/// For the next request to host:port.
 	SignedFor next(const std::string& host, Poco::UInt16 port);

@@ -18,6 +18,8 @@ Poco::Dynamic::Var parse(const std::string& text)
 		const bool container = first != std::string::npos && (text[first] == '{' || text[first] == '[');
 		if (container || first == std::string::npos) return Poco::JSON::Parser().parse(text);
 		auto wrapped = Poco::JSON::Parser().parse("[" + text + "]").extract<Poco::JSON::Array::Ptr>();
+		// "1,2" wraps into two elements: more than one value, not JSON.
+		if (wrapped->size() != 1) throw Poco::JSON::JSONException("more than one value");
 		return wrapped->get(0);
 	}
 	catch (const Poco::Exception& exc)

@@ -21,6 +21,11 @@ public:
 		CPPUNIT_ASSERT_THROW(json::parse(""), p2p::BadRequestException);
 		CPPUNIT_ASSERT_THROW(json::parse("3 4"), p2p::BadRequestException);
 		CPPUNIT_ASSERT_THROW(json::parse("1],[2"), p2p::BadRequestException);
+		// More than one value: what would inject fields where the text is written out as it is.
+		CPPUNIT_ASSERT_THROW(json::parse("1,2"), p2p::BadRequestException);
+		CPPUNIT_ASSERT_THROW(json::parse("0,\"key\":\"other\""), p2p::BadRequestException);
+		CPPUNIT_ASSERT_THROW(json::parse("{\"a\":1},\"key\":2"), p2p::BadRequestException);
+		CPPUNIT_ASSERT_THROW(json::parse("[1],2"), p2p::BadRequestException);
 		// Any JSON value is a document (RFC 8259), not only objects and arrays.
 		CPPUNIT_ASSERT_EQUAL(3, json::parse(" 3 ").convert<int>());
 		CPPUNIT_ASSERT_EQUAL(std::string("blue"), json::parse("\"blue\"").convert<std::string>());
