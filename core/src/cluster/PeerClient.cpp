@@ -99,6 +99,12 @@ PeerResponse exchange(PeerClient::Impl& client, Poco::Net::HTTPClientSession& se
 		if (static_cast<std::streamsize>(answer.size()) > settings.maxResponseBytes)
 			throw BadGatewayException("the answer to " + method + " " + path + " is larger than the client takes");
 	}
+	// The body stream swallows what broke under it (a receive timeout, a
+	// reset) and just ends: a cut-off answer must not pass for a whole one.
+	if (const Poco::Exception* broke = session.networkException()) broke->rethrow();
+	if (response.hasContentLength() && static_cast<Poco::Int64>(answer.size()) != response.getContentLength64())
+		throw BadGatewayException("the answer to " + method + " " + path + " ended after " + std::to_string(answer.size()) +
+		                          " of its " + std::to_string(response.getContentLength64()) + " bytes");
 	keepAlive = response.getKeepAlive();
 	// The heads as written and read: POCO keeps no count, so write them
 	// again to a counter (a microsecond, against the round trip's tens).
@@ -270,6 +276,10 @@ PeerResponse PeerClient::send(const std::string& baseUrl, const std::string& met
 			throw GatewayTimeoutException("node " + baseUrl + " did not answer " + method + " " + path + " in time (" +
 			                              std::to_string(_impl->settings().connectTimeout.totalMilliseconds()) + " ms to connect, " +
 			                              std::to_string(_impl->settings().requestTimeout.totalMilliseconds()) + " ms to answer)");
+		}
+		catch (const BadGatewayException&)
+		{
+			throw; // the peer answered, wrongly: nothing to try again
 		}
 		catch (const Poco::Exception& exc)
 		{

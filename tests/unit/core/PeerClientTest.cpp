@@ -6,6 +6,7 @@
 #include <Poco/Net/HTTPServerParams.h>
 #include <Poco/Net/ServerSocket.h>
 #include <Poco/Thread.h>
+#include <thread>
 #include <cppunit/extensions/HelperMacros.h>
 
 /// PeerClient against a real POCO server on a loopback port.
@@ -19,6 +20,7 @@ class PeerClientTest: public CppUnit::TestFixture
 	CPPUNIT_TEST(testSlowPeerIsGatewayTimeout);
 	CPPUNIT_TEST(testMalformedUrlIsBadGateway);
 	CPPUNIT_TEST(testOversizeAnswerIsBadGateway);
+	CPPUNIT_TEST(testAnAnswerCutOffIsNoAnswer);
 	CPPUNIT_TEST_SUITE_END();
 
 public:
@@ -104,7 +106,52 @@ public:
 		CPPUNIT_ASSERT_EQUAL(200, client.send(_url, "POST", "/echo", "[1]").status);
 	}
 
+	void testAnAnswerCutOffIsNoAnswer()
+	{
+		p2p::PeerClient::Settings settings;
+		settings.requestTimeout = Poco::Timespan(0, 300 * 1000);
+		settings.maxIdlePerPeer = 0;
+		p2p::PeerClient client(settings);
+		// 10 of the 100 bytes it promised, then nothing: the receive timeout ends it.
+		CPPUNIT_ASSERT_THROW(sendToPeerThatStopsShort(client, false), p2p::GatewayTimeoutException);
+		// 10 of 100, then it closes.
+		CPPUNIT_ASSERT_THROW(sendToPeerThatStopsShort(client, true), p2p::BadGatewayException);
+	}
+
 private:
+	/// A GET to a peer that promises 100 bytes, sends 10 and then waits for
+	/// the client to go (or closes at once).
+	static void sendToPeerThatStopsShort(p2p::PeerClient& client, bool close)
+	{
+		Poco::Net::ServerSocket listening(Poco::Net::SocketAddress("127.0.0.1", 0));
+		std::thread peer([&] {
+			Poco::Net::StreamSocket connection = listening.acceptConnection();
+			char request[4096];
+			connection.receiveBytes(request, sizeof(request));
+			const std::string answer = "HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nContent-Length: 100\r\n\r\n[\"0123456\"";
+			connection.sendBytes(answer.data(), static_cast<int>(answer.size()));
+			if (close) return;
+			connection.setReceiveTimeout(Poco::Timespan(5, 0));
+			try
+			{
+				connection.receiveBytes(request, sizeof(request)); // until the client hangs up
+			}
+			catch (const Poco::Exception&)
+			{
+			}
+		});
+		try
+		{
+			client.send("http://127.0.0.1:" + std::to_string(listening.address().port()), "GET", "/cut");
+		}
+		catch (...)
+		{
+			peer.join();
+			throw;
+		}
+		peer.join();
+	}
+
 	std::unique_ptr<p2p::test::LoopbackServer> _loopback;
 	std::string _url;
 };
