@@ -7,6 +7,8 @@
 #include <Poco/PipeStream.h>
 #include <Poco/Process.h>
 #include <Poco/StreamCopier.h>
+#include <Poco/Thread.h>
+#include <Poco/Timestamp.h>
 #include <sstream>
 #include <unistd.h>
 
@@ -53,6 +55,15 @@ std::vector<std::string> ourNamespaces()
 		const std::string name = line.substr(0, line.find(' '));
 		if (name.compare(0, kNamespacePrefix.size(), kNamespacePrefix) == 0) names.push_back(name);
 	}
+	return names;
+}
+
+/// The host ends of our veth pairs ("p2pv<N>") that still exist.
+std::vector<std::string> ourVeths()
+{
+	std::vector<std::string> names;
+	for (Poco::DirectoryIterator it(std::string("/sys/class/net")), end; it != end; ++it)
+		if (it.name().compare(0, 4, "p2pv") == 0) names.push_back(it.name());
 	return names;
 }
 
@@ -120,6 +131,13 @@ std::vector<std::string> NetnsNetwork::destroy()
 		// it the host end.
 		if (ip({"netns", "del", ns}, output) != 0) problems.push_back("namespace " + ns + ": " + output);
 	}
+	// A deleted namespace lives on while sockets in it do (TIME_WAIT: up
+	// to a minute), and its veth pair with it, so the next network could
+	// not make p2pv0 ("File exists"). Deleting the host end takes the pair.
+	for (const auto& veth : ourVeths()) ip({"link", "del", veth}, output);
+	const Poco::Timestamp started;
+	while (!ourVeths().empty() && !started.isElapsed(10 * 1000 * 1000)) Poco::Thread::sleep(50); // the kernel frees links in its own time
+	for (const auto& veth : ourVeths()) problems.push_back("link " + veth + " is still there");
 	if (Poco::File(kNetnsEtc).exists())
 	{
 		for (Poco::DirectoryIterator it(kNetnsEtc), end; it != end; ++it)
