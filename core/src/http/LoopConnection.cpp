@@ -53,13 +53,13 @@ const char* const kLinger = "linger";
 } // namespace
 
 LoopConnection::LoopConnection(LoopHttpServer& server, EventLoop& loop, int fd, Poco::Net::SocketAddress client,
-                               Poco::Net::SocketAddress local):
+                               Poco::Net::SocketAddress local, std::string address):
 	_server(server),
 	_loop(loop),
 	_fd(fd),
 	_client(std::move(client)),
 	_local(std::move(local)),
-	_address(static_cast<const char*>(_client.host().addr()), static_cast<std::size_t>(_client.host().length())),
+	_address(std::move(address)),
 	_parser(HttpHeadParser::Kind::Request, server.settings().limits)
 {
 }

@@ -33,8 +33,9 @@ class LoopHttpServer;
 class LoopConnection: public ExchangeOwner, public std::enable_shared_from_this<LoopConnection>
 {
 public:
+	/// address: the client's address as the server counts it (its bytes).
 	LoopConnection(LoopHttpServer& server, EventLoop& loop, int fd, Poco::Net::SocketAddress client,
-	               Poco::Net::SocketAddress local);
+	               Poco::Net::SocketAddress local, std::string address);
 	~LoopConnection() override;
 
 	void start();
@@ -42,6 +43,7 @@ public:
 	/// abort, which also fails the handler's next read or write.
 	void stop(bool abort);
 	int fd() const { return _fd; }
+	const std::string& address() const { return _address; }
 	/// Waiting for a request head (between requests, or with part of one):
 	/// what a full server may close for a new connection. Since when, in
 	/// epoch µs; 0 when it is not waiting.
@@ -110,7 +112,7 @@ private:
 	int _fd;
 	const Poco::Net::SocketAddress _client;
 	const Poco::Net::SocketAddress _local;
-	const std::string _address; ///< the client's address bytes, what request rates count by
+	const std::string _address; ///< the client's address bytes, what per-address limits count by
 	State _state = State::Head;
 	Poco::Timestamp::TimeVal _waitingSince = Poco::Timestamp().epochMicroseconds();
 	HttpHeadParser _parser;

@@ -105,7 +105,7 @@ void LoopHttpServer::accept(PerLoop& here)
 		try
 		{
 			connection = std::make_shared<LoopConnection>(*this, *here.loop, fd, addressOf(peer, peerLength),
-			                                              addressOf(local, localLength));
+			                                              addressOf(local, localLength), key);
 		}
 		catch (const std::exception&)
 		{
@@ -115,7 +115,6 @@ void LoopHttpServer::accept(PerLoop& here)
 		}
 		++_open;
 		here.connections.emplace(fd, connection);
-		here.addresses.emplace(fd, key);
 		try
 		{
 			connection->start();
@@ -136,25 +135,34 @@ bool LoopHttpServer::admitRequest(const std::string& address)
 
 bool LoopHttpServer::startHead(const std::string& address)
 {
-	if (_settings.maxHeadsPerAddress == 0) return true;
-	std::lock_guard<std::mutex> lock(_addressesMutex);
-	std::size_t& heads = _headsByAddress[address];
-	if (heads >= _settings.maxHeadsPerAddress)
-	{
-		if (heads == 0) _headsByAddress.erase(address);
-		++_rateLimited;
-		return false;
-	}
-	++heads;
-	return true;
+	if (countIn(_headsByAddress, address, _settings.maxHeadsPerAddress)) return true;
+	++_rateLimited;
+	return false;
 }
 
 void LoopHttpServer::endHead(const std::string& address)
 {
-	if (_settings.maxHeadsPerAddress == 0) return;
+	uncountIn(_headsByAddress, address, _settings.maxHeadsPerAddress);
+}
+
+bool LoopHttpServer::countIn(std::unordered_map<std::string, std::size_t>& counts, const std::string& address,
+                             std::size_t limit)
+{
+	if (limit == 0) return true;
 	std::lock_guard<std::mutex> lock(_addressesMutex);
-	const auto it = _headsByAddress.find(address);
-	if (it != _headsByAddress.end() && --it->second == 0) _headsByAddress.erase(it);
+	std::size_t& count = counts[address];
+	if (count >= limit) return false;
+	++count;
+	return true;
+}
+
+void LoopHttpServer::uncountIn(std::unordered_map<std::string, std::size_t>& counts, const std::string& address,
+                               std::size_t limit)
+{
+	if (limit == 0) return;
+	std::lock_guard<std::mutex> lock(_addressesMutex);
+	const auto it = counts.find(address);
+	if (it != counts.end() && --it->second == 0) counts.erase(it);
 }
 
 bool LoopHttpServer::shedOldestWaiting(PerLoop& here)
@@ -182,32 +190,23 @@ void LoopHttpServer::closed(EventLoop& loop, int fd)
 {
 	for (auto& here : _perLoop)
 	{
-		if (here->loop != &loop || here->connections.erase(fd) == 0) continue;
+		if (here->loop != &loop) continue;
+		const auto found = here->connections.find(fd);
+		if (found == here->connections.end()) continue;
+		releaseAddress(found->second->address());
+		here->connections.erase(found);
 		--_open;
-		const auto address = here->addresses.find(fd);
-		if (address == here->addresses.end()) continue;
-		releaseAddress(address->second);
-		here->addresses.erase(address);
 	}
 }
 
 bool LoopHttpServer::admitAddress(const std::string& key)
 {
-	if (_settings.maxConnectionsPerAddress == 0) return true;
-	std::lock_guard<std::mutex> lock(_addressesMutex);
-	std::size_t& open = _byAddress[key];
-	if (open >= _settings.maxConnectionsPerAddress) return false;
-	++open;
-	return true;
+	return countIn(_byAddress, key, _settings.maxConnectionsPerAddress);
 }
 
 void LoopHttpServer::releaseAddress(const std::string& key)
 {
-	if (_settings.maxConnectionsPerAddress == 0) return;
-	std::lock_guard<std::mutex> lock(_addressesMutex);
-	const auto it = _byAddress.find(key);
-	if (it == _byAddress.end()) return;
-	if (--it->second == 0) _byAddress.erase(it);
+	uncountIn(_byAddress, key, _settings.maxConnectionsPerAddress);
 }
 
 void LoopHttpServer::stopAccepting()

@@ -115,7 +115,6 @@ private:
 	{
 		EventLoop* loop = nullptr;
 		std::unordered_map<int, std::shared_ptr<LoopConnection>> connections; ///< its thread only
-		std::unordered_map<int, std::string> addresses; ///< each connection's client address (addressKey), its thread only
 		bool accepting = false;
 	};
 
@@ -127,6 +126,10 @@ private:
 	/// Counts a connection from key; false when its address has all it may.
 	bool admitAddress(const std::string& key);
 	void releaseAddress(const std::string& key);
+	/// One more of address in counts, unless it has `limit` (0: no limit)
+	/// already; under _addressesMutex, as uncountIn() takes it back.
+	bool countIn(std::unordered_map<std::string, std::size_t>& counts, const std::string& address, std::size_t limit);
+	void uncountIn(std::unordered_map<std::string, std::size_t>& counts, const std::string& address, std::size_t limit);
 
 	Settings _settings;
 	Poco::Net::ServerSocket& _socket;
