@@ -236,11 +236,7 @@ void PeerChannels::enqueue(const ConnectionPtr& connection, Pending pending)
 	}
 	load.peak = std::max(load.peak, load.now);
 	Connection& c = *connection;
-	if (c.connected)
-	{
-		pending.given = allowed(pending.call, _settings.requestTimeout);
-		pending.due = pending.queued + pending.given.totalMicroseconds();
-	}
+	if (c.connected) startWaiting(pending, pending.queued);
 	if (c.outSent == c.out.size())
 	{
 		c.out.clear();
@@ -251,6 +247,12 @@ void PeerChannels::enqueue(const ConnectionPtr& connection, Pending pending)
 	c.calls.push_back(std::move(pending));
 	arm(connection);
 	if (c.connected) queueFlush(connection);
+}
+
+void PeerChannels::startWaiting(Pending& pending, Poco::Timestamp::TimeVal from) const
+{
+	pending.given = allowed(pending.call, _settings.requestTimeout);
+	pending.due = from + pending.given.totalMicroseconds();
 }
 
 void PeerChannels::queueFlush(const ConnectionPtr& connection)
@@ -361,11 +363,7 @@ void PeerChannels::connected(const ConnectionPtr& connection)
 	c.connected = true;
 	// Each call's wait for its answer starts now.
 	const Poco::Timestamp::TimeVal now = nowMicros();
-	for (Pending& pending : c.calls)
-	{
-		pending.given = allowed(pending.call, _settings.requestTimeout);
-		pending.due = now + pending.given.totalMicroseconds();
-	}
+	for (Pending& pending : c.calls) startWaiting(pending, now);
 	arm(connection);
 }
 

@@ -101,6 +101,8 @@ private:
 	ConnectionPtr pipelineFor(const std::string& key) const;
 	ConnectionPtr open(const Call& call);
 	void enqueue(const ConnectionPtr& connection, Pending pending);
+	/// The call's wait for its answer, from `from` on (its connection is made).
+	void startWaiting(Pending& pending, Poco::Timestamp::TimeVal from) const;
 	/// Writes what the connection has to send at the end of the loop's turn.
 	void queueFlush(const ConnectionPtr& connection);
 	void onEvents(const ConnectionPtr& connection, std::uint32_t events);

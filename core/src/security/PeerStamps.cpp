@@ -26,12 +26,17 @@ PeerStamps::PeerStamps()
 	_streamSeed = (static_cast<std::uint64_t>(random()) << 32) ^ random();
 }
 
+std::string PeerStamps::keyOf(const std::string& host, Poco::UInt16 port)
+{
+	return Poco::toLower(host) + ":" + std::to_string(port);
+}
+
 std::string PeerStamps::addressOf(const std::string& url)
 {
 	try
 	{
 		const Poco::URI uri(url);
-		return Poco::toLower(uri.getHost()) + ":" + std::to_string(uri.getPort());
+		return keyOf(uri.getHost(), uri.getPort());
 	}
 	catch (const Poco::SyntaxException&)
 	{
@@ -70,7 +75,7 @@ void PeerStamps::forget(const std::string& url, const std::string& id)
 
 SignedFor PeerStamps::next(const std::string& host, Poco::UInt16 port)
 {
-	const std::string address = Poco::toLower(host) + ":" + std::to_string(port);
+	const std::string address = keyOf(host, port);
 	std::lock_guard<std::mutex> lock(_mutex);
 	Destination& to = destination(address);
 	return SignedFor{to.to, to.stream + "." + std::to_string(++to.counter)};

@@ -42,7 +42,9 @@ private:
 		std::string to;
 	};
 
-	/// url's "host:port", lower case: what requests are addressed by.
+	/// "host:port", lower case: what requests are addressed by.
+	static std::string keyOf(const std::string& host, Poco::UInt16 port);
+	/// keyOf() url's host and port; empty when url is malformed.
 	static std::string addressOf(const std::string& url);
 	Destination& destination(const std::string& address);
 
