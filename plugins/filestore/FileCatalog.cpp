@@ -233,6 +233,11 @@ std::vector<FileInfo> FileCatalog::list()
 bool FileCatalog::remove(const std::string& name)
 {
 	Poco::FastMutex::ScopedLock lock(_mutex);
+	return removeLocked(name);
+}
+
+bool FileCatalog::removeLocked(const std::string& name)
+{
 	const bool removed = ::unlink(filePath(name).c_str()) == 0;
 	::unlink(metaPath(name).c_str());
 	return removed;
@@ -244,8 +249,7 @@ FileCatalog::Removal FileCatalog::removeStoredBy(const std::string& name, Poco::
 	const auto stored = readInfo(name);
 	if (!stored) return Removal::Missing;
 	if (stored->modified > storedBy) return Removal::Newer;
-	::unlink(filePath(name).c_str());
-	::unlink(metaPath(name).c_str());
+	removeLocked(name);
 	return Removal::Removed;
 }
 

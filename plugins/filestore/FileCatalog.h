@@ -123,6 +123,8 @@ public:
 
 private:
 	std::optional<FileInfo> readInfo(const std::string& name);
+	/// The file and its metadata, under _mutex; whether there was a file.
+	bool removeLocked(const std::string& name);
 	std::string filePath(const std::string& name) const;
 	std::string metaPath(const std::string& name) const;
 

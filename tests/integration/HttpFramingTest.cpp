@@ -222,9 +222,7 @@ public:
 
 	void testOneAddressCannotTakeEveryConnection()
 	{
-		_node = std::make_unique<NodeProcess>(std::vector<std::string>{"-Dplugins.load=messaging", "-Dhttp.access_log=false",
-		                                                                "-Dhttp.max_connections_per_address=20"});
-		_node->waitUntilListening();
+		nodeWith({"-Dhttp.max_connections_per_address=20"});
 		// 127.0.0.2 takes all it may: each is served.
 		std::vector<Poco::Net::StreamSocket> flood;
 		for (int i = 0; i < 20; ++i)
@@ -244,10 +242,7 @@ public:
 	void testAFullNodeShedsTheLongestWaitingForTheNewcomer()
 	{
 		// One loop, so that every connection is one it may shed.
-		_node = std::make_unique<NodeProcess>(std::vector<std::string>{"-Dplugins.load=messaging", "-Dhttp.access_log=false",
-		                                                                "-Dhttp.max_connections=8", "-Dhttp.io_threads=1",
-		                                                                "-Dhttp.max_connections_per_address=0"});
-		_node->waitUntilListening();
+		nodeWith({"-Dhttp.max_connections=8", "-Dhttp.io_threads=1", "-Dhttp.max_connections_per_address=0"});
 		// The oldest sends half a head and nothing more; the others were served and wait.
 		Poco::Net::StreamSocket slow = from("127.0.0.2");
 		slow.sendBytes("GET /health HTTP/1.1\r\n", 22);
@@ -271,10 +266,7 @@ public:
 
 	void testAnAddressOverItsRequestRateGets429()
 	{
-		_node = std::make_unique<NodeProcess>(std::vector<std::string>{"-Dplugins.load=messaging", "-Dhttp.access_log=false",
-		                                                                "-Dhttp.max_requests_per_s_per_address=1",
-		                                                                "-Dhttp.request_burst_per_address=5"});
-		_node->waitUntilListening();
+		nodeWith({"-Dhttp.max_requests_per_s_per_address=1", "-Dhttp.request_burst_per_address=5"});
 		const std::string status = "GET /status HTTP/1.1\r\nHost: x\r\n\r\n";
 		Poco::Net::StreamSocket greedy = from("127.0.0.2");
 		for (int i = 0; i < 5; ++i) CPPUNIT_ASSERT_EQUAL(200, p2p::test::exchange(greedy, status));
@@ -301,9 +293,7 @@ public:
 
 	void testAnAddressMayHaveOnlySoManyUnfinishedHeads()
 	{
-		_node = std::make_unique<NodeProcess>(std::vector<std::string>{"-Dplugins.load=messaging", "-Dhttp.access_log=false",
-		                                                                "-Dhttp.max_heads_per_address=3"});
-		_node->waitUntilListening();
+		nodeWith({"-Dhttp.max_heads_per_address=3"});
 		std::vector<Poco::Net::StreamSocket> slow;
 		for (int i = 0; i < 4; ++i)
 		{
@@ -340,6 +330,14 @@ public:
 	}
 
 private:
+	/// In place of setUp()'s node: a messaging node with these settings.
+	void nodeWith(std::vector<std::string> settings)
+	{
+		settings.insert(settings.begin(), {"-Dplugins.load=messaging", "-Dhttp.access_log=false"});
+		_node = std::make_unique<NodeProcess>(settings);
+		_node->waitUntilListening();
+	}
+
 	/// A connection to the node from the given loopback address.
 	Poco::Net::StreamSocket from(const std::string& address) const
 	{
