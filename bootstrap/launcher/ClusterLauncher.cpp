@@ -238,15 +238,11 @@ int ClusterLauncher::up(const UpOptions& options)
 			args.push_back("-Dplugins.load=" + (options.plugins.empty() ? std::string(kSeedPlugins) : options.plugins));
 		if (k > 0) args.push_back("-Dcluster.bootstrap=" + bootstrapUrl);
 		for (const auto& define : options.defines) args.push_back("-D" + define);
-		if (options.netns)
-		{
-			auto command = NetnsNetwork::wrap(node.name, binary, args);
-			node.pid = NodeSpawner::spawn(command.front(), std::vector<std::string>(command.begin() + 1, command.end()), node.log);
-		}
-		else
-		{
-			node.pid = NodeSpawner::spawn(binary, args, node.log);
-		}
+		std::vector<std::string> command{binary};
+		command.insert(command.end(), args.begin(), args.end());
+		if (options.netns) command = NetnsNetwork::wrap(node.name, binary, args);
+		state.saveCommand(node.name, command);
+		node.pid = NodeSpawner::spawn(command.front(), std::vector<std::string>(command.begin() + 1, command.end()), node.log);
 		state.append(node);
 		nodes.push_back(node);
 	}
@@ -427,6 +423,101 @@ int ClusterLauncher::down(const std::string& dirOption, int graceSeconds, bool n
 	_out << std::endl;
 	for (const auto& problem : problems) _err << "p2p-cluster: " << problem << std::endl;
 	return 1;
+}
+
+int ClusterLauncher::restart(const std::string& dirOption, const std::string& only, int graceSeconds, bool kill,
+                             int timeoutSeconds)
+{
+	ClusterState state(absoluteDir(dirOption));
+	auto nodes = state.read();
+	if (nodes.empty())
+	{
+		_err << "p2p-cluster: no network recorded in " << state.file() << std::endl;
+		return 1;
+	}
+	std::vector<std::size_t> chosen;
+	for (std::size_t i = 0; i < nodes.size(); ++i)
+		if (only.empty() || nodes[i].name == only) chosen.push_back(i);
+	if (chosen.empty())
+	{
+		_err << "p2p-cluster: no node named " << only << " in " << state.file() << std::endl;
+		return 2;
+	}
+	for (const auto i : chosen)
+	{
+		if (state.command(nodes[i].name).empty())
+		{
+			_err << "p2p-cluster: no command line recorded for " << nodes[i].name
+			     << " (started by an older p2p-cluster); run down and up instead" << std::endl;
+			return 2;
+		}
+	}
+
+	// All stop before any starts: restarting every node is a test of a
+	// network that lost every process at once, not a rolling restart.
+	Poco::Stopwatch clock;
+	clock.start();
+	for (const auto i : chosen)
+		if (NodeSpawner::isNode(nodes[i].pid)) ::kill(nodes[i].pid, kill ? SIGKILL : SIGTERM);
+	const auto grace = static_cast<Poco::Timestamp::TimeDiff>(graceSeconds) * 1000000;
+	auto anyRunning = [&] {
+		return std::any_of(chosen.begin(), chosen.end(), [&](std::size_t i) { return NodeSpawner::isNode(nodes[i].pid); });
+	};
+	while (anyRunning() && clock.elapsed() < grace) Poco::Thread::sleep(20);
+	for (const auto i : chosen)
+		if (NodeSpawner::isNode(nodes[i].pid)) ::kill(nodes[i].pid, SIGKILL);
+	while (anyRunning() && clock.elapsed() < grace + 5 * 1000000) Poco::Thread::sleep(20);
+	if (anyRunning())
+	{
+		_err << "p2p-cluster: a node did not stop even after SIGKILL; nothing was started again" << std::endl;
+		return 1;
+	}
+	const double stopped = static_cast<double>(clock.elapsed()) / 1e6;
+
+	std::vector<int> oldPids;
+	for (const auto i : chosen)
+	{
+		const auto command = state.command(nodes[i].name);
+		oldPids.push_back(nodes[i].pid);
+		nodes[i].pid = NodeSpawner::spawn(command.front(), std::vector<std::string>(command.begin() + 1, command.end()), nodes[i].log);
+	}
+	state.rewrite(nodes);
+
+	// Each answers again: its listener is up and its plugins started.
+	const auto deadline = static_cast<Poco::Timestamp::TimeDiff>(timeoutSeconds) * 1000000;
+	std::vector<bool> answering(chosen.size(), false);
+	std::size_t count = 0;
+	while (count < chosen.size() && clock.elapsed() < deadline)
+	{
+		const auto answers = inParallel(chosen.size(), [&](std::size_t k) {
+			return answering[k] || peersOf(nodes[chosen[k]]) >= 0 ? 1 : 0;
+		});
+		count = 0;
+		for (std::size_t k = 0; k < chosen.size(); ++k)
+		{
+			if (NodeSpawner::childExited(nodes[chosen[k]].pid))
+			{
+				_err << "p2p-cluster: " << nodes[chosen[k]].name << " exited after its restart; its log is "
+				     << nodes[chosen[k]].log << std::endl;
+				return 1;
+			}
+			answering[k] = answers[k] == 1;
+			count += answering[k] ? 1 : 0;
+		}
+		if (count < chosen.size()) Poco::Thread::sleep(50);
+	}
+	for (std::size_t k = 0; k < chosen.size() && chosen.size() <= 10; ++k)
+		_out << "  " << nodes[chosen[k]].name << ": pid " << oldPids[k] << " -> " << nodes[chosen[k]].pid << std::endl;
+	_out << "restart: " << chosen.size() << " node" << (chosen.size() == 1 ? "" : "s") << " stopped in " << std::fixed
+	     << std::setprecision(1) << stopped << " s (" << (kill ? "SIGKILL" : "SIGTERM") << "), " << count
+	     << " answering again after " << static_cast<double>(clock.elapsed()) / 1e6 << " s" << std::endl;
+	if (count < chosen.size())
+	{
+		_err << "p2p-cluster: after " << timeoutSeconds << " s, " << (chosen.size() - count) << " restarted nodes do not answer"
+		     << std::endl;
+		return 1;
+	}
+	return 0;
 }
 
 } // namespace p2p::cluster

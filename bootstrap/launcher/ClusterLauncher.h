@@ -50,6 +50,12 @@ public:
 	/// netns: also remove every p2p- namespace and the bridge, whether or
 	/// not this directory's network used them (cleaning up after a crash).
 	int down(const std::string& dir, int graceSeconds, bool netns);
+	/// Stops the named node (empty: every node, the bootstrap node too) with
+	/// SIGTERM, or SIGKILL when `kill`, all before any starts again; starts
+	/// each with the command line `up` gave it (its data directory, so it
+	/// comes back with its keys and files), and waits until each answers.
+	/// 0 when all answer within timeoutSeconds.
+	int restart(const std::string& dir, const std::string& node, int graceSeconds, bool kill, int timeoutSeconds);
 
 private:
 	/// Peers a node reports in /status, or -1 when it does not answer.

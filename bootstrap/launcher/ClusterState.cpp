@@ -44,9 +44,49 @@ void ClusterState::append(const NodeRecord& node) const
 	if (!out) throw Poco::WriteFileException(file());
 }
 
+void ClusterState::rewrite(const std::vector<NodeRecord>& nodes) const
+{
+	// Whole or not at all: a crash halfway must not lose the pids of the
+	// nodes `down` has to stop.
+	const std::string temporary = file() + ".new";
+	{
+		Poco::FileOutputStream out(temporary, std::ios::out | std::ios::trunc);
+		for (const auto& node : nodes)
+			out << node.name << ' ' << node.pid << ' ' << node.port << ' ' << node.url << ' ' << node.log << '\n';
+		out.close();
+		if (!out) throw Poco::WriteFileException(temporary);
+	}
+	Poco::File(temporary).renameTo(file());
+}
+
 void ClusterState::remove() const
 {
+	for (const auto& node : read())
+		if (Poco::File(commandFile(node.name)).exists()) Poco::File(commandFile(node.name)).remove();
 	if (exists()) Poco::File(file()).remove();
+}
+
+std::string ClusterState::commandFile(const std::string& name) const
+{
+	return Poco::Path(_dir).makeDirectory().setFileName(name + ".command").toString();
+}
+
+void ClusterState::saveCommand(const std::string& name, const std::vector<std::string>& command) const
+{
+	Poco::FileOutputStream out(commandFile(name), std::ios::out | std::ios::trunc);
+	for (const auto& arg : command) out << arg << '\0';
+	out.close();
+	if (!out) throw Poco::WriteFileException(commandFile(name));
+}
+
+std::vector<std::string> ClusterState::command(const std::string& name) const
+{
+	std::vector<std::string> command;
+	if (!Poco::File(commandFile(name)).exists()) return command;
+	Poco::FileInputStream in(commandFile(name));
+	std::string arg;
+	while (std::getline(in, arg, '\0')) command.push_back(arg);
+	return command;
 }
 
 } // namespace p2p::cluster

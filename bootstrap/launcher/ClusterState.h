@@ -19,7 +19,9 @@ struct NodeRecord
 
 /// The launcher's record of a running network: <dir>/cluster.state, one line
 /// per node ("name pid port url log"), written as nodes start so that
-/// `down` can stop a network whose `up` was interrupted.
+/// `down` can stop a network whose `up` was interrupted; and each node's
+/// command line (<dir>/<name>.command, arguments separated by NUL bytes),
+/// so that `restart` starts it again exactly as `up` did.
 class ClusterState
 {
 public:
@@ -29,9 +31,18 @@ public:
 	bool exists() const;
 	std::vector<NodeRecord> read() const;
 	void append(const NodeRecord& node) const;
+	/// Replaces the whole record (after a restart changed pids).
+	void rewrite(const std::vector<NodeRecord>& nodes) const;
+	/// Removes the record and every command file.
 	void remove() const;
 
+	void saveCommand(const std::string& name, const std::vector<std::string>& command) const;
+	/// Empty when none was saved (a network started by an older p2p-cluster).
+	std::vector<std::string> command(const std::string& name) const;
+
 private:
+	std::string commandFile(const std::string& name) const;
+
 	std::string _dir;
 };
 

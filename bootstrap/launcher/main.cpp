@@ -17,6 +17,7 @@ const char* const kUsage =
 	"                      [--timeout S] [--define key=value ...] [--netns]\n"
 	"       p2p-cluster status [--dir DIR]\n"
 	"       p2p-cluster compose [--nodes N] [--base-port P] [--plugins a,b,...] [--image IMAGE]\n"
+	"       p2p-cluster restart [--dir DIR] [--node NAME] [--kill] [--grace S] [--timeout S]\n"
 	"       p2p-cluster down [--dir DIR] [--grace S] [--netns]\n"
 	"\n"
 	"up      starts a bootstrap node on the base port (default 5000) and N nodes (default 100) on the\n"
@@ -29,6 +30,9 @@ const char* const kUsage =
 	"status  a table of node, pid, URL, alive, peers known.\n"
 	"compose prints a Docker Compose file for the same network (container/compose.yaml is\n"
 	"        p2p-cluster compose --nodes 100): node K on host port P+K, network p2p_network.\n"
+	"restart stops NAME (default: every node, bootstrap included; all before any starts again) with\n"
+	"        SIGTERM, or SIGKILL with --kill, and starts each again as up did, with its data\n"
+	"        directory; waits until each answers (--timeout, default 60 s).\n"
 	"down    SIGTERM to every recorded node, SIGKILL after --grace seconds (default 15); with\n"
 	"        --netns (or a network started with it) also removes every p2p- namespace and the bridge.\n";
 
@@ -53,7 +57,7 @@ int usageError(const std::string& message)
 int main(int argc, char** argv)
 {
 	std::signal(SIGPIPE, SIG_IGN);
-	if (argc < 2) return usageError("say up, status or down");
+	if (argc < 2) return usageError("say up, status, restart, compose or down");
 	const std::string command = argv[1];
 	if (command == "--help" || command == "-h" || command == "help")
 	{
@@ -63,6 +67,8 @@ int main(int argc, char** argv)
 
 	p2p::cluster::UpOptions up;
 	int grace = 15;
+	std::string node;
+	bool kill = false;
 	std::string image = "p2p-node:latest";
 	try
 	{
@@ -79,6 +85,11 @@ int main(int argc, char** argv)
 				up.netns = true;
 				continue;
 			}
+			if (option == "--kill")
+			{
+				kill = true;
+				continue;
+			}
 			if (i + 1 >= argc) return usageError(option + " needs a value");
 			const std::string value = argv[++i];
 			if (option == "--dir") up.dir = value;
@@ -90,6 +101,7 @@ int main(int argc, char** argv)
 			else if (option == "--define" || option == "-D") up.defines.push_back(value);
 			else if (option == "--grace") grace = Poco::NumberParser::parse(value);
 			else if (option == "--image") image = value;
+			else if (option == "--node") node = value;
 			else return usageError("unknown option " + option);
 		}
 	}
@@ -114,6 +126,7 @@ int main(int argc, char** argv)
 		if (command == "up") return launcher.up(up);
 		if (command == "status") return launcher.status(up.dir);
 		if (command == "down") return launcher.down(up.dir, grace, up.netns);
+		if (command == "restart") return launcher.restart(up.dir, node, grace, kill, up.timeoutSeconds);
 		return usageError("unknown command " + command);
 	}
 	catch (const Poco::Exception& exc)

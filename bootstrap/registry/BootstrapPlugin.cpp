@@ -42,7 +42,8 @@ void BootstrapPlugin::start(NodeContext& context)
 	context.router().add("DELETE", "/register/{id}", [this](Request& rq, Response& rs) { removeNode(rq, rs); }, peers);
 	context.router().add("GET", "/peers", [this](Request& rq, Response& rs) { listPeers(rq, rs); });
 
-	const long period = std::max(250L, leaseSeconds * 1000L / 4);
+	// Every second at most: /members is only as current as this timer.
+	const long period = std::clamp(leaseSeconds * 1000L / 4, 250L, 1000L);
 	_expiryTimer = std::make_unique<Poco::Timer>(period, period);
 	_expiryTimer->start(Poco::TimerCallback<BootstrapPlugin>(*this, &BootstrapPlugin::onExpiryTimer));
 }
@@ -66,10 +67,25 @@ void BootstrapPlugin::onExpiryTimer(Poco::Timer&)
 
 void BootstrapPlugin::expire()
 {
-	for (const auto& id : _registry->expire())
+	const Poco::Timestamp now;
+	for (const auto& id : _registry->expire(now))
 	{
 		_context->membership().remove(id);
 		_context->logger().information("lease of node %s expired", id);
+	}
+	// A node that missed half its lease has missed renewals: /members says
+	// suspect rather than show a killed node alive until its lease is over.
+	const Poco::Timestamp::TimeDiff quiet = _registry->lease().totalMicroseconds() / 2;
+	for (const auto& node : _registry->live(now))
+	{
+		Member member;
+		if (now - node.lastSeen <= quiet || !_context->membership().find(node.id, member) ||
+		    member.state != MemberState::Alive)
+			continue;
+		member.state = MemberState::Suspect;
+		if (_context->membership().update(member))
+			_context->logger().warning("node %s has not renewed its lease for %Ld s", node.id,
+			                           static_cast<Poco::Int64>((now - node.lastSeen) / 1000000));
 	}
 }
 
@@ -83,9 +99,14 @@ void BootstrapPlugin::registerNode(Request& request, Response& response)
 	const std::size_t count = _registry->add(id, address);
 
 	Member member;
+	const bool known = _context->membership().find(id, member);
+	// Back from suspect: alive only outranks it at a higher incarnation.
+	if (known && member.state != MemberState::Alive) ++member.incarnation;
 	member.id = id;
 	member.url = address;
-	if (_context->membership().update(member)) _context->logger().information("node %s registered at %s", id, address);
+	member.state = MemberState::Alive;
+	if (_context->membership().update(member))
+		_context->logger().information(known ? "node %s renewed at %s" : "node %s registered at %s", id, address);
 
 	auto answer = json::object();
 	answer->set("status", "success");

@@ -67,7 +67,7 @@ void DhtRouterPlugin::start(NodeContext& context)
 	// differs, and one more for a view that changed meanwhile.
 	const int maxHops = settings::getInt(context.config(), configSection(), "max_hops", 3, 1, 64);
 	context.services().provide(Forwarder::kServiceName,
-	                           std::make_shared<RequestForwarder>(context.peers(), context.node().id, maxHops));
+	                           std::make_shared<RequestForwarder>(context.peers(), context.node().id, maxHops, _placement));
 
 	context.router().add("GET", "/dht/ring", [this](Request& rq, Response& rs) { showRing(rq, rs); });
 	context.router().add("GET", "/dht/locate/{key}", [this](Request& rq, Response& rs) { locate(rq, rs); });

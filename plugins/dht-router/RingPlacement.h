@@ -7,6 +7,7 @@
 #include <Poco/Mutex.h>
 #include <atomic>
 #include <memory>
+#include <set>
 
 namespace p2p::dhtrouter {
 
@@ -30,16 +31,26 @@ public:
 	std::shared_ptr<const HashRing> ring() const;
 	/// Rebuilds so far (1 after construction).
 	Poco::UInt64 generation() const;
+	/// The members on the ring that are suspect, as of the current ring:
+	/// requests go to their other owners first.
+	std::shared_ptr<const std::set<std::string>> suspects() const;
 
 private:
-	std::shared_ptr<const HashRing> build() const;
+	struct Snapshot
+	{
+		std::shared_ptr<const HashRing> ring;
+		std::shared_ptr<const std::set<std::string>> suspects;
+	};
+	Snapshot build() const;
+	Snapshot current() const;
 
 	const Membership& _membership;
 	const std::size_t _slots;
 	mutable std::atomic<bool> _stale{false};
 	mutable Poco::FastMutex _rebuildMutex; ///< one rebuild at a time
-	mutable Poco::FastMutex _mutex;        ///< guards the two below
+	mutable Poco::FastMutex _mutex;        ///< guards the three below
 	mutable std::shared_ptr<const HashRing> _ring;
+	mutable std::shared_ptr<const std::set<std::string>> _suspects;
 	mutable Poco::UInt64 _generation = 0;
 };
 

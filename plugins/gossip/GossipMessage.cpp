@@ -10,6 +10,29 @@ namespace {
 
 constexpr const char* kTextHeader = "p2p-gossip 1";
 
+/// "node7 1796176212 node5,node9", checked as member lines are.
+GossipMessage::Accusation accusationFrom(const std::string& text, std::size_t maxAccusers)
+{
+	const std::size_t first = text.find(' ');
+	const std::size_t second = first == std::string::npos ? first : text.find(' ', first + 1);
+	if (second == std::string::npos || text.find(' ', second + 1) != std::string::npos)
+		throw BadRequestException("an accusation has three fields: id, incarnation and accusers");
+	GossipMessage::Accusation accusation{MemberCodec::checkedId(text.substr(0, first)),
+	                                     MemberCodec::incarnationFrom(text.substr(first + 1, second - first - 1)),
+	                                     {}};
+	const std::string list = text.substr(second + 1);
+	std::size_t start = 0;
+	while (start <= list.size())
+	{
+		const std::size_t end = std::min(list.find(',', start), list.size());
+		if (accusation.accusers.size() == maxAccusers)
+			throw BadRequestException("an accusation names at most " + std::to_string(maxAccusers) + " accusers");
+		accusation.accusers.push_back(MemberCodec::checkedId(list.substr(start, end - start)));
+		start = end + 1;
+	}
+	return accusation;
+}
+
 } // namespace
 
 Poco::JSON::Object::Ptr GossipMessage::toJson() const
@@ -82,7 +105,15 @@ std::string GossipMessage::toText() const
 	if (fullState) text.append("full\n");
 	if (push) text.append("push\n");
 	for (const auto& member : members) text.append("member ").append(MemberCodec::toLine(member)).append(1, '\n');
+	for (const auto& accusation : accusations) text.append(accusationLine(accusation)).append(1, '\n');
 	return text;
+}
+
+std::string GossipMessage::accusationLine(const Accusation& accusation)
+{
+	std::string line = "accused " + accusation.id + ' ' + std::to_string(accusation.incarnation) + ' ';
+	for (std::size_t i = 0; i < accusation.accusers.size(); ++i) line.append(i ? "," : "").append(accusation.accusers[i]);
+	return line;
 }
 
 GossipMessage GossipMessage::fromText(const std::string& text, std::size_t maxMembers)
@@ -114,6 +145,12 @@ GossipMessage GossipMessage::fromText(const std::string& text, std::size_t maxMe
 				if (message.members.size() >= maxMembers)
 					throw BadRequestException("more than " + std::to_string(maxMembers) + " members");
 				message.members.push_back(MemberCodec::fromLine(rest));
+			}
+			else if (keyword == "accused")
+			{
+				if (message.accusations.size() >= maxMembers)
+					throw BadRequestException("more than " + std::to_string(maxMembers) + " accusations");
+				message.accusations.push_back(accusationFrom(rest, GossipMessage::kMaxAccusers));
 			}
 			else if (keyword == "from" && !sawFrom)
 			{

@@ -23,14 +23,24 @@ namespace p2p::gossip {
 ///     full
 ///     push
 ///     member node7 http://127.0.0.1:5007 suspect 1796176212
+///     accused node7 1796176212 node5,node9
 ///
 /// "from" is the sender as it sees itself; "member" lines are news (or,
 /// with "full", the sender's whole view); "digest" is the sender's
 /// Gossiper::digest(), which asks the receiver to answer with its whole
-/// view when its own differs; "push" is news that wants no answer. Every
-/// line but the first is optional.
+/// view when its own differs; "push" is news that wants no answer;
+/// "accused" names who suspect a member at an incarnation (Lifeguard's
+/// confirmations). Every line but the first is optional.
 struct GossipMessage
 {
+	/// Who suspect a member at one of its incarnations.
+	struct Accusation
+	{
+		std::string id;
+		Poco::UInt64 incarnation = 0;
+		std::vector<std::string> accusers;
+	};
+
 	std::string id;                 ///< empty: the receiver gives it one (rumours only)
 	int ttl = 0;                    ///< forwards left (rumours only)
 	std::vector<std::string> peers; ///< bare URLs (the seed's contract)
@@ -39,6 +49,12 @@ struct GossipMessage
 	bool fullState = false;         ///< members is the sender's whole view
 	bool push = false;              ///< news that wants no answer (a datagram gets none)
 	std::string digest;             ///< empty: none (no sync asked for)
+	std::vector<Accusation> accusations; ///< text form only
+	/// Accusers one accusation may name.
+	static constexpr std::size_t kMaxAccusers = 8;
+
+	/// The "accused" line of an accusation, without its newline.
+	static std::string accusationLine(const Accusation& accusation);
 
 	Poco::JSON::Object::Ptr toJson() const;
 

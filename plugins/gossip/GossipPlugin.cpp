@@ -48,7 +48,12 @@ void GossipPlugin::start(NodeContext& context)
 	_settings.maxEntries = static_cast<std::size_t>(settings::getInt(config, name(), "max_peers_per_message", 64, 1, 1000));
 	_settings.probeTimeout = milliseconds(settings::getInt(config, name(), "probe_timeout_ms", 500, 1, 60000));
 	_settings.indirectProbes = static_cast<std::size_t>(settings::getInt(config, name(), "indirect_probes", 3, 0, 16));
-	_settings.suspectTimeout = milliseconds(settings::getInt(config, name(), "suspect_timeout_ms", 5000, 1, 3600000));
+	_settings.suspicion.shortest = milliseconds(settings::getInt(config, name(), "suspect_timeout_ms", 5000, 1, 3600000));
+	_settings.suspicion.longest = Poco::Timespan(_settings.suspicion.shortest.totalMicroseconds() *
+	                                             settings::getInt(config, name(), "suspicion_max_mult", 6, 1, 100));
+	_settings.suspicion.confirmations =
+		static_cast<std::size_t>(settings::getInt(config, name(), "suspicion_confirmations", 2, 0, 7));
+	_settings.reconnectInterval = milliseconds(settings::getInt(config, name(), "reconnect_interval_ms", 2000, 10, 3600000));
 	_settings.deadRetention = milliseconds(settings::getInt(config, name(), "dead_retention_ms", 300000, 1, 86400000));
 	_settings.syncInterval = milliseconds(settings::getInt(config, name(), "sync_interval_ms", 30000, 10, 86400000));
 	_settings.retransmitMultiplier = static_cast<std::size_t>(settings::getInt(config, name(), "retransmit_mult", 4, 1, 64));
@@ -106,11 +111,12 @@ void GossipPlugin::start(NodeContext& context)
 	_prober.startFunc([this] { probeLoop(); });
 	_spreader.startFunc([this] { spreadLoop(); });
 	context.logger().information("probing every %Ld ms, spreading news every %Ld ms to %z peers, syncing every %Ld ms, "
-	                             "suspects dead after %Ld ms%s",
+	                             "suspects dead after %Ld to %Ld ms%s",
 	                             static_cast<Poco::Int64>(_interval.totalMilliseconds()),
 	                             static_cast<Poco::Int64>(_spreadInterval.totalMilliseconds()), _settings.fanout,
 	                             static_cast<Poco::Int64>(_settings.syncInterval.totalMilliseconds()),
-	                             static_cast<Poco::Int64>(_settings.suspectTimeout.totalMilliseconds()),
+	                             static_cast<Poco::Int64>(_settings.suspicion.shortest.totalMilliseconds()),
+	                             static_cast<Poco::Int64>(_settings.suspicion.longest.totalMilliseconds()),
 	                             _settings.seeds.empty() ? std::string() : ", joining through " + std::to_string(_settings.seeds.size()) + " seeds");
 }
 
@@ -298,6 +304,23 @@ void GossipPlugin::state(Request&, Response& response)
 	body->set("pending_news", _gossiper->pendingNews());
 	body->set("digest", _gossiper->digest());
 	body->set("suspects", _gossiper->detector().suspects());
+	// Who suspects whom, as far as this node has heard.
+	Poco::JSON::Array::Ptr suspicions = new Poco::JSON::Array;
+	for (const auto& suspicion : _gossiper->detector().suspicions())
+	{
+		auto item = json::object();
+		item->set("id", suspicion.id);
+		item->set("incarnation", suspicion.incarnation);
+		Poco::JSON::Array::Ptr accusers = new Poco::JSON::Array;
+		for (const auto& accuser : suspicion.accusers) accusers->add(accuser);
+		item->set("accusers", accusers);
+		item->set("since_ms_ago", suspicion.since.elapsed() / 1000);
+		item->set("timeout_ms", suspicion.timeout.totalMilliseconds());
+		suspicions->add(item);
+	}
+	body->set("suspicions", suspicions);
+	body->set("refutations", stats.refutations);
+	body->set("reconnects", stats.reconnects);
 	body->set("bytes_sent", bytesSent());
 	body->set("bytes_received", bytesReceived());
 	body->set("transport", _udp ? "udp" : "http");
@@ -339,6 +362,10 @@ void GossipPlugin::addMetrics()
 	              [g] { return static_cast<double>(g->pendingNews()); });
 	metrics.gauge("p2p_gossip_health_score", "Local health: 0 while probes are answered in time, up to 8 as they are not; "
 	              "periods and timeouts stretch by 1 + this.", {}, [g] { return static_cast<double>(g->health()); });
+	metrics.gauge("p2p_gossip_refutations_total", "Rumours of this node's suspicion or death it refuted.", {},
+	              [g] { return static_cast<double>(g->stats().refutations); });
+	metrics.gauge("p2p_gossip_reconnects_total", "Members held dead that answered a sync, and came back.", {},
+	              [g] { return static_cast<double>(g->stats().reconnects); });
 	metrics.gauge("p2p_gossip_suspects", "Members suspected now, their clocks running.", {},
 	              [g] { return static_cast<double>(g->detector().suspects()); });
 }

@@ -20,7 +20,7 @@ Gossiper::Gossiper(Membership& view, GossipTransport& transport, Settings settin
 	_view(view),
 	_transport(transport),
 	_settings(std::move(settings)),
-	_detector(view, _settings.suspectTimeout),
+	_detector(view, _settings.suspicion),
 	_broadcasts(_settings.retransmitMultiplier),
 	_rumours(view, transport, RumourRelay::Settings{_settings.fanout, _settings.maxTtl, _settings.probeTimeout}),
 	_greeter(transport, _settings.probeTimeout),
@@ -55,6 +55,8 @@ Gossiper::Stats Gossiper::stats() const
 	s.syncs = _syncs;
 	s.wholeViews = _wholeViews;
 	s.fallbacks = _fallbacks;
+	s.refutations = _refutations;
+	s.reconnects = _reconnects;
 	return s;
 }
 
@@ -94,10 +96,16 @@ GossipMessage Gossiper::news()
 			member = self();
 		else if (!_view.find(id, member))
 			return false; // forgotten meanwhile: its news goes when it is sent last
-		const std::size_t line = MemberCodec::toLine(member).size() + 8; // "member ", '\n'
+		std::size_t line = MemberCodec::toLine(member).size() + 8; // "member ", '\n'
+		// A suspicion goes with its accusers, so that others can count the
+		// confirmations that shorten it.
+		GossipMessage::Accusation accusation{member.id, member.incarnation, {}};
+		if (member.state == MemberState::Suspect) accusation.accusers = _detector.accusersOf(member.id, member.incarnation);
+		if (!accusation.accusers.empty()) line += GossipMessage::accusationLine(accusation).size() + 1;
 		if (_settings.maxMessageBytes > 0 && bytes + line > _settings.maxMessageBytes) return false;
 		bytes += line;
 		message.members.push_back(std::move(member));
+		if (!accusation.accusers.empty()) message.accusations.push_back(std::move(accusation));
 		return true;
 	});
 	return message;
@@ -143,6 +151,7 @@ void Gossiper::take(Member member, bool sighting)
 			{
 			}
 			announce(member.id);
+			++_refutations;
 			_health.worse(); // others found this node slow to answer
 		}
 		return;
@@ -164,7 +173,22 @@ void Gossiper::take(Member member, bool sighting)
 void Gossiper::merge(const GossipMessage& message, bool direct)
 {
 	if (message.from) take(*message.from, direct);
-	for (const auto& member : message.members) take(member, false);
+	for (auto member : message.members)
+	{
+		// A whole view says whom its sender held dead, perhaps only because
+		// a partition cut them off: here that is a suspicion, which a live
+		// member refutes, not a verdict that would drop it from the ring at
+		// once (memberlist merges push-pull state the same way).
+		if (message.fullState && member.state == MemberState::Dead) member.state = MemberState::Suspect;
+		take(std::move(member), false);
+	}
+	for (const auto& accusation : message.accusations)
+		if (_detector.confirm(accusation.id, accusation.incarnation, accusation.accusers)) announce(accusation.id);
+	// A whole view's suspicions count its sender as an accuser.
+	if (message.fullState && message.from)
+		for (const auto& member : message.members)
+			if (member.state != MemberState::Alive && _detector.confirm(member.id, member.incarnation, {message.from->id}))
+				announce(member.id);
 }
 
 GossipMessage Gossiper::receive(GossipMessage message, bool wantAnswer)
@@ -289,18 +313,31 @@ void Gossiper::probeNext()
 		_health.better();
 		return;
 	}
-	_health.worse(); // the miss may be this node's own slowness
-	if (probeAgain(*target, timeout)) return;
+	const Retry retry = probeAgain(*target, timeout);
+	// The miss may be this node's own slowness, unless the helpers answered
+	// that they could not reach the target either (Lifeguard's nacks): then
+	// this node's messages get through, and the fault is the target's or
+	// its link's. Each helper that did not answer at all counts, as in
+	// memberlist, so a node cut off from most of the network slows down
+	// while one on the healthy side of a partition keeps its pace.
+	for (std::size_t i = 0; i < retry.silentHelpers; ++i) _health.worse();
+	if (retry.reached) return;
 	++_probesFailed;
 	if (_detector.suspect(*target)) announce(target->id);
 }
 
-bool Gossiper::probeAgain(const Member& target, Poco::Timespan timeout)
+Gossiper::Retry Gossiper::probeAgain(const Member& target, Poco::Timespan timeout)
 {
 	// Others try (SWIM's indirect probes), and so do we over a connection
 	// (memberlist's TCP fallback), all at once, so that lost datagrams alone
 	// never make a live member suspect.
-	std::vector<std::future<bool>> answers;
+	enum class Helped
+	{
+		Reached,
+		CouldNot, ///< the helper answered: it could not reach the target either
+		Silent
+	};
+	std::vector<std::future<Helped>> answers;
 	auto direct = std::async(std::launch::async, [this, &target, timeout] {
 		return exchangeWith(target.url, news(), timeout, target.id, true);
 	});
@@ -309,40 +346,61 @@ bool Gossiper::probeAgain(const Member& target, Poco::Timespan timeout)
 		answers.push_back(std::async(std::launch::async, [this, helper, &target, timeout] {
 			try
 			{
-				return _transport.probeVia(helper.url, target, timeout + timeout);
+				return _transport.probeVia(helper.url, target, timeout + timeout) ? Helped::Reached : Helped::CouldNot;
 			}
 			catch (const Poco::Exception&)
 			{
-				return false;
+				return Helped::Silent;
 			}
 		}));
 	}
-	bool reached = false;
-	for (auto& answer : answers) reached = answer.get() || reached;
+	Retry retry;
+	for (auto& answer : answers)
+	{
+		const Helped helped = answer.get();
+		retry.reached = retry.reached || helped == Helped::Reached;
+		retry.silentHelpers += helped == Helped::Silent ? 1 : 0;
+	}
+	// Nobody to vouch for this node's own messages: count the miss itself.
+	if (answers.empty()) retry.silentHelpers = 1;
 	if (direct.get())
 	{
 		++_fallbacks;
-		return true;
+		retry.reached = true;
 	}
-	return reached;
+	return retry;
 }
 
 void Gossiper::syncWhenDue()
 {
 	if (!_schedule.syncDue()) return;
 	std::vector<Member> partner;
-	std::vector<Member> dead;
 	{
 		Poco::FastMutex::ScopedLock lock(_mutex);
 		partner = randomAlive(1, "");
+	}
+	if (partner.empty()) return; // alone: sync as soon as someone is known
+	syncWith(partner.front().url, partner.front().id);
+	_schedule.synced();
+}
+
+std::future<void> Gossiper::reconnectWhenDue()
+{
+	if (!_lastReconnect.isElapsed(_settings.reconnectInterval.totalMicroseconds())) return {};
+	std::vector<Member> dead;
+	{
+		Poco::FastMutex::ScopedLock lock(_mutex);
 		dead = _view.sample(1, _random, [](const Member& member) { return member.state == MemberState::Dead; });
 	}
-	if (partner.empty() && dead.empty()) return; // alone: sync as soon as someone is known
-	if (!partner.empty()) syncWith(partner.front().url, partner.front().id);
-	// And one member held dead: if it answers, it was cut off, not gone, and
-	// the sync tells each side what the other missed (as Serf reconnects).
-	if (!dead.empty()) syncWith(dead.front().url, dead.front().id);
-	_schedule.synced();
+	if (dead.empty()) return {};
+	_lastReconnect.update();
+	// One member held dead: if it answers, it was cut off, not gone, and the
+	// sync tells each side what the other missed (as Serf reconnects), so
+	// the halves of a healed partition merge again. Beside the probe, not
+	// before it: an address that is really gone costs a whole timeout.
+	return std::async(std::launch::async, [this, member = dead.front()] {
+		if (syncWith(member.url, member.id)) ++_reconnects;
+	});
 }
 
 void Gossiper::join()
@@ -369,9 +427,11 @@ void Gossiper::round()
 	++_rounds;
 	expireSuspects();
 	forgetTheLongDead();
+	std::future<void> reconnect = reconnectWhenDue();
 	probeNext();
 	syncWhenDue();
 	join();
+	if (reconnect.valid()) reconnect.get();
 	// After joining, which may have filled the view.
 	if (_greeter.plan(_view) && _onNews) _onNews();
 }

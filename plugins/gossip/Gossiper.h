@@ -9,6 +9,7 @@
 #include "SyncSchedule.h"
 #include <atomic>
 #include <functional>
+#include <future>
 #include <map>
 
 namespace p2p::gossip {
@@ -25,9 +26,9 @@ namespace p2p::gossip {
 ///    one small probe and nothing else;
 ///  - a sync on joining and every gossip.sync_interval_ms: a digest
 ///    of the view to one random member, whole views exchanged only when the
-///    digests differ, which heals what news missed; and one attempt to
-///    reach a member held dead, so halves of a healed partition find each
-///    other again;
+///    digests differ, which heals what news missed;
+///  - every gossip.reconnect_interval_ms, a sync with one member held dead,
+///    so halves of a healed partition find each other again;
 ///  - joining through cluster.seeds or URLs a POST /gossip named: a sync;
 ///  - the seed's POST /gossip rumours: merged, answered, and passed on by
 ///    the RumourRelay.
@@ -52,7 +53,9 @@ public:
 		std::size_t maxMessageBytes = 0;
 		Poco::Timespan probeTimeout = Poco::Timespan(0, 500 * 1000);
 		std::size_t indirectProbes = 3;
-		Poco::Timespan suspectTimeout = Poco::Timespan(5, 0);
+		FailureDetector::Timeouts suspicion; ///< gossip.suspect_timeout_ms, suspicion_max_mult, suspicion_confirmations
+		/// How often one member held dead is tried (gossip.reconnect_interval_ms).
+		Poco::Timespan reconnectInterval = Poco::Timespan(2, 0);
 		Poco::Timespan deadRetention = Poco::Timespan(300, 0); ///< then a dead member leaves the view
 		Poco::Timespan syncInterval = Poco::Timespan(30, 0);   ///< gossip.sync_interval_ms
 		std::size_t retransmitMultiplier = 4;                  ///< gossip.retransmit_mult
@@ -72,6 +75,8 @@ public:
 		Poco::UInt64 syncs = 0;            ///< digests compared, as asker or asked
 		Poco::UInt64 wholeViews = 0;       ///< whole views sent, because digests differed
 		Poco::UInt64 fallbacks = 0;        ///< probes answered over HTTP only, their datagram lost
+		Poco::UInt64 refutations = 0;      ///< rumours of this node's suspicion or death refuted
+		Poco::UInt64 reconnects = 0;       ///< members held dead that answered a sync
 	};
 
 	Gossiper(Membership& view, GossipTransport& transport, Settings settings);
@@ -144,13 +149,21 @@ private:
 	/// A digest to url, then whole views both ways if they differ.
 	bool syncWith(const std::string& url, const std::string& expectedId = "");
 	void syncWhenDue();
+	/// A sync with one member held dead, started on its own thread when one
+	/// is due; the round waits for it at its end.
+	std::future<void> reconnectWhenDue();
 	std::vector<Member> viewWithSelf() const;
 	std::vector<Member> randomAlive(std::size_t k, const std::string& except);
 	void forgetTheLongDead();
 	void probeNext();
+	struct Retry
+	{
+		bool reached = false;          ///< directly over a connection, or through a helper
+		std::size_t silentHelpers = 0; ///< helpers that did not answer at all
+	};
 	/// Direct over a connection and indirect through helpers, all at once,
-	/// after target missed a probe; returns whether any reached it.
-	bool probeAgain(const Member& target, Poco::Timespan timeout);
+	/// after target missed a probe.
+	Retry probeAgain(const Member& target, Poco::Timespan timeout);
 	void join();
 
 	Membership& _view;
@@ -161,6 +174,7 @@ private:
 	RumourRelay _rumours;
 	Greeter _greeter;
 	SyncSchedule _schedule; ///< probe thread only
+	Poco::Timestamp _lastReconnect{0}; ///< probe thread only
 	LocalHealth _health;
 	std::function<void()> _onNews;
 	std::atomic<Poco::UInt64> _incarnation{0};
@@ -171,7 +185,7 @@ private:
 	std::map<std::string, Poco::Timestamp> _deadSince; ///< when this node learned each death
 
 	std::atomic<Poco::UInt64> _rounds{0}, _sent{0}, _received{0}, _failedExchanges{0}, _probesFailed{0}, _syncs{0},
-		_wholeViews{0}, _fallbacks{0};
+		_wholeViews{0}, _fallbacks{0}, _refutations{0}, _reconnects{0};
 };
 
 } // namespace p2p::gossip

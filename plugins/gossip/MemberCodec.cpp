@@ -21,10 +21,7 @@ MemberState stateFrom(const std::string& text)
 Member MemberCodec::checked(std::string id, std::string url, const std::string& state, Poco::Int64 incarnation)
 {
 	Member member;
-	member.id = std::move(id);
-	if (member.id.empty() || member.id.size() > 128) throw BadRequestException("field 'id' must be 1 to 128 characters");
-	for (const unsigned char c : member.id)
-		if (c < 0x21 || c == 0x7f) throw BadRequestException("field 'id' must not contain spaces or control characters");
+	member.id = checkedId(std::move(id));
 	member.url = std::move(url);
 	if (!isNodeUrl(member.url)) throw BadRequestException("field 'url' must be an http(s)://host:port URL, not '" + member.url + "'");
 	member.state = stateFrom(state);
@@ -32,6 +29,25 @@ Member MemberCodec::checked(std::string id, std::string url, const std::string& 
 		throw BadRequestException("field 'incarnation' must be from 0 to " + std::to_string(kMaxIncarnation));
 	member.incarnation = static_cast<Poco::UInt64>(incarnation);
 	return member;
+}
+
+std::string MemberCodec::checkedId(std::string id)
+{
+	if (id.empty() || id.size() > 128) throw BadRequestException("field 'id' must be 1 to 128 characters");
+	for (const unsigned char c : id)
+		if (c < 0x21 || c == 0x7f) throw BadRequestException("field 'id' must not contain spaces or control characters");
+	return id;
+}
+
+Poco::UInt64 MemberCodec::incarnationFrom(const std::string& text)
+{
+	Poco::UInt64 incarnation = 0;
+	if (text.empty() || text.size() > 20 || !Poco::NumberParser::tryParseUnsigned64(text, incarnation) ||
+	    text.find_first_not_of("0123456789") != std::string::npos)
+		throw BadRequestException("field 'incarnation' must be a whole number, not '" + text.substr(0, 32) + "'");
+	if (incarnation > kMaxIncarnation)
+		throw BadRequestException("field 'incarnation' must be from 0 to " + std::to_string(kMaxIncarnation));
+	return incarnation;
 }
 
 Poco::JSON::Object::Ptr MemberCodec::toJson(const Member& member)
@@ -91,12 +107,7 @@ Member MemberCodec::fromLine(const std::string& line)
 		start = end + 1;
 	}
 	if (count != 4) throw BadRequestException("a member has four fields: id, url, state and incarnation");
-	Poco::UInt64 incarnation = 0;
-	if (fields[3].empty() || fields[3].size() > 20 || !Poco::NumberParser::tryParseUnsigned64(fields[3], incarnation) ||
-	    fields[3].find_first_not_of("0123456789") != std::string::npos)
-		throw BadRequestException("field 'incarnation' must be a whole number, not '" + fields[3] + "'");
-	if (incarnation > kMaxIncarnation)
-		throw BadRequestException("field 'incarnation' must be from 0 to " + std::to_string(kMaxIncarnation));
+	const Poco::UInt64 incarnation = incarnationFrom(fields[3]);
 	return checked(std::move(fields[0]), std::move(fields[1]), fields[2], static_cast<Poco::Int64>(incarnation));
 }
 

@@ -35,6 +35,11 @@ public:
 	/// The four fields of toLine(), checked as fromJson() checks them.
 	static Member fromLine(const std::string& line);
 
+	/// A member id as both forms check it: 1..128 printable characters.
+	static std::string checkedId(std::string id);
+	/// An incarnation in its text form: a whole number up to kMaxIncarnation.
+	static Poco::UInt64 incarnationFrom(const std::string& text);
+
 private:
 	static Member checked(std::string id, std::string url, const std::string& state, Poco::Int64 incarnation);
 };

@@ -82,6 +82,18 @@ public:
 		return std::nullopt;
 	}
 
+	/// A stand-in to ask because the round is still short of its quorum
+	/// (a hedge), while one is left and there is time for it.
+	std::optional<Owner> hedge()
+	{
+		std::lock_guard<std::mutex> lock(_mutex);
+		if (!_finish || _standIns.empty() || left() <= 0) return std::nullopt;
+		Owner next = std::move(_standIns.front());
+		_standIns.pop_front();
+		++_running;
+		return next;
+	}
+
 private:
 	Poco::Timespan left() const { return std::max<Poco::Timestamp::TimeDiff>(_deadline - Poco::Timestamp(), 0); }
 
@@ -213,6 +225,19 @@ void Coordinator::attempt(const std::shared_ptr<Round>& round, const Owner& owne
 	});
 }
 
+void Coordinator::hedgeLater(const std::shared_ptr<Round>& round, const std::optional<AnswerLater>& client)
+{
+	const Poco::Timespan delay = _remote.hedgeDelay();
+	if (!client || delay <= 0) return;
+	client->after(delay, [this, round, client] {
+		const auto standIn = round->hedge();
+		if (!standIn) return;
+		++_hedges;
+		attempt(round, *standIn, true);
+		hedgeLater(round, client);
+	});
+}
+
 void Coordinator::write(const std::string& key, const Entry& entry, const std::vector<Owner>& candidates,
                         const std::optional<AnswerLater>& client, WriteDone done)
 {
@@ -233,6 +258,7 @@ void Coordinator::write(const std::string& key, const Entry& entry, const std::v
 		if (it->id != _selfId) attempt(round, *it, false);
 	for (auto it = candidates.begin(); it != owners; ++it)
 		if (it->id == _selfId) attempt(round, *it, false);
+	hedgeLater(round, client);
 }
 
 bool Coordinator::readsLocally(const std::vector<Owner>& candidates) const
@@ -293,6 +319,7 @@ void Coordinator::read(const std::string& key, const std::vector<Owner>& candida
 		});
 	round->begin(r);
 	for (std::size_t i = 0; i < r; ++i) attempt(round, order[i], false);
+	hedgeLater(round, client);
 }
 
 void Coordinator::settleRead(const std::string& key, const std::vector<Owner>& candidates, Answers answers,

@@ -34,6 +34,10 @@ struct QuorumSettings
 /// acknowledgements; the rest complete in the background. A read asks R
 /// nodes (this one first when it is an owner), answers the newest version
 /// among them, and repairs the owners that answered with an older one.
+/// A read or write still short of its quorum after Replicas::hedgeDelay()
+/// asks the next stand-in as well, and again after each further delay
+/// (hedged, as Dynamo's coordinators do): an owner that is paused or cut
+/// off costs milliseconds, not the quorum timeout.
 /// When none of the R has the key, the read asks the other candidates too
 /// before it says so: after a ring change a just-acknowledged write may
 /// still sit on the previous owners until rebalancing has moved it.
@@ -84,6 +88,8 @@ public:
 	Poco::UInt64 readRepairs() const { return _readRepairs.load(); }
 	/// Reads and writes a stand-in served because an owner failed.
 	Poco::UInt64 standIns() const { return _standIns.load(); }
+	/// Stand-ins asked because the owners were slow to answer.
+	Poco::UInt64 hedges() const { return _hedges.load(); }
 
 private:
 	class Round;
@@ -99,6 +105,9 @@ private:
 
 	/// Starts op on owner; moves on to the round's stand-ins while it fails.
 	void attempt(const std::shared_ptr<Round>& round, const Owner& owner, bool standIn);
+	/// After the hedge delay, a stand-in for a round still short of its
+	/// quorum; then the same again. Only from an event loop (client set).
+	void hedgeLater(const std::shared_ptr<Round>& round, const std::optional<AnswerLater>& client);
 	/// After the read's answers are in: repairs stale owners and answers.
 	void settleRead(const std::string& key, const std::vector<Owner>& candidates, Answers answers,
 	                const std::optional<AnswerLater>& client, const ReadDone& done);
@@ -114,6 +123,7 @@ private:
 	const QuorumSettings _settings;
 	std::atomic<Poco::UInt64> _readRepairs{0};
 	std::atomic<Poco::UInt64> _standIns{0};
+	std::atomic<Poco::UInt64> _hedges{0};
 
 	// Rounds alive, for drain().
 	std::mutex _roundsMutex;

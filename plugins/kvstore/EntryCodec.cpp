@@ -30,17 +30,39 @@ std::pair<std::string, Entry> EntryCodec::fromJson(const Poco::JSON::Object& obj
 	key = json::requireString(object, "key");
 	KeyRules::validate(key);
 	entry.timestamp = json::requireInt(object, "timestamp");
-	if (entry.timestamp <= 0) throw BadRequestException("field 'timestamp' must be positive");
-	// A stamp far ahead would win over every later write to the key.
-	if (entry.timestamp > Poco::Timestamp().epochMicroseconds() + kMaxClockLeadMicroseconds)
-		throw BadRequestException("field 'timestamp' is more than an hour ahead of this node's clock");
 	entry.node = json::requireString(object, "node");
-	if (entry.node.empty() || entry.node.find('\0') != std::string::npos)
-		throw BadRequestException("field 'node' must be a node id");
+	checkStamp(entry, "field");
 	entry.deleted = object.optValue<bool>("deleted", false);
 	entry.value = entry.deleted ? std::string() : json::requireString(object, "value");
 	if (!entry.deleted) json::parse(entry.value); // a replica never stores what GET could not return
 	return result;
+}
+
+void EntryCodec::checkStamp(const Entry& entry, const std::string& where)
+{
+	if (entry.timestamp <= 0) throw BadRequestException(where + " 'timestamp' must be positive");
+	// A stamp far ahead would win over every later write to the key.
+	if (entry.timestamp > Poco::Timestamp().epochMicroseconds() + kMaxClockLeadMicroseconds)
+		throw BadRequestException(where + " 'timestamp' is more than an hour ahead of this node's clock");
+	if (entry.node.empty() || entry.node.size() > 128 || entry.node.find_first_of(std::string(" \0", 2)) != std::string::npos)
+		throw BadRequestException(where + " 'node' must be a node id");
+}
+
+std::string EntryCodec::stampText(const Entry& entry)
+{
+	return std::to_string(entry.timestamp) + ' ' + entry.node;
+}
+
+void EntryCodec::readStamp(const std::string& text, Entry& entry)
+{
+	const std::size_t space = text.find(' ');
+	const std::string digits = text.substr(0, space);
+	if (space == std::string::npos || digits.empty() || digits.size() > 18 ||
+	    digits.find_first_not_of("0123456789") != std::string::npos)
+		throw BadRequestException(std::string("header ") + kStampHeader + " must be '<microseconds> <node id>'");
+	entry.timestamp = std::stoll(digits);
+	entry.node = text.substr(space + 1);
+	checkStamp(entry, std::string("header ") + kStampHeader);
 }
 
 } // namespace p2p::kvstore

@@ -20,6 +20,21 @@ public:
 	/// JSON text (empty for a tombstone).
 	/// Throws BadRequestException naming the bad field.
 	static std::pair<std::string, Entry> fromJson(const Poco::JSON::Object& object);
+
+	/// The header a forwarding node stamps a client's write with, so that
+	/// every owner that coordinates it (a hedged write reaches two) stores
+	/// the same version: "<µs> <node id>". The node a client wrote to
+	/// stamps it, as Cassandra's coordinator does.
+	static constexpr const char* kStampHeader = "X-P2P-Write-Stamp";
+	static std::string stampText(const Entry& entry);
+	/// Sets entry's timestamp and node from a stamp header's text, checked
+	/// as fromJson() checks them; throws BadRequestException.
+	static void readStamp(const std::string& text, Entry& entry);
+
+private:
+	/// A positive timestamp at most an hour ahead of this node's clock, and
+	/// a node id; throws BadRequestException naming `where`.
+	static void checkStamp(const Entry& entry, const std::string& where);
 };
 
 } // namespace p2p::kvstore

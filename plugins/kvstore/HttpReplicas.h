@@ -23,6 +23,7 @@ public:
 	void read(const Owner& owner, const std::string& key, const Via& via, ReadDone done) override;
 	void write(const Owner& owner, const std::string& key, const Entry& entry, const Via& via, WriteDone done) override;
 	void push(const Owner& owner, const KeyedEntries& entries) override;
+	Poco::Timespan hedgeDelay() const override { return _peers.hedgeDelay(); }
 
 private:
 	/// The owner's answer, or the exception it stands for.

@@ -9,6 +9,7 @@
 #include "p2p/Request.h"
 #include "p2p/Response.h"
 #include "p2p/Router.h"
+#include <Poco/NumberParser.h>
 #include <Poco/Timestamp.h>
 #include <algorithm>
 
@@ -119,10 +120,42 @@ std::optional<std::vector<Owner>> KvHandlers::coordinateOrForward(Request& reque
 	const auto end = candidates.begin() + static_cast<std::ptrdiff_t>(owners);
 	if (std::any_of(candidates.begin(), end, [&](const Owner& owner) { return owner.id == self.id; })) return candidates;
 
+	const bool standIn = std::any_of(end, candidates.end(), [&](const Owner& owner) { return owner.id == self.id; });
+	// Sent here by a node that took this one for an owner: the views of the
+	// ring differ (a partition healing, nodes joining), and sent on again
+	// the request could bounce until dht.max_hops refuses it. A stand-in
+	// serves it at once, as a sloppy quorum would, and rebalancing moves the
+	// copies where the settled ring wants them.
+	unsigned hops = 0;
+	if (standIn && request.fromNode() &&
+	    Poco::NumberParser::tryParseUnsigned(request.http().get(Forwarder::kHopsHeader, "0"), hops) && hops > 0)
+		return candidates;
+	std::vector<Owner> targets(candidates.begin(), end); // forwarded, a request goes to the owners alone
+	Forwarder::Options options;
+	const std::string& method = request.method();
+	if (method != "GET" && method != "HEAD")
+	{
+		// A write is stamped here, before it leaves: then the owners that
+		// coordinate it (a hedged write reaches two when the first is slow)
+		// store one version, and one that applies it late, after a pause,
+		// cannot make it newer than writes the client made since.
+		options.headers.emplace_back(EntryCodec::kStampHeader, EntryCodec::stampText(stampFor(request, false)));
+		options.repeatable = true;
+	}
+	_forwarder->forward(request, response, targets, options);
 	if (_forwarded) _forwarded->inc();
-	candidates.resize(owners); // forwarded, a request goes to the owners alone
-	_forwarder->forward(request, response, candidates);
 	return std::nullopt;
+}
+
+Entry KvHandlers::stampFor(Request& request, bool deleted, std::string value) const
+{
+	const std::string header = request.http().get(EntryCodec::kStampHeader, "");
+	if (header.empty() || !request.fromNode()) return stamp(deleted, std::move(value));
+	Entry entry;
+	EntryCodec::readStamp(header, entry);
+	entry.value = std::move(value);
+	entry.deleted = deleted;
+	return entry;
 }
 
 void KvHandlers::store(Request& request, Response& response, const std::string& key, const Poco::Dynamic::Var& value)
@@ -134,7 +167,7 @@ void KvHandlers::store(Request& request, Response& response, const std::string& 
 	body->set("status", "stored");
 	body->set("value", value);
 	auto reply = Reply::to(response);
-	_coordinator.write(key, stamp(false, json::stringify(value)), *candidates, reply->loop(),
+	_coordinator.write(key, stampFor(request, false, json::stringify(value)), *candidates, reply->loop(),
 	                   [reply, body](const Poco::Exception* error) {
 		                   if (error) return reply->fail(*error);
 		                   reply->json(body);
@@ -199,10 +232,10 @@ void KvHandlers::remove(Request& request, Response& response)
 	const auto candidates = coordinateOrForward(request, response, key);
 	if (!candidates) return;
 	auto reply = Reply::to(response);
-	readLive(key, *candidates, reply, [this, key, candidates = *candidates, reply](const Entry& live) {
+	readLive(key, *candidates, reply, [this, key, candidates = *candidates, reply, stamped = stampFor(request, true)](const Entry& live) {
 		// A tombstone, not an erase: it must win over older copies that a
 		// replica which missed the delete would otherwise spread again.
-		Entry tombstone = stamp(true);
+		Entry tombstone = stamped;
 		// Newer than what it deletes even when that came from a clock ahead of ours.
 		if (!tombstone.newerThan(live)) tombstone.timestamp = live.timestamp + 1;
 		_coordinator.write(key, tombstone, candidates, reply->loop(), [reply, key](const Poco::Exception* error) {

@@ -48,6 +48,10 @@ public:
 	/// A new version of a key made here: strictly newer than every stamp this
 	/// node gave before, even across a step back of the clock.
 	Entry stamp(bool deleted, std::string value = "") const;
+	/// The version a client's write gets: the stamp the node that forwarded
+	/// it gave (EntryCodec::kStampHeader, taken only from a node of the
+	/// cluster), or a new one made here.
+	Entry stampFor(Request& request, bool deleted, std::string value = "") const;
 
 private:
 	/// Keys are placed on the ring only with both of dht-router's services.

@@ -117,6 +117,8 @@ void KvStorePlugin::startReplication()
 	              [c = _coordinator.get()] { return static_cast<double>(c->readRepairs()); });
 	metrics.gauge("p2p_kvstore_stand_ins_total", "Reads and writes a stand-in node served because an owner failed.", {},
 	              [c = _coordinator.get()] { return static_cast<double>(c->standIns()); });
+	metrics.gauge("p2p_kvstore_hedges_total", "Stand-ins asked because the owners were slow to answer a read or write.", {},
+	              [c = _coordinator.get()] { return static_cast<double>(c->hedges()); });
 
 	_timer = std::make_unique<RebalanceTimer>(context.membership(), RebalanceTimer::settle(), _antiEntropyInterval,
 	                                          [this](bool afterChange) { rebalance(afterChange); });

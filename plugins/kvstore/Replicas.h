@@ -52,6 +52,10 @@ public:
 
 	/// Has the owner apply many entries at once; waits for it and throws.
 	virtual void push(const Owner& owner, const KeyedEntries& entries) = 0;
+
+	/// After how long a read or write still short of its quorum asks a
+	/// stand-in too (a hedged request); 0: never, only after a failure.
+	virtual Poco::Timespan hedgeDelay() const { return Poco::Timespan(0); }
 };
 
 } // namespace p2p::kvstore

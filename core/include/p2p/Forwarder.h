@@ -5,6 +5,8 @@
 
 #include "p2p/Placement.h"
 #include "p2p/ServiceRegistry.h"
+#include <string>
+#include <utility>
 #include <vector>
 
 namespace p2p {
@@ -33,14 +35,34 @@ public:
 
 	~Forwarder() override;
 
+	struct Options
+	{
+		/// Sent along with the request, beside the forwarder's own headers.
+		std::vector<std::pair<std::string, std::string>> headers;
+		/// Whether the request may reach more than one target: a GET, or a
+		/// write whose version the caller fixed (every owner that takes it
+		/// stores the same one). Such a request goes to the next target
+		/// too when the first is slow to answer (hedged, after
+		/// PeerClient::hedgeDelay()), and after a timeout; any other write
+		/// goes to one target at a time and is never resent after a
+		/// timeout, since the target may still apply it.
+		bool repeatable = false;
+	};
+
 	/// Relays request (method, path, query, and the parsed body of a JSON
 	/// route) to the first of targets that answers, in order, and copies
 	/// that answer (status, Content-Type, body) into response; a target that
 	/// cannot be reached or times out is skipped for the next. Throws
 	/// LoopDetectedException (508) when the request has already been
 	/// forwarded dht.max_hops times, ServiceUnavailableException (503)
-	/// naming every target tried when none answered.
-	virtual void forward(Request& request, Response& response, const std::vector<Placement::Owner>& targets) = 0;
+	/// naming every target tried when none answered. GET and HEAD are
+	/// always repeatable.
+	virtual void forward(Request& request, Response& response, const std::vector<Placement::Owner>& targets,
+	                     const Options& options) = 0;
+	void forward(Request& request, Response& response, const std::vector<Placement::Owner>& targets)
+	{
+		forward(request, response, targets, Options());
+	}
 };
 
 } // namespace p2p

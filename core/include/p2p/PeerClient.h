@@ -125,6 +125,12 @@ public:
 	void sendAsync(const AnswerLater& on, const std::string& baseUrl, const std::string& method, const std::string& path,
 	               const std::string& body, const std::string& contentType, const Headers& headers, Completion done,
 	               Poco::Timespan within = 0);
+	/// After how long a sendAsync() request still unanswered should go to
+	/// another node as well (a hedged request): twice the 99th percentile of
+	/// this client's recent answers, from 10 ms to 1 s (50 ms before it has
+	/// seen enough). A stopped or cut-off peer then costs its callers that
+	/// long, not a timeout.
+	Poco::Timespan hedgeDelay() const;
 	/// Idle connections held, over all peers (for metrics and tests).
 	std::size_t idleConnections() const;
 

@@ -6,6 +6,8 @@
 #include <Poco/Dynamic/Var.h>
 #include <Poco/Exception.h>
 #include <Poco/Net/HTTPServerResponse.h>
+#include <Poco/Timespan.h>
+#include <functional>
 #include <memory>
 #include <string>
 #include <utility>
@@ -27,6 +29,10 @@ public:
 	/// Answers with the error exc stands for, as the router answers what a
 	/// handler throws.
 	void fail(const Poco::Exception& exc) const;
+	/// Runs task after delay on the event loop that writes this answer,
+	/// answered meanwhile or not (the task checks): the timer of a hedged
+	/// request. From any thread.
+	void after(Poco::Timespan delay, std::function<void()> task) const;
 
 	/// The core's side (core/src/http). Opaque to plugins.
 	class Impl;

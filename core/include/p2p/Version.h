@@ -7,7 +7,7 @@
 /// in core/include/p2p changes in a way that breaks binary compatibility
 /// (a virtual added or removed, a member's layout changed): the plugin host
 /// refuses plugins that were built against another value.
-#define P2P_PLUGIN_API_VERSION 10
+#define P2P_PLUGIN_API_VERSION 11
 
 namespace p2p {
 

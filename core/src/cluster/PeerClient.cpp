@@ -248,6 +248,11 @@ std::string PeerClient::verifyMessage(const std::string& channel, const std::str
 	return _impl->security()->signer()->verify(kMessageMethod, channel, claim.bodyHash, claim);
 }
 
+Poco::Timespan PeerClient::hedgeDelay() const
+{
+	return _impl->latencies().hedgeDelay();
+}
+
 std::size_t PeerClient::idleConnections() const
 {
 	return _impl->idleConnections();
@@ -342,7 +347,14 @@ void PeerClient::sendAsync(const AnswerLater& on, const std::string& baseUrl, co
 	bytes.append("\r\n").append(body);
 
 	EventLoop& loop = on.impl()->loop();
-	auto task = [&loop, id = _impl->id(), settings, call = std::move(call), done = std::move(done)]() mutable {
+	// Answers are timed for hedgeDelay(); failures are not: a timeout says
+	// nothing about how long answers take.
+	Completion timed = [latencies = &_impl->latencies(), sent = Poco::Timestamp(), done = std::move(done)](
+							   PeerResponse* answer, const Poco::Exception* error) {
+		if (answer) latencies->record(sent.elapsed());
+		done(answer, error);
+	};
+	auto task = [&loop, id = _impl->id(), settings, call = std::move(call), done = std::move(timed)]() mutable {
 		auto& channels = loop.local<PeerChannels>(id, [&loop, &settings] { return std::make_shared<PeerChannels>(loop, settings); });
 		channels.send(std::move(call), std::move(done));
 	};

@@ -1,6 +1,7 @@
 #ifndef P2P_PeerClientImpl_INCLUDED
 #define P2P_PeerClientImpl_INCLUDED
 
+#include "LatencyWindow.h"
 #include "p2p/PeerClient.h"
 
 #include <Poco/Mutex.h>
@@ -47,6 +48,8 @@ public:
 	/// Names this client's connections on each event loop (EventLoop::local).
 	std::uint64_t id() const { return _id; }
 	const std::shared_ptr<const PeerSecurity>& security() const { return _security; }
+	/// How long sendAsync()'s answers took lately (PeerClient::hedgeDelay()).
+	LatencyWindow& latencies() { return _latencies; }
 
 private:
 	const Settings _settings;
@@ -54,6 +57,7 @@ private:
 	const std::uint64_t _id;
 	mutable Poco::FastMutex _mutex;
 	std::map<std::string, std::vector<Session>> _idle;
+	LatencyWindow _latencies;
 };
 
 } // namespace p2p

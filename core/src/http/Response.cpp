@@ -1,4 +1,5 @@
 #include "p2p/Response.h"
+#include "event/EventLoop.h"
 #include "http/AnswerLaterImpl.h"
 #include "p2p/Json.h"
 
@@ -45,6 +46,16 @@ void AnswerLater::send(const std::string& body, const std::string& contentType, 
 void AnswerLater::fail(const Poco::Exception& exc) const
 {
 	_impl->fail(exc);
+}
+
+void AnswerLater::after(Poco::Timespan delay, std::function<void()> task) const
+{
+	EventLoop& loop = _impl->loop();
+	// Timers belong to the loop's thread.
+	if (loop.inLoopThread())
+		loop.after(delay, std::move(task));
+	else
+		loop.post([&loop, delay, task = std::move(task)]() mutable { loop.after(delay, std::move(task)); });
 }
 
 } // namespace p2p

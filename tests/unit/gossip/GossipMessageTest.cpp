@@ -13,6 +13,7 @@ class GossipMessageTest: public CppUnit::TestFixture
 	CPPUNIT_TEST(testSeedFormIsRead);
 	CPPUNIT_TEST(testRoundTripWithMembers);
 	CPPUNIT_TEST(testBadInputIsRefusedWhole);
+	CPPUNIT_TEST(testAccusationsTravelInTheTextForm);
 	CPPUNIT_TEST(testRecentIdsSeeEachIdOnceWithinCapacity);
 	CPPUNIT_TEST_SUITE_END();
 
@@ -84,6 +85,23 @@ public:
 		CPPUNIT_ASSERT_EQUAL(std::size_t(3), seen.size());
 		CPPUNIT_ASSERT(seen.firstSight("a"));
 		CPPUNIT_ASSERT(!seen.firstSight("d"));
+	}
+
+	void testAccusationsTravelInTheTextForm()
+	{
+		GossipMessage message;
+		message.accusations.push_back({"node7", 1796176212, {"node5", "node9"}});
+		const std::string text = message.toText();
+		CPPUNIT_ASSERT(text.find("\naccused node7 1796176212 node5,node9\n") != std::string::npos);
+		const GossipMessage back = GossipMessage::fromText(text, 64);
+		CPPUNIT_ASSERT_EQUAL(std::size_t(1), back.accusations.size());
+		CPPUNIT_ASSERT_EQUAL(std::string("node7"), back.accusations[0].id);
+		CPPUNIT_ASSERT_EQUAL(Poco::UInt64(1796176212), back.accusations[0].incarnation);
+		CPPUNIT_ASSERT(back.accusations[0].accusers == std::vector<std::string>({"node5", "node9"}));
+		for (const char* bad : {"accused node7 12", "accused node7 x node5", "accused node7 12 node5,,node9",
+		                        "accused node7 12 a,b,c,d,e,f,g,h,i", "accused node7 12 node5 extra"})
+			CPPUNIT_ASSERT_THROW_MESSAGE(bad, GossipMessage::fromText(std::string("p2p-gossip 1\n") + bad, 64),
+			                             p2p::BadRequestException);
 	}
 
 private:
