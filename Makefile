@@ -13,13 +13,12 @@ FUZZ_DIR    ?= build-fuzz
 FUZZ_SECONDS ?= 60
 
 # Debian packages the build, the tests and the benchmarks need.
-PACKAGES := cmake g++ make pkg-config libpoco-dev libcppunit-dev curl openssl iproute2 systemd python3-yaml python3-requests wrk nginx-light
+PACKAGES := cmake g++ make pkg-config libpoco-dev libcppunit-dev curl openssl iproute2 systemd python3-yaml python3-requests wrk nginx-light \
+            nftables iptables libnetfilter-queue-dev
 
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
 FUZZ_PACKAGES := clang libclang-rt-14-dev
-# nft makes the fault suite's partitions.
-FAULT_PACKAGES := nftables
 
 .PHONY: all deps build test faults test-container run stop bench sanitize fuzz install package clean help
 
@@ -59,11 +58,11 @@ build: deps $(BUILD_DIR)/CMakeCache.txt
 test: build
 	cd $(BUILD_DIR) && ctest --output-on-failure -j $(JOBS) -LE faults
 
-# The fault suite (tests/faults/): partitions, pauses, crashes of real
-# networks in namespaces, one at a time (they share the namespaces' bridge).
+# The fault suite (tests/faults/): partitions, slow and lossy links, pauses,
+# crashes of real networks in namespaces, one at a time (they share the
+# namespaces' bridge); nft, iptables and libnetfilter-queue make the faults.
 # Skipped, saying why, where namespaces cannot be made (not root).
 faults: build
-	$(MAKE) deps EXTRA_PACKAGES="$(FAULT_PACKAGES)"
 	cd $(BUILD_DIR) && ctest --output-on-failure -V -L faults
 
 # The seed's Docker workflow for real: installs docker.io, docker-compose and

@@ -321,6 +321,7 @@ void GossipPlugin::state(Request&, Response& response)
 	body->set("suspicions", suspicions);
 	body->set("refutations", stats.refutations);
 	body->set("reconnects", stats.reconnects);
+	body->set("declared_dead", stats.declaredDead);
 	body->set("bytes_sent", bytesSent());
 	body->set("bytes_received", bytesReceived());
 	body->set("transport", _udp ? "udp" : "http");
@@ -366,6 +367,8 @@ void GossipPlugin::addMetrics()
 	              [g] { return static_cast<double>(g->stats().refutations); });
 	metrics.gauge("p2p_gossip_reconnects_total", "Members held dead that answered a sync, and came back.", {},
 	              [g] { return static_cast<double>(g->stats().reconnects); });
+	metrics.gauge("p2p_gossip_declared_dead_total", "Suspects this node declared dead when their suspicion ran out.", {},
+	              [g] { return static_cast<double>(g->stats().declaredDead); });
 	metrics.gauge("p2p_gossip_suspects", "Members suspected now, their clocks running.", {},
 	              [g] { return static_cast<double>(g->detector().suspects()); });
 }

@@ -57,6 +57,7 @@ Gossiper::Stats Gossiper::stats() const
 	s.fallbacks = _fallbacks;
 	s.refutations = _refutations;
 	s.reconnects = _reconnects;
+	s.declaredDead = _declaredDead;
 	return s;
 }
 
@@ -419,7 +420,11 @@ void Gossiper::join()
 
 void Gossiper::expireSuspects()
 {
-	for (const auto& dead : _detector.expire()) announce(dead.id);
+	for (const auto& dead : _detector.expire())
+	{
+		++_declaredDead;
+		announce(dead.id);
+	}
 }
 
 void Gossiper::round()

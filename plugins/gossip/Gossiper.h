@@ -77,6 +77,7 @@ public:
 		Poco::UInt64 fallbacks = 0;        ///< probes answered over HTTP only, their datagram lost
 		Poco::UInt64 refutations = 0;      ///< rumours of this node's suspicion or death refuted
 		Poco::UInt64 reconnects = 0;       ///< members held dead that answered a sync
+		Poco::UInt64 declaredDead = 0;     ///< suspects this node declared dead, its own verdicts
 	};
 
 	Gossiper(Membership& view, GossipTransport& transport, Settings settings);
@@ -185,7 +186,7 @@ private:
 	std::map<std::string, Poco::Timestamp> _deadSince; ///< when this node learned each death
 
 	std::atomic<Poco::UInt64> _rounds{0}, _sent{0}, _received{0}, _failedExchanges{0}, _probesFailed{0}, _syncs{0},
-		_wholeViews{0}, _fallbacks{0}, _refutations{0}, _reconnects{0};
+		_wholeViews{0}, _fallbacks{0}, _refutations{0}, _reconnects{0}, _declaredDead{0};
 };
 
 } // namespace p2p::gossip

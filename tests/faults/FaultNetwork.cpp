@@ -8,6 +8,7 @@
 #include <Poco/Net/HTTPResponse.h>
 #include <Poco/StreamCopier.h>
 #include <csignal>
+#include <cstdio>
 #include <sstream>
 
 namespace p2p::faults {
@@ -16,6 +17,11 @@ namespace {
 
 const std::string kIp = "/usr/sbin/ip";
 const std::string kNft = "/usr/sbin/nft";
+const std::string kIptables = "/usr/sbin/iptables";
+/// Packets to other nodes, not to the host's end of the bridge (the
+/// test's own requests and their answers) nor to the node itself.
+const std::vector<std::string> kDegradedPackets{"OUTPUT", "-o", "eth0", "!", "-d", "10.213.255.254", "-j", "NFQUEUE",
+                                                "--queue-num", "0", "--queue-bypass"};
 /// Ours alone: removing it removes every rule we added and nothing else.
 const std::string kTable = "p2p_faults";
 
@@ -40,6 +46,7 @@ FaultNetwork::~FaultNetwork()
 	{
 		for (const int k : std::set<int>(_paused)) resume(k);
 		heal();
+		restore();
 	}
 	catch (const Poco::Exception&)
 	{
@@ -147,6 +154,39 @@ void FaultNetwork::heal()
 		nft(k, "delete table inet " + kTable + "\n");
 		_filtered.erase(k);
 	}
+}
+
+void FaultNetwork::degrade(int k, int minMs, int maxMs, double loss)
+{
+	if (_netems.count(k)) throw Poco::InvalidArgumentException(name(k) + " is degraded already");
+	const std::string netem = test::binDir() + "/p2p-netem";
+	if (!Poco::File(netem).exists())
+		throw Poco::FileNotFoundException(netem + " was not built: libnetfilter-queue-dev is missing (make deps installs it)");
+	char lossText[32];
+	std::snprintf(lossText, sizeof(lossText), "%.4f", loss);
+	// The listener first, so the rule never queues to nobody.
+	_netems.emplace(k, Poco::Process::launch(kIp, {"netns", "exec", "p2p-" + name(k), netem, "--queue", "0", "--delay-ms",
+	                                               std::to_string(minMs) + "-" + std::to_string(maxMs), "--loss", lossText}));
+	std::vector<std::string> rule{"netns", "exec", "p2p-" + name(k), kIptables, "-A"};
+	rule.insert(rule.end(), kDegradedPackets.begin(), kDegradedPackets.end());
+	const test::ToolResult added = test::runCommand(kIp, rule);
+	if (added.status != 0) throw Poco::RuntimeException("iptables in " + name(k) + " failed: " + added.output);
+}
+
+void FaultNetwork::restore()
+{
+	for (auto& [k, netem] : _netems)
+	{
+		std::vector<std::string> rule{"netns", "exec", "p2p-" + name(k), kIptables, "-D"};
+		rule.insert(rule.end(), kDegradedPackets.begin(), kDegradedPackets.end());
+		test::runCommand(kIp, rule);
+	}
+	for (auto& [k, netem] : _netems)
+	{
+		::kill(netem.id(), SIGTERM);
+		netem.wait();
+	}
+	_netems.clear();
 }
 
 void FaultNetwork::pause(int k)

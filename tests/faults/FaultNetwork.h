@@ -3,6 +3,8 @@
 
 #include "TestSupport.h"
 #include <Poco/Mutex.h>
+#include <Poco/Process.h>
+#include <map>
 #include <memory>
 #include <set>
 #include <string>
@@ -53,6 +55,14 @@ public:
 	/// Removes every rule partition() added.
 	void heal();
 
+	/// Delays every packet node k sends to another node by minMs..maxMs
+	/// (uniformly, each on its own) and drops `loss` of them: an iptables
+	/// NFQUEUE rule in its namespace and a p2p-netem there to hold them.
+	/// Both directions of a link are slowed when both ends are degraded.
+	void degrade(int k, int minMs, int maxMs, double loss);
+	/// Removes every degrade(): rules first, then their p2p-netem.
+	void restore();
+
 	void pause(int k);  ///< SIGSTOP
 	void resume(int k); ///< SIGCONT
 	void kill(int k);   ///< SIGKILL
@@ -74,6 +84,7 @@ private:
 	test::TempDir _dir;
 	std::set<int> _filtered; ///< namespaces with our nft table
 	std::set<int> _paused;
+	std::map<int, Poco::ProcessHandle> _netems; ///< by degraded node
 };
 
 } // namespace p2p::faults
