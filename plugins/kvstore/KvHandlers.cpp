@@ -142,7 +142,19 @@ std::optional<std::vector<Owner>> KvHandlers::coordinateOrForward(Request& reque
 		options.headers.emplace_back(EntryCodec::kStampHeader, EntryCodec::stampText(stampFor(request, false)));
 		options.repeatable = true;
 	}
-	_forwarder->forward(request, response, targets, options);
+	try
+	{
+		_forwarder->forward(request, response, targets, options);
+	}
+	catch (const LoopDetectedException&)
+	{
+		// Forwarded as often as dht.max_hops allows, through nodes that are
+		// not even stand-ins here: views of the ring are far apart (a
+		// partition healing). This node coordinates with the owners its own
+		// view names rather than fail the request; rebalancing moves the
+		// copies where the settled ring wants them.
+		return candidates;
+	}
 	if (_forwarded) _forwarded->inc();
 	return std::nullopt;
 }
