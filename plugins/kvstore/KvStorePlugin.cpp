@@ -74,8 +74,9 @@ void KvStorePlugin::openStore()
 		const std::string sync = config.getString("sync", "normal");
 		if (sync != "normal" && sync != "full")
 			throw StartupException("property kvstore.sync must be normal or full, not '" + sync + "'");
+		const int maxMib = settings::getInt(config, name(), "max_mib", 0, 0, 1 << 24);
 		auto sqlite = std::make_unique<SqliteStore>(file, sync == "full" ? SqliteStore::Sync::Full : SqliteStore::Sync::Normal,
-		                                            &_pool);
+		                                            &_pool, static_cast<Poco::Int64>(maxMib) << 20);
 		_commitsWait = !sqlite->commitsWithoutWaiting();
 		_store = std::make_unique<CachedStore>(std::move(sqlite), static_cast<std::size_t>(cacheEntries));
 		_context->logger().information("keys are kept in %s (sync=%s), the %d most recently used also in memory", file,

@@ -4,13 +4,47 @@
 #include <Poco/Data/SQLite/SQLiteException.h>
 #include <Poco/Data/SQLite/Utility.h>
 #include <Poco/Data/Statement.h>
+#include "p2p/Errors.h"
+#include <algorithm>
+#include <cerrno>
 #include <sqlite3.h>
 
 using namespace Poco::Data::Keywords;
 
 namespace p2p::kvstore {
 
-SqliteStore::SqliteStore(const std::string& file, Sync sync, Poco::ThreadPool* checkpoints):
+namespace {
+
+/// Whether SQLite's last error on db was a full disk: SQLITE_FULL, or an
+/// I/O error whose system error says so.
+bool diskFull(sqlite3* db, int status)
+{
+	const int errnum = sqlite3_system_errno(db);
+	return (status & 0xff) == SQLITE_FULL || errnum == ENOSPC || errnum == EDQUOT;
+}
+
+/// A write that fails for want of space is the client's 507, not a 500: the
+/// node works, its disk does not take more, and other owners may.
+[[noreturn]] void rethrowWrite(sqlite3* db, const std::string& what)
+{
+	try
+	{
+		throw;
+	}
+	catch (const Poco::Data::SQLite::DatabaseFullException&)
+	{
+		throw InsufficientStorageException("the node's disk is full: " + what);
+	}
+	catch (const Poco::Data::SQLite::SQLiteException& exc)
+	{
+		if (diskFull(db, sqlite3_extended_errcode(db))) throw InsufficientStorageException("the node's disk is full: " + what);
+		throw;
+	}
+}
+
+} // namespace
+
+SqliteStore::SqliteStore(const std::string& file, Sync sync, Poco::ThreadPool* checkpoints, Poco::Int64 maxBytes):
 	_sync(sync),
 	_checkpoints(checkpoints)
 {
@@ -21,6 +55,14 @@ SqliteStore::SqliteStore(const std::string& file, Sync sync, Poco::ThreadPool* c
 	*_session << "PRAGMA journal_mode=WAL", into(mode), now;
 	// In WAL mode NORMAL syncs at checkpoints only; FULL syncs the log at every commit.
 	*_session << (sync == Sync::Full ? "PRAGMA synchronous=FULL" : "PRAGMA synchronous=NORMAL"), now;
+	if (maxBytes > 0)
+	{
+		// A quota, enforced by SQLite itself: a write past it fails as on a
+		// full disk, and nothing of it is kept.
+		Poco::Int64 pageSize = 4096;
+		*_session << "PRAGMA page_size", into(pageSize), now;
+		*_session << "PRAGMA max_page_count = " + std::to_string(std::max<Poco::Int64>(1, maxBytes / pageSize)), now;
+	}
 	*_session << "CREATE TABLE IF NOT EXISTS kv ("
 	             "key TEXT PRIMARY KEY, value TEXT NOT NULL, ts INTEGER NOT NULL, node TEXT NOT NULL, deleted INTEGER NOT NULL)",
 		now;
@@ -108,7 +150,14 @@ std::optional<Entry> SqliteStore::get(const std::string& key)
 bool SqliteStore::apply(const std::string& key, const Entry& entry)
 {
 	Poco::FastMutex::ScopedLock lock(_mutex);
-	return upsert(key, entry);
+	try
+	{
+		return upsert(key, entry);
+	}
+	catch (const Poco::Data::DataException&)
+	{
+		rethrowWrite(Poco::Data::SQLite::Utility::dbHandle(*_session), "cannot store key '" + key + "'");
+	}
 }
 
 std::vector<bool> SqliteStore::applyAll(const std::vector<std::pair<std::string, Entry>>& entries)
@@ -132,7 +181,16 @@ std::vector<bool> SqliteStore::applyAll(const std::vector<std::pair<std::string,
 		{
 			// the first error is the one the writers hear of
 		}
-		throw;
+		try
+		{
+			throw;
+		}
+		catch (const Poco::Data::DataException&)
+		{
+			rethrowWrite(Poco::Data::SQLite::Utility::dbHandle(*_session),
+			             entries.size() == 1 ? "cannot store key '" + entries.front().first + "'"
+			                                 : "cannot store a batch of " + std::to_string(entries.size()) + " keys");
+		}
 	}
 	return applied;
 }
@@ -152,7 +210,9 @@ bool SqliteStore::upsert(const std::string& key, const Entry& entry)
 	if (status != SQLITE_DONE)
 	{
 		const std::string why = sqlite3_errmsg(db);
+		const bool full = diskFull(db, status);
 		sqlite3_reset(statement);
+		if (full) throw InsufficientStorageException("the node's disk is full: cannot store key '" + key + "' (" + why + ")");
 		throw Poco::Data::SQLite::SQLiteException("cannot store key '" + key + "'", why);
 	}
 	const bool stored = sqlite3_changes(db) > 0;
@@ -199,7 +259,14 @@ bool SqliteStore::erase(const std::string& key, const Entry& version)
 	std::string node = version.node;
 	Poco::Data::Statement remove(*_session);
 	remove << "DELETE FROM kv WHERE key = ? AND ts = ? AND node = ?", use(k), use(ts), use(node);
-	return remove.execute() > 0;
+	try
+	{
+		return remove.execute() > 0;
+	}
+	catch (const Poco::Data::DataException&)
+	{
+		rethrowWrite(Poco::Data::SQLite::Utility::dbHandle(*_session), "cannot drop key '" + key + "'");
+	}
 }
 
 } // namespace p2p::kvstore

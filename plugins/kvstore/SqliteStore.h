@@ -41,7 +41,11 @@ public:
 	/// kCheckpointPages), never by a writer: a checkpoint syncs the
 	/// database file, which a commit at Sync::Normal otherwise never waits
 	/// for. Without one, SQLite's writer checkpoints as it goes.
-	explicit SqliteStore(const std::string& file, Sync sync = Sync::Normal, Poco::ThreadPool* checkpoints = nullptr);
+	/// maxBytes > 0: the database file grows no larger (kvstore.max_mib);
+	/// writes past it, like writes to a full disk, throw
+	/// InsufficientStorageException (507) and keep nothing.
+	explicit SqliteStore(const std::string& file, Sync sync = Sync::Normal, Poco::ThreadPool* checkpoints = nullptr,
+	                     Poco::Int64 maxBytes = 0);
 	~SqliteStore() override;
 
 	/// SQLite's own automatic checkpoint threshold.

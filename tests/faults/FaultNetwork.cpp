@@ -7,7 +7,9 @@
 #include <Poco/Net/HTTPRequest.h>
 #include <Poco/Net/HTTPResponse.h>
 #include <Poco/StreamCopier.h>
+#include <Poco/Thread.h>
 #include <csignal>
+#include <sys/statvfs.h>
 #include <cstdio>
 #include <sstream>
 
@@ -53,6 +55,8 @@ FaultNetwork::~FaultNetwork()
 		// down removes the namespaces, and the rules with them.
 	}
 	test::runTool("p2p-cluster", {"down", "--netns", "--dir", _dir.path(), "--grace", "5"});
+	// Once nothing holds files there.
+	for (const int k : _smallDisks) test::runCommand("/usr/bin/umount", {"-l", dataDir(k)});
 }
 
 std::string FaultNetwork::name(int k)
@@ -187,6 +191,34 @@ void FaultNetwork::restore()
 		netem.wait();
 	}
 	_netems.clear();
+}
+
+void FaultNetwork::smallDisk(int k, std::size_t bytes)
+{
+	kill(k);
+	const int stopped = pid(k);
+	for (int i = 0; i < 500 && ::kill(stopped, 0) == 0; ++i) Poco::Thread::sleep(10);
+	Poco::File(dataDir(k)).remove(true);
+	Poco::File(dataDir(k)).createDirectories();
+	const test::ToolResult mounted =
+		test::runCommand("/usr/bin/mount", {"-t", "tmpfs", "-o", "size=" + std::to_string(bytes), "p2p-faults", dataDir(k)});
+	if (mounted.status != 0) throw Poco::RuntimeException("mount tmpfs on " + dataDir(k) + " failed: " + mounted.output);
+	_smallDisks.insert(k);
+	restart(name(k));
+}
+
+void FaultNetwork::growDisk(int k, std::size_t bytes)
+{
+	const test::ToolResult grown =
+		test::runCommand("/usr/bin/mount", {"-o", "remount,size=" + std::to_string(bytes), dataDir(k)});
+	if (grown.status != 0) throw Poco::RuntimeException("remount of " + dataDir(k) + " failed: " + grown.output);
+}
+
+std::size_t FaultNetwork::diskFree(int k) const
+{
+	struct statvfs disk;
+	if (::statvfs(dataDir(k).c_str(), &disk) != 0) throw Poco::SystemException("statvfs " + dataDir(k));
+	return static_cast<std::size_t>(disk.f_bavail) * disk.f_frsize;
 }
 
 void FaultNetwork::pause(int k)

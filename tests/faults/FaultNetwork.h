@@ -63,6 +63,15 @@ public:
 	/// Removes every degrade(): rules first, then their p2p-netem.
 	void restore();
 
+	/// Gives node k a disk of `bytes`: stops it, mounts a tmpfs of that
+	/// size over its data directory and starts it again (empty: its copies
+	/// come back by rebalancing). Unmounted when the network goes.
+	void smallDisk(int k, std::size_t bytes);
+	/// Makes node k's small disk `bytes` large (space returns).
+	void growDisk(int k, std::size_t bytes);
+	/// Bytes free on node k's small disk.
+	std::size_t diskFree(int k) const;
+
 	void pause(int k);  ///< SIGSTOP
 	void resume(int k); ///< SIGCONT
 	void kill(int k);   ///< SIGKILL
@@ -85,6 +94,8 @@ private:
 	std::set<int> _filtered; ///< namespaces with our nft table
 	std::set<int> _paused;
 	std::map<int, Poco::ProcessHandle> _netems; ///< by degraded node
+	std::set<int> _smallDisks;
+	std::string dataDir(int k) const { return _dir.path() + name(k); }
 };
 
 } // namespace p2p::faults

@@ -31,9 +31,10 @@ Poco::Int64 seqOf(const std::string& body)
 
 } // namespace
 
-History::History(const FaultNetwork& network, std::size_t keys, std::string prefix):
+History::History(const FaultNetwork& network, std::size_t keys, std::string prefix, std::size_t padding):
 	_network(network),
 	_prefix(std::move(prefix)),
+	_padding(padding ? ", \"pad\": \"" + std::string(padding, 'p') + "\"" : ""),
 	_acknowledged(keys),
 	_sent(keys)
 {
@@ -84,7 +85,7 @@ void History::write(std::size_t writer, std::size_t writers, const Route& route,
 			const int node = through[turn++ % through.size()];
 			const Poco::Int64 seq = ++_sent[i];
 			const Poco::Timestamp sentAt;
-			const auto answer = _network.http(node, "PUT", "/kv/" + encoded(key(i)), "{\"seq\": " + std::to_string(seq) + "}",
+			const auto answer = _network.http(node, "PUT", "/kv/" + encoded(key(i)), "{\"seq\": " + std::to_string(seq) + _padding + "}",
 			                                  Poco::Timespan(5, 0));
 			wrote = true;
 			if (answer.status == 200)

@@ -20,8 +20,9 @@ namespace p2p::faults {
 class History
 {
 public:
-	/// keys: how many keys ("<prefix><i>") the writers share.
-	History(const FaultNetwork& network, std::size_t keys, std::string prefix);
+	/// keys: how many keys ("<prefix><i>") the writers share; padding:
+	/// bytes of filler each value carries besides its number.
+	History(const FaultNetwork& network, std::size_t keys, std::string prefix, std::size_t padding = 0);
 	~History();
 
 	/// Which nodes writer w sends its next write to (tried in turn).
@@ -71,6 +72,7 @@ private:
 
 	const FaultNetwork& _network;
 	const std::string _prefix;
+	const std::string _padding; ///< ', "pad": "..."' or empty
 	std::vector<std::atomic<Poco::Int64>> _acknowledged; ///< per key; 0: never
 	std::vector<std::atomic<Poco::Int64>> _sent;
 	std::function<bool(std::size_t)> _skip;

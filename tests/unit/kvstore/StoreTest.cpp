@@ -150,6 +150,7 @@ class SqliteStoreTest: public StoreContract
 	P2P_STORE_CONTRACT(SqliteStoreTest)
 	CPPUNIT_TEST(testSurvivesReopening);
 	CPPUNIT_TEST(testFullSyncSurvivesReopening);
+	CPPUNIT_TEST(testAFullDatabaseRefusesWritesWhole);
 	CPPUNIT_TEST(testKeyRules);
 	CPPUNIT_TEST_SUITE_END();
 
@@ -180,6 +181,40 @@ public:
 		_store->applyAll({{"a", entry("1", 1, "n")}, {"b", entry("2", 1, "n")}});
 		_store = std::make_unique<SqliteStore>(_dir->file("full.sqlite"), SqliteStore::Sync::Full);
 		CPPUNIT_ASSERT_EQUAL(std::size_t(2), _store->size());
+	}
+
+	void testAFullDatabaseRefusesWritesWhole()
+	{
+		using p2p::kvstore::SqliteStore;
+		// 64 KiB: SQLite answers SQLITE_FULL past it, as on a full disk.
+		_store = std::make_unique<SqliteStore>(_dir->file("small.sqlite"), SqliteStore::Sync::Normal, nullptr, 64 * 1024);
+		const std::string big = "\"" + std::string(2000, 'x') + "\"";
+		std::size_t stored = 0;
+		bool refused = false;
+		for (; stored < 1000 && !refused; ++stored)
+		{
+			try
+			{
+				_store->apply("k" + std::to_string(stored), entry(big, 1, "n"));
+			}
+			catch (const p2p::InsufficientStorageException& exc)
+			{
+				refused = true;
+				CPPUNIT_ASSERT_MESSAGE(exc.message(), exc.message().find("disk is full") != std::string::npos);
+			}
+		}
+		CPPUNIT_ASSERT(refused);
+		--stored; // the one refused
+		CPPUNIT_ASSERT(!_store->get("k" + std::to_string(stored)));
+		// A batch that does not fit is refused whole: none of it is kept.
+		CPPUNIT_ASSERT_THROW(_store->applyAll({{"batch-a", entry("1", 1, "n")}, {"batch-b", entry(big, 1, "n")},
+		                                       {"batch-c", entry(big, 1, "n")}}),
+		                     p2p::InsufficientStorageException);
+		CPPUNIT_ASSERT(!_store->get("batch-a"));
+		// What was stored stays readable, and space made by deleting is used again.
+		CPPUNIT_ASSERT_EQUAL(stored, _store->size());
+		for (std::size_t i = 0; i < 4; ++i) CPPUNIT_ASSERT(_store->erase("k" + std::to_string(i), entry(big, 1, "n")));
+		CPPUNIT_ASSERT(_store->apply("after", entry("1", 1, "n")));
 	}
 
 	void testKeyRules()
