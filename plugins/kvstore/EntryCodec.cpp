@@ -38,6 +38,29 @@ std::pair<std::string, Entry> EntryCodec::fromJson(const Poco::JSON::Object& obj
 	return result;
 }
 
+Poco::JSON::Object::Ptr EntryCodec::versionToJson(const std::string& key, const Entry& entry)
+{
+	auto object = json::object();
+	object->set("key", key);
+	object->set("timestamp", entry.timestamp);
+	object->set("node", entry.node);
+	object->set("deleted", entry.deleted);
+	return object;
+}
+
+std::pair<std::string, Entry> EntryCodec::versionFromJson(const Poco::JSON::Object& object)
+{
+	std::pair<std::string, Entry> result;
+	auto& [key, entry] = result;
+	key = json::requireString(object, "key");
+	KeyRules::validate(key);
+	entry.timestamp = json::requireInt(object, "timestamp");
+	entry.node = json::requireString(object, "node");
+	checkStamp(entry, "field");
+	entry.deleted = object.optValue<bool>("deleted", false);
+	return result;
+}
+
 void EntryCodec::checkStamp(const Entry& entry, const std::string& where)
 {
 	if (entry.timestamp <= 0) throw BadRequestException(where + " 'timestamp' must be positive");

@@ -21,6 +21,11 @@ public:
 	/// Throws BadRequestException naming the bad field.
 	static std::pair<std::string, Entry> fromJson(const Poco::JSON::Object& object);
 
+	/// A version without its value, for anti-entropy's comparisons:
+	/// {"key", "timestamp", "node", "deleted"}; read back with an empty value.
+	static Poco::JSON::Object::Ptr versionToJson(const std::string& key, const Entry& entry);
+	static std::pair<std::string, Entry> versionFromJson(const Poco::JSON::Object& object);
+
 	/// The header a forwarding node stamps a client's write with, so that
 	/// every owner that coordinates it (a hedged write reaches two) stores
 	/// the same version: "<µs> <node id>". The node a client wrote to

@@ -2,6 +2,7 @@
 #include "EntryCodec.h"
 #include "PoolJob.h"
 #include "ReplicaAnswer.h"
+#include "TreeExchange.h"
 #include "p2p/Errors.h"
 #include "p2p/Json.h"
 #include <Poco/URI.h>
@@ -132,7 +133,23 @@ void HttpReplicas::push(const Owner& owner, const KeyedEntries& entries)
 	auto body = json::object();
 	body->set("entries", list);
 	const PeerResponse answer = _peers.sendJson(owner.url, "POST", kBatchPath, body);
+	_syncBytes += answer.bytesSent + answer.bytesReceived;
 	expectOk(owner, "a batch of " + std::to_string(entries.size()) + " entries", answer);
+}
+
+TreeAnswer HttpReplicas::ask(const Owner& owner, const TreeQuestion& question)
+{
+	const PeerResponse answer = _peers.sendJson(owner.url, "POST", kTreePath, question.toJson());
+	_syncBytes += answer.bytesSent + answer.bytesReceived;
+	expectOk(owner, "an anti-entropy step", answer);
+	try
+	{
+		return TreeAnswer::fromJson(*json::asObject(json::parse(answer.body)));
+	}
+	catch (const BadRequestException& exc)
+	{
+		throw BadGatewayException("node " + owner.id + " answered an anti-entropy step with " + exc.message());
+	}
 }
 
 } // namespace p2p::kvstore

@@ -4,6 +4,7 @@
 #include "BatchedWrites.h"
 #include "Replicas.h"
 #include "p2p/PeerClient.h"
+#include <atomic>
 #include <Poco/ThreadPool.h>
 
 namespace p2p::kvstore {
@@ -17,12 +18,15 @@ class HttpReplicas: public Replicas
 public:
 	static constexpr const char* kEntryPath = "/internal/kv/"; ///< + URL-encoded key
 	static constexpr const char* kBatchPath = "/internal/kv";
+	static constexpr const char* kTreePath = "/internal/kv/tree";
 
 	HttpReplicas(PeerClient& peers, Poco::ThreadPool& pool);
 
 	void read(const Owner& owner, const std::string& key, const Via& via, ReadDone done) override;
 	void write(const Owner& owner, const std::string& key, const Entry& entry, const Via& via, WriteDone done) override;
 	void push(const Owner& owner, const KeyedEntries& entries) override;
+	TreeAnswer ask(const Owner& owner, const TreeQuestion& question) override;
+	Poco::UInt64 syncBytes() const override { return _syncBytes.load(); }
 	Poco::Timespan hedgeDelay() const override { return _peers.hedgeDelay(); }
 
 private:
@@ -32,6 +36,7 @@ private:
 	              const Via& via, Answered answered);
 
 	PeerClient& _peers;
+	std::atomic<Poco::UInt64> _syncBytes{0};
 	Poco::ThreadPool& _pool;
 	BatchedWrites _batches;
 };

@@ -42,14 +42,16 @@ constexpr std::streamsize kMaxBatchBytes = 16 * 1024 * 1024;
 } // namespace
 
 KvHandlers::KvHandlers(NodeContext& context, Store& store, GroupCommit& writes, Coordinator& coordinator,
-                       std::shared_ptr<Placement> placement, std::shared_ptr<Forwarder> forwarder, Counter* forwarded):
+                       std::shared_ptr<Placement> placement, std::shared_ptr<Forwarder> forwarder, Counter* forwarded,
+                       TreeResponder* trees):
 	_context(context),
 	_store(store),
 	_writes(writes),
 	_coordinator(coordinator),
 	_placement(std::move(placement)),
 	_forwarder(std::move(forwarder)),
-	_forwarded(forwarded)
+	_forwarded(forwarded),
+	_trees(trees)
 {
 }
 
@@ -81,6 +83,18 @@ void KvHandlers::addRoutes(Router& router)
 	// Batches: replica writes that came together (BatchedWrites) and
 	// rebalancing's copies, committed together by GroupCommit.
 	router.add("POST", "/internal/kv", [this](Request& rq, Response& rs) { pushReplicas(rq, rs); }, entry);
+	if (!_trees) return;
+	// Anti-entropy's comparisons scan the store: on a worker, never a loop.
+	RouteOptions tree;
+	tree.access = Access::Peer;
+	tree.body = Body::Json;
+	tree.maxBodyBytes = kMaxBatchBytes;
+	router.add("POST", "/internal/kv/tree", [this](Request& rq, Response& rs) { compareTrees(rq, rs); }, tree);
+}
+
+void KvHandlers::compareTrees(Request& request, Response& response)
+{
+	response.json(_trees->answer(TreeQuestion::fromJson(*request.jsonObject())).toJson());
 }
 
 Entry KvHandlers::stamp(bool deleted, std::string value) const

@@ -4,6 +4,7 @@
 #include "Coordinator.h"
 #include "Reply.h"
 #include "Store.h"
+#include "TreeExchange.h"
 #include "p2p/Forwarder.h"
 #include "p2p/Placement.h"
 #include <Poco/Dynamic/Var.h>
@@ -41,7 +42,8 @@ public:
 	/// placement, forwarder and forwarded are null without a ring (this node
 	/// keeps every key it is sent). All must outlive the routes.
 	KvHandlers(NodeContext& context, Store& store, GroupCommit& writes, Coordinator& coordinator,
-	           std::shared_ptr<Placement> placement, std::shared_ptr<Forwarder> forwarder, Counter* forwarded);
+	           std::shared_ptr<Placement> placement, std::shared_ptr<Forwarder> forwarder, Counter* forwarded,
+	           TreeResponder* trees);
 
 	void addRoutes(Router& router);
 
@@ -77,6 +79,7 @@ private:
 	void getReplica(Request& request, Response& response);
 	void putReplica(Request& request, Response& response);
 	void pushReplicas(Request& request, Response& response);
+	void compareTrees(Request& request, Response& response);
 
 	NodeContext& _context;
 	Store& _store;
@@ -85,6 +88,7 @@ private:
 	const std::shared_ptr<Placement> _placement;
 	const std::shared_ptr<Forwarder> _forwarder;
 	Counter* const _forwarded;
+	TreeResponder* const _trees;
 	mutable std::atomic<Poco::Int64> _lastStamp{0}; ///< the last timestamp stamp() gave
 };
 

@@ -55,7 +55,8 @@ void KvStorePlugin::start(NodeContext& context)
 		_coordinator = std::make_unique<Coordinator>(*_store, *_writes, context.node().id, *_replicas, QuorumSettings{1, 1, 1});
 		context.logger().information("no dht-router loaded: keys stay on the node that receives them");
 	}
-	_handlers = std::make_unique<KvHandlers>(context, *_store, *_writes, *_coordinator, _placement, _forwarder, _forwarded);
+	_handlers = std::make_unique<KvHandlers>(context, *_store, *_writes, *_coordinator, _placement, _forwarder, _forwarded,
+	                                         _responder.get());
 	_handlers->addRoutes(context.router());
 }
 
@@ -108,12 +109,19 @@ void KvStorePlugin::startReplication()
 
 	_coordinator = std::make_unique<Coordinator>(*_store, *_writes, context.node().id, *_replicas, quorum);
 	_rebalancer = std::make_unique<Rebalancer>(*_store, context.node().id, *_replicas, _placement, quorum.replicas);
+	_responder = std::make_unique<TreeResponder>(_rebalancer->sharedKeys());
 
 	auto& metrics = context.metrics();
 	_forwarded = &metrics.counter("p2p_kvstore_forwarded_total", "Requests for keys this node does not own, sent on to their owners.");
 	_passes = &metrics.counter("p2p_kvstore_rebalance_passes_total", "Passes that put every local key on its current owners.");
 	_copiesSent = &metrics.counter("p2p_kvstore_rebalance_copies_total", "Copies of keys sent to their other owners by rebalancing.");
 	_handedOff = &metrics.counter("p2p_kvstore_handoffs_total", "Keys dropped here after the owners they belong to took them.");
+	_received = &metrics.counter("p2p_kvstore_rebalance_received_total",
+	                             "Newer versions taken from fellow owners when their trees differed.");
+	_syncBytes = &metrics.counter("p2p_kvstore_rebalance_bytes_total",
+	                              "Bytes rebalancing moved, both ways: tree comparisons, and the copies they found missing.");
+	_differingLeaves = &metrics.counter("p2p_kvstore_rebalance_differing_leaves_total",
+	                                    "Leaves of the Merkle trees that differed from a fellow owner's.");
 	metrics.gauge("p2p_kvstore_read_repairs_total", "Owners sent a newer version after a read found theirs stale.", {},
 	              [c = _coordinator.get()] { return static_cast<double>(c->readRepairs()); });
 	metrics.gauge("p2p_kvstore_stand_ins_total", "Reads and writes a stand-in node served because an owner failed.", {},
@@ -137,10 +145,15 @@ void KvStorePlugin::rebalance(bool viewSettled)
 		_passes->inc();
 		_copiesSent->inc(pass.sent);
 		_handedOff->inc(pass.handedOff);
-		if (pass.handedOff > 0 || pass.failedNodes > 0 || viewSettled)
-			_context->logger().information(
-				"rebalanced %z keys in %Ld ms: %z copies sent, %z handed off, %z nodes unreachable", pass.entries,
-				static_cast<Poco::Int64>(started.elapsed() / 1000), pass.sent, pass.handedOff, pass.failedNodes);
+		_received->inc(pass.received);
+		_syncBytes->inc(pass.bytes);
+		_differingLeaves->inc(pass.differingLeaves);
+		if (pass.handedOff > 0 || pass.failedNodes > 0 || pass.differingLeaves > 0 || viewSettled)
+			_context->logger().information("rebalanced %z keys in %Ld ms: trees compared with %z owners, %z leaves differed, "
+			                               "%z copies sent, %z newer taken, %z handed off, %Lu bytes, %z nodes unreachable",
+			                               pass.entries, static_cast<Poco::Int64>(started.elapsed() / 1000), pass.compared,
+			                               pass.differingLeaves, pass.sent, pass.received, pass.handedOff,
+			                               static_cast<Poco::UInt64>(pass.bytes), pass.failedNodes);
 	}
 	catch (const Poco::Exception& exc)
 	{

@@ -4,6 +4,7 @@
 #include "Coordinator.h"
 #include "KvHandlers.h"
 #include "Rebalancer.h"
+#include "TreeExchange.h"
 #include "Store.h"
 #include "p2p/Forwarder.h"
 #include "p2p/Plugin.h"
@@ -63,12 +64,16 @@ private:
 	std::shared_ptr<Placement> _placement;
 	std::shared_ptr<Forwarder> _forwarder;
 	std::unique_ptr<Rebalancer> _rebalancer;
+	std::unique_ptr<TreeResponder> _responder; ///< the other side of fellow owners' rebalancing
 	std::unique_ptr<RebalanceTimer> _timer;
 	Poco::Timespan _antiEntropyInterval;
 	Counter* _forwarded = nullptr;
 	Counter* _passes = nullptr;
 	Counter* _handedOff = nullptr;
 	Counter* _copiesSent = nullptr;
+	Counter* _received = nullptr;
+	Counter* _syncBytes = nullptr;
+	Counter* _differingLeaves = nullptr;
 };
 
 } // namespace p2p::kvstore

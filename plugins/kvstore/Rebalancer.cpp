@@ -1,4 +1,5 @@
 #include "Rebalancer.h"
+#include "TreeExchange.h"
 #include <algorithm>
 #include <map>
 #include <set>
@@ -7,10 +8,13 @@ namespace p2p::kvstore {
 
 namespace {
 
-constexpr std::size_t kPageEntries = 512;
+constexpr std::size_t kBatchEntries = 512;
 /// A batch is sent when it holds this much value text (values are at most
 /// http.max_body_bytes each, so a batch stays a few MiB at worst).
 constexpr std::size_t kBatchBytes = 512 * 1024;
+/// Leaves whose versions go in one exchange: a few hundred keys each at a
+/// hundred thousand keys per node.
+constexpr std::size_t kLeavesPerExchange = 64;
 
 struct Outbox
 {
@@ -24,16 +28,15 @@ struct Outbox
 Rebalancer::Rebalancer(Store& local, std::string selfId, Replicas& remote, std::shared_ptr<const Placement> placement,
                        std::size_t replicas):
 	_local(local),
-	_selfId(std::move(selfId)),
 	_remote(remote),
-	_placement(std::move(placement)),
-	_replicas(replicas)
+	_shared(local, std::move(selfId), std::move(placement), replicas)
 {
 }
 
 Rebalancer::Pass Rebalancer::run()
 {
 	Pass pass;
+	const Poco::UInt64 bytesBefore = _remote.syncBytes();
 	std::map<std::string, Outbox> outboxes; // by owner id
 	std::set<std::string> failed;
 	const auto flush = [&](Outbox& box) {
@@ -42,8 +45,7 @@ Rebalancer::Pass Rebalancer::run()
 		{
 			try
 			{
-				_remote.push(box.owner, box.entries);
-				pass.sent += box.entries.size();
+				push(box.owner, box.entries, pass);
 			}
 			catch (const Poco::Exception&)
 			{
@@ -58,42 +60,25 @@ Rebalancer::Pass Rebalancer::run()
 	// last flush, when every batch to those owners has been acknowledged.
 	std::vector<std::pair<std::string, Entry>> handoffs;
 	std::vector<std::vector<std::string>> handoffOwners;
-
-	std::string after;
-	while (!_stopped)
-	{
-		const auto page = _local.scan(after, kPageEntries);
-		if (page.empty()) break;
-		after = page.back().first;
-		for (const auto& [key, entry] : page)
-		{
-			++pass.entries;
-			const auto owners = _placement->preferenceList(key, _replicas);
-			bool mine = false;
+	const auto trees = _shared.trees(
+		[&](const std::string& key, const Entry& entry, const std::vector<Owner>& owners) {
 			std::vector<std::string> ids;
 			for (const auto& owner : owners)
 			{
 				ids.push_back(owner.id);
-				if (owner.id == _selfId)
-				{
-					mine = true;
-					continue;
-				}
 				auto& box = outboxes.try_emplace(owner.id, Outbox{owner, {}, 0}).first->second;
 				box.entries.emplace_back(key, entry);
 				box.bytes += key.size() + entry.value.size();
-				if (box.bytes >= kBatchBytes || box.entries.size() >= kPageEntries) flush(box);
+				if (box.bytes >= kBatchBytes || box.entries.size() >= kBatchEntries) flush(box);
 			}
-			if (!mine)
-			{
-				Entry version = entry;
-				version.value.clear(); // erase() compares versions only
-				handoffs.emplace_back(key, std::move(version));
-				handoffOwners.push_back(std::move(ids));
-			}
-		}
-	}
+			Entry version = entry;
+			version.value.clear(); // erase() compares versions only
+			handoffs.emplace_back(key, std::move(version));
+			handoffOwners.push_back(std::move(ids));
+		},
+		[this] { return _stopped.load(); });
 	for (auto& [id, box] : outboxes) flush(box);
+	pass.entries = trees.entries;
 
 	for (std::size_t i = 0; i < handoffs.size() && !_stopped; ++i)
 	{
@@ -101,8 +86,84 @@ Rebalancer::Pass Rebalancer::run()
 		const bool delivered = std::none_of(owners.begin(), owners.end(), [&](const std::string& id) { return failed.count(id) > 0; });
 		if (delivered && _local.erase(handoffs[i].first, handoffs[i].second)) ++pass.handedOff;
 	}
+
+	for (const auto& [id, tree] : trees.byPeer)
+	{
+		if (_stopped) break;
+		if (failed.count(id)) continue;
+		try
+		{
+			reconcile(trees.peers.at(id), tree, pass);
+			++pass.compared;
+		}
+		catch (const Poco::Exception&)
+		{
+			failed.insert(id); // compared again next pass
+		}
+	}
 	pass.failedNodes = failed.size();
+	pass.bytes = _remote.syncBytes() - bytesBefore;
 	return pass;
+}
+
+void Rebalancer::reconcile(const Owner& peer, const DigestTree& tree, Pass& pass)
+{
+	TreeQuestion tops;
+	tops.from = _shared.selfId();
+	tops.digests = tree.tops();
+	std::vector<std::size_t> leaves;
+	for (const auto top : _remote.ask(peer, tops).differing)
+	{
+		TreeQuestion under;
+		under.step = TreeQuestion::Step::Leaves;
+		under.from = _shared.selfId();
+		under.top = top;
+		under.digests = tree.leaves(top);
+		const auto differing = _remote.ask(peer, under).differing;
+		leaves.insert(leaves.end(), differing.begin(), differing.end());
+	}
+	pass.differingLeaves += leaves.size();
+	for (std::size_t first = 0; first < leaves.size() && !_stopped; first += kLeavesPerExchange)
+	{
+		TreeQuestion versions;
+		versions.step = TreeQuestion::Step::Versions;
+		versions.from = _shared.selfId();
+		versions.leaves.assign(leaves.begin() + static_cast<std::ptrdiff_t>(first),
+		                       leaves.begin() + static_cast<std::ptrdiff_t>(std::min(leaves.size(), first + kLeavesPerExchange)));
+		const std::set<std::size_t> chunk(versions.leaves.begin(), versions.leaves.end());
+		versions.versions = _shared.in(peer.id, chunk, false);
+		const TreeAnswer answer = _remote.ask(peer, versions);
+		if (!answer.newer.empty())
+		{
+			// Last writer wins here as anywhere: what is older than ours is ignored.
+			const auto applied = _local.applyAll(answer.newer);
+			pass.received += static_cast<std::size_t>(std::count(applied.begin(), applied.end(), true));
+		}
+		if (answer.wanted.empty()) continue;
+		const std::set<std::string> wanted(answer.wanted.begin(), answer.wanted.end());
+		KeyedEntries give;
+		for (auto& keyed : _shared.in(peer.id, chunk, true))
+			if (wanted.count(keyed.first)) give.push_back(std::move(keyed));
+		push(peer, give, pass);
+	}
+}
+
+void Rebalancer::push(const Owner& peer, const KeyedEntries& entries, Pass& pass)
+{
+	KeyedEntries batch;
+	std::size_t bytes = 0;
+	for (std::size_t i = 0; i < entries.size(); ++i)
+	{
+		batch.push_back(entries[i]);
+		bytes += entries[i].first.size() + entries[i].second.value.size();
+		if (bytes >= kBatchBytes || batch.size() >= kBatchEntries || i + 1 == entries.size())
+		{
+			_remote.push(peer, batch);
+			pass.sent += batch.size();
+			batch.clear();
+			bytes = 0;
+		}
+	}
 }
 
 } // namespace p2p::kvstore

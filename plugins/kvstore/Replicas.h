@@ -16,6 +16,8 @@ namespace p2p::kvstore {
 
 using Owner = Placement::Owner;
 using KeyedEntries = std::vector<std::pair<std::string, Entry>>;
+struct TreeQuestion;
+struct TreeAnswer;
 
 /// The copies of keys that other nodes hold, as this node reaches them.
 /// Kept apart from HTTP so the quorum and re-replication logic can be
@@ -52,6 +54,14 @@ public:
 
 	/// Has the owner apply many entries at once; waits for it and throws.
 	virtual void push(const Owner& owner, const KeyedEntries& entries) = 0;
+
+	/// One step of anti-entropy with the owner (TreeExchange); waits for it
+	/// and throws.
+	virtual TreeAnswer ask(const Owner& owner, const TreeQuestion& question) = 0;
+
+	/// Bytes that push() and ask() have moved, both ways, heads included:
+	/// what anti-entropy costs the network.
+	virtual Poco::UInt64 syncBytes() const { return 0; }
 
 	/// After how long a read or write still short of its quorum asks a
 	/// stand-in too (a hedged request); 0: never, only after a failure.

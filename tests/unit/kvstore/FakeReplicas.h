@@ -3,7 +3,10 @@
 
 #include "MemoryStore.h"
 #include "Replicas.h"
+#include "TreeExchange.h"
+#include "p2p/Json.h"
 #include "p2p/Errors.h"
+#include <atomic>
 #include <functional>
 #include <map>
 #include <mutex>
@@ -88,10 +91,42 @@ public:
 			if (_down.count(owner.id)) throw p2p::BadGatewayException("cannot reach node " + owner.id);
 		}
 		auto& store = node(owner.id);
-		for (const auto& [key, entry] : entries) store.apply(key, entry);
+		for (const auto& [key, entry] : entries)
+		{
+			store.apply(key, entry);
+			_syncBytes += key.size() + entry.value.size() + entry.node.size() + 40;
+		}
 	}
 
+	/// The ring the nodes' anti-entropy answers by (for ask()).
+	void setPlacement(std::shared_ptr<const p2p::Placement> placement, std::size_t replicas)
+	{
+		_placement = std::move(placement);
+		_replicas = replicas;
+	}
+
+	p2p::kvstore::TreeAnswer ask(const Owner& owner, const p2p::kvstore::TreeQuestion& question) override
+	{
+		{
+			std::lock_guard<std::mutex> lock(_mutex);
+			++_calls;
+			if (_down.count(owner.id)) throw p2p::BadGatewayException("cannot reach node " + owner.id);
+		}
+		// The owner's side, as its node runs it, on its store.
+		p2p::kvstore::SharedKeys keys(node(owner.id), owner.id, _placement, _replicas);
+		p2p::kvstore::TreeResponder responder(keys);
+		auto answer = responder.answer(question);
+		_syncBytes += p2p::json::stringify(question.toJson()).size() + p2p::json::stringify(answer.toJson()).size();
+		return answer;
+	}
+
+	Poco::UInt64 syncBytes() const override { return _syncBytes; }
+
 private:
+	std::shared_ptr<const p2p::Placement> _placement;
+	std::size_t _replicas = 3;
+	std::atomic<Poco::UInt64> _syncBytes{0};
+
 	/// Runs answer now, later (held), or with the failure of a node that is
 	/// down or slow.
 	void reach(const Owner& owner, const Via& via, std::function<void(const Poco::Exception*)> answer)

@@ -13,6 +13,9 @@ class RebalancerTest: public CppUnit::TestFixture
 	CPPUNIT_TEST(testKeysThisNodeNoLongerOwnsAreHandedOff);
 	CPPUNIT_TEST(testNothingIsDroppedWhileAnOwnerIsDown);
 	CPPUNIT_TEST(testAloneThereIsNothingToDo);
+	CPPUNIT_TEST(testOwnersInStepCompareTreeTopsOnly);
+	CPPUNIT_TEST(testOnlyWhatDiffersTravels);
+	CPPUNIT_TEST(testNewerVersionsComeBackFromFellowOwners);
 	CPPUNIT_TEST_SUITE_END();
 
 public:
@@ -82,11 +85,56 @@ public:
 		CPPUNIT_ASSERT_EQUAL(0, _replicas->calls());
 	}
 
+	void testOwnersInStepCompareTreeTopsOnly()
+	{
+		join({"b", "c", "d"});
+		const auto first = rebalancer(3).run();
+		CPPUNIT_ASSERT(first.sent > 0);
+		const auto second = rebalancer(3).run();
+		CPPUNIT_ASSERT_EQUAL(std::size_t(3), second.compared);
+		CPPUNIT_ASSERT_EQUAL(std::size_t(0), second.differingLeaves);
+		CPPUNIT_ASSERT_EQUAL(std::size_t(0), second.sent + second.received);
+		// 64 digests of 16 hex digits to each of three owners, and their
+		// answers: a few KiB, whatever the number of keys.
+		CPPUNIT_ASSERT_MESSAGE(std::to_string(second.bytes), second.bytes < 3 * 1400);
+		CPPUNIT_ASSERT_MESSAGE(std::to_string(first.bytes) + " vs " + std::to_string(second.bytes),
+		                       second.bytes * 20 < first.bytes);
+	}
+
+	void testOnlyWhatDiffersTravels()
+	{
+		join({"b", "c", "d"});
+		rebalancer(3).run();
+		// Ten writes that reached only this node (its fellow owners were cut off).
+		for (int i = 0; i < 10; ++i) local().apply(key(i), entry(i, 5000));
+		const auto pass = rebalancer(3).run();
+		CPPUNIT_ASSERT_EQUAL(std::size_t(20), pass.sent); // each to its two other owners
+		CPPUNIT_ASSERT(pass.differingLeaves <= 20);
+		for (int i = 0; i < 10; ++i)
+			for (const auto& owner : _ring->placement()->preferenceList(key(i), 3))
+				if (owner.id != "a") CPPUNIT_ASSERT_EQUAL(Poco::Int64(5000 + i), _replicas->node(owner.id).get(key(i))->timestamp);
+		CPPUNIT_ASSERT_MESSAGE(std::to_string(pass.bytes), pass.bytes < 64 * 1024);
+	}
+
+	void testNewerVersionsComeBackFromFellowOwners()
+	{
+		join({"b", "c", "d"});
+		rebalancer(3).run();
+		// A write this node missed, on one of the key's other owners.
+		const auto owners = _ring->placement()->preferenceList(key(7), 3);
+		const auto other = owners[0].id != "a" ? owners[0].id : owners[1].id;
+		_replicas->node(other).apply(key(7), entry(7, 9000));
+		const auto pass = rebalancer(3).run();
+		CPPUNIT_ASSERT_EQUAL(std::size_t(1), pass.received);
+		CPPUNIT_ASSERT_EQUAL(Poco::Int64(9007), local().get(key(7))->timestamp);
+	}
+
 private:
 	static constexpr int kKeys = 1200; // more than two pages
 
 	Rebalancer& rebalancer(std::size_t replicas)
 	{
+		_replicas->setPlacement(_ring->placement(), replicas);
 		_rebalancer = std::make_unique<Rebalancer>(local(), "a", *_replicas, _ring->placement(), replicas);
 		return *_rebalancer;
 	}
@@ -97,11 +145,11 @@ private:
 
 	static std::string key(int i) { return "key-" + std::to_string(i); }
 
-	static Entry entry(int i)
+	static Entry entry(int i, Poco::Int64 base = 1000)
 	{
 		Entry e;
 		e.value = std::to_string(i);
-		e.timestamp = 1000 + i;
+		e.timestamp = base + i;
 		e.node = "a";
 		return e;
 	}
