@@ -109,7 +109,7 @@ void KvStorePlugin::startReplication()
 
 	_coordinator = std::make_unique<Coordinator>(*_store, *_writes, context.node().id, *_replicas, quorum);
 	_rebalancer = std::make_unique<Rebalancer>(*_store, context.node().id, *_replicas, _placement, quorum.replicas);
-	_responder = std::make_unique<TreeResponder>(_rebalancer->sharedKeys());
+	_responder = std::make_unique<TreeResponder>(_rebalancer->sharedKeys(), *_store);
 
 	auto& metrics = context.metrics();
 	_forwarded = &metrics.counter("p2p_kvstore_forwarded_total", "Requests for keys this node does not own, sent on to their owners.");

@@ -12,9 +12,8 @@ constexpr std::size_t kBatchEntries = 512;
 /// A batch is sent when it holds this much value text (values are at most
 /// http.max_body_bytes each, so a batch stays a few MiB at worst).
 constexpr std::size_t kBatchBytes = 512 * 1024;
-/// Leaves whose versions go in one exchange: a few hundred keys each at a
-/// hundred thousand keys per node.
-constexpr std::size_t kLeavesPerExchange = 64;
+/// Versions (keys and stamps, some 70 bytes each) in one exchange.
+constexpr std::size_t kVersionsPerExchange = 4096;
 
 struct Outbox
 {
@@ -123,15 +122,23 @@ void Rebalancer::reconcile(const Owner& peer, const DigestTree& tree, Pass& pass
 		leaves.insert(leaves.end(), differing.begin(), differing.end());
 	}
 	pass.differingLeaves += leaves.size();
-	for (std::size_t first = 0; first < leaves.size() && !_stopped; first += kLeavesPerExchange)
+	if (leaves.empty()) return;
+	// One scan for the versions in every leaf that differed, sent in
+	// exchanges of whole leaves of at most kVersionsPerExchange keys.
+	const auto byLeaf = _shared.versionsByLeaf(peer.id, std::set<std::size_t>(leaves.begin(), leaves.end()));
+	std::size_t next = 0;
+	while (next < leaves.size() && !_stopped)
 	{
 		TreeQuestion versions;
 		versions.step = TreeQuestion::Step::Versions;
 		versions.from = _shared.selfId();
-		versions.leaves.assign(leaves.begin() + static_cast<std::ptrdiff_t>(first),
-		                       leaves.begin() + static_cast<std::ptrdiff_t>(std::min(leaves.size(), first + kLeavesPerExchange)));
-		const std::set<std::size_t> chunk(versions.leaves.begin(), versions.leaves.end());
-		versions.versions = _shared.in(peer.id, chunk, false);
+		while (next < leaves.size() && (versions.leaves.empty() || versions.versions.size() < kVersionsPerExchange))
+		{
+			const std::size_t leaf = leaves[next++];
+			versions.leaves.push_back(leaf);
+			const auto found = byLeaf.find(leaf);
+			if (found != byLeaf.end()) versions.versions.insert(versions.versions.end(), found->second.begin(), found->second.end());
+		}
 		const TreeAnswer answer = _remote.ask(peer, versions);
 		if (!answer.newer.empty())
 		{
@@ -139,17 +146,16 @@ void Rebalancer::reconcile(const Owner& peer, const DigestTree& tree, Pass& pass
 			const auto applied = _local.applyAll(answer.newer);
 			pass.received += static_cast<std::size_t>(std::count(applied.begin(), applied.end(), true));
 		}
-		if (answer.wanted.empty()) continue;
-		const std::set<std::string> wanted(answer.wanted.begin(), answer.wanted.end());
 		KeyedEntries give;
-		for (auto& keyed : _shared.in(peer.id, chunk, true))
-			if (wanted.count(keyed.first)) give.push_back(std::move(keyed));
+		for (const auto& key : answer.wanted)
+			if (auto entry = _local.get(key)) give.emplace_back(key, std::move(*entry));
 		push(peer, give, pass);
 	}
 }
 
 void Rebalancer::push(const Owner& peer, const KeyedEntries& entries, Pass& pass)
 {
+	if (entries.empty()) return;
 	KeyedEntries batch;
 	std::size_t bytes = 0;
 	for (std::size_t i = 0; i < entries.size(); ++i)

@@ -66,13 +66,15 @@ DigestTree SharedKeys::treeFor(const std::string& peer) const
 	return tree;
 }
 
-KeyedEntries SharedKeys::in(const std::string& peer, const std::set<std::size_t>& leaves, bool withValues) const
+std::map<std::size_t, KeyedEntries> SharedKeys::versionsByLeaf(const std::string& peer, const std::set<std::size_t>& leaves) const
 {
-	KeyedEntries found;
+	std::map<std::size_t, KeyedEntries> found;
 	scan([&](const std::string& key, const Entry& entry, const std::vector<Owner>& owners) {
-		if (!leaves.count(DigestTree::leafOf(key)) || !owns(owners, _selfId) || !owns(owners, peer)) return;
-		found.emplace_back(key, entry);
-		if (!withValues) found.back().second.value.clear();
+		const std::size_t leaf = DigestTree::leafOf(key);
+		if ((!leaves.empty() && !leaves.count(leaf)) || !owns(owners, _selfId) || !owns(owners, peer)) return;
+		auto& list = found[leaf];
+		list.emplace_back(key, entry);
+		list.back().second.value.clear();
 	});
 	return found;
 }

@@ -38,9 +38,9 @@ public:
 	/// The tree of the keys this node shares with peer.
 	DigestTree treeFor(const std::string& peer) const;
 
-	/// The entries this node shares with peer in those leaves, with their
-	/// values or (withValues false) versions only.
-	KeyedEntries in(const std::string& peer, const std::set<std::size_t>& leaves, bool withValues) const;
+	/// The versions (values left out) of the keys this node shares with
+	/// peer, by leaf: of the given leaves, or of every leaf when none is given.
+	std::map<std::size_t, KeyedEntries> versionsByLeaf(const std::string& peer, const std::set<std::size_t>& leaves = {}) const;
 
 	const std::string& selfId() const { return _selfId; }
 

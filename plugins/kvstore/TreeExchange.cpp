@@ -10,7 +10,7 @@ namespace p2p::kvstore {
 namespace {
 
 /// How long a tree made for an asker answers its next steps.
-constexpr Poco::Timestamp::TimeDiff kTreeLifetime = 10 * 1000 * 1000;
+constexpr Poco::Timestamp::TimeDiff kTreeLifetime = 5 * 1000 * 1000;
 
 const char* stepName(TreeQuestion::Step step)
 {
@@ -143,23 +143,41 @@ TreeAnswer TreeAnswer::fromJson(const Poco::JSON::Object& body)
 	return answer;
 }
 
-TreeResponder::TreeResponder(const SharedKeys& keys): _keys(keys)
+TreeResponder::TreeResponder(const SharedKeys& keys, Store& local): _keys(keys), _local(local)
 {
+}
+
+TreeResponder::Made& TreeResponder::madeFor(const std::string& peer)
+{
+	for (auto it = _made.begin(); it != _made.end();)
+		it = it->second.at.isElapsed(kTreeLifetime) ? _made.erase(it) : std::next(it);
+	return _made[peer];
 }
 
 DigestTree TreeResponder::treeFor(const std::string& peer)
 {
 	{
 		Poco::FastMutex::ScopedLock lock(_mutex);
-		for (auto it = _trees.begin(); it != _trees.end();)
-			it = it->second.first.isElapsed(kTreeLifetime) ? _trees.erase(it) : std::next(it);
-		const auto it = _trees.find(peer);
-		if (it != _trees.end()) return it->second.second;
+		const Made& made = madeFor(peer);
+		if (made.tree) return *made.tree;
 	}
 	DigestTree tree = _keys.treeFor(peer); // a scan: outside the lock
 	Poco::FastMutex::ScopedLock lock(_mutex);
-	_trees[peer] = {Poco::Timestamp(), tree};
+	madeFor(peer).tree = tree;
 	return tree;
+}
+
+std::map<std::size_t, KeyedEntries> TreeResponder::versionsFor(const std::string& peer)
+{
+	{
+		Poco::FastMutex::ScopedLock lock(_mutex);
+		const Made& made = madeFor(peer);
+		if (made.versions) return *made.versions;
+	}
+	auto versions = _keys.versionsByLeaf(peer);
+	Poco::FastMutex::ScopedLock lock(_mutex);
+	madeFor(peer).versions = versions;
+	return versions;
 }
 
 TreeAnswer TreeResponder::answer(const TreeQuestion& question)
@@ -182,23 +200,25 @@ TreeAnswer TreeResponder::answer(const TreeQuestion& question)
 	// Versions: who has what newer, key by key, in the leaves that differed.
 	std::map<std::string, const Entry*> theirs;
 	for (const auto& [key, entry] : question.versions) theirs.emplace(key, &entry);
-	const KeyedEntries mine = _keys.in(question.from, std::set<std::size_t>(question.leaves.begin(), question.leaves.end()), true);
+	const auto byLeaf = versionsFor(question.from);
 	std::map<std::string, const Entry*> held;
-	for (const auto& [key, entry] : mine)
+	for (const auto leaf : question.leaves)
 	{
-		held.emplace(key, &entry);
-		const auto it = theirs.find(key);
-		if (it == theirs.end() || entry.newerThan(*it->second)) answer.newer.emplace_back(key, entry);
+		const auto found = byLeaf.find(leaf);
+		if (found == byLeaf.end()) continue;
+		for (const auto& [key, version] : found->second)
+		{
+			held.emplace(key, &version);
+			const auto it = theirs.find(key);
+			if (it != theirs.end() && !version.newerThan(*it->second)) continue;
+			// The value, as it is now (a newer write may have come meanwhile).
+			if (auto entry = _local.get(key)) answer.newer.emplace_back(key, std::move(*entry));
+		}
 	}
 	for (const auto& [key, entry] : question.versions)
 	{
 		const auto it = held.find(key);
 		if (it == held.end() || entry.newerThan(*it->second)) answer.wanted.push_back(key);
-	}
-	{
-		// The exchange changes what this node holds: the next one starts afresh.
-		Poco::FastMutex::ScopedLock lock(_mutex);
-		_trees.erase(question.from);
 	}
 	return answer;
 }

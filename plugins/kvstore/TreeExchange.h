@@ -5,6 +5,7 @@
 #include <Poco/JSON/Object.h>
 #include <Poco/Mutex.h>
 #include <Poco/Timestamp.h>
+#include <optional>
 
 namespace p2p::kvstore {
 
@@ -42,22 +43,34 @@ struct TreeAnswer
 	static TreeAnswer fromJson(const Poco::JSON::Object& body);
 };
 
-/// The receiving side of a TreeQuestion, over this node's SharedKeys. A
-/// tree it computed for an asker is kept for a few seconds, so the tops and
-/// leaves steps of one exchange cost one scan. Thread-safe.
+/// The receiving side of a TreeQuestion, over this node's SharedKeys (and
+/// its store, for the values of what it sends back). The tree it made for
+/// an asker, and the versions by leaf, are kept for a few seconds: one
+/// exchange costs one scan for the tree and one for the versions, however
+/// many steps it takes. Thread-safe.
 class TreeResponder
 {
 public:
-	explicit TreeResponder(const SharedKeys& keys);
+	TreeResponder(const SharedKeys& keys, Store& local);
 
 	TreeAnswer answer(const TreeQuestion& question);
 
 private:
+	struct Made
+	{
+		Poco::Timestamp at;
+		std::optional<DigestTree> tree;
+		std::optional<std::map<std::size_t, KeyedEntries>> versions;
+	};
+	/// The asker's cache entry, made or refreshed; caller holds _mutex.
+	Made& madeFor(const std::string& peer);
 	DigestTree treeFor(const std::string& peer);
+	std::map<std::size_t, KeyedEntries> versionsFor(const std::string& peer);
 
 	const SharedKeys& _keys;
+	Store& _local;
 	Poco::FastMutex _mutex;
-	std::map<std::string, std::pair<Poco::Timestamp, DigestTree>> _trees; ///< by asker, with when it was made
+	std::map<std::string, Made> _made; ///< by asker
 };
 
 } // namespace p2p::kvstore

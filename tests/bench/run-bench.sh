@@ -212,6 +212,10 @@ bash tests/bench/replication-bench.sh "$BUILD_DIR" | sed 's/^/  /'
 printf '\nFiles through the ring (file-transfer-bench.sh):\n'
 bash tests/bench/file-transfer-bench.sh "$BUILD_DIR" 1024 | sed 's/^/  /'
 
+# --- anti-entropy: 10 nodes with 100,000 keys in step, then a node that missed 2,000.
+printf '\nAnti-entropy (anti-entropy-bench.py):\n'
+python3 tests/bench/anti-entropy-bench.py --build "$BUILD_DIR" | sed 's/^/  /'
+
 # --- gossip: 100 nodes from 3 seeds, 5 SIGKILLed, 60 s watched for false alarms.
 printf '\nGossip (gossip-bench.py):\n'
 python3 tests/bench/gossip-bench.py --build "$BUILD_DIR" --nodes 100 --kill 5 --watch 60 | sed 's/^/  /'

@@ -114,7 +114,7 @@ public:
 		}
 		// The owner's side, as its node runs it, on its store.
 		p2p::kvstore::SharedKeys keys(node(owner.id), owner.id, _placement, _replicas);
-		p2p::kvstore::TreeResponder responder(keys);
+		p2p::kvstore::TreeResponder responder(keys, node(owner.id));
 		auto answer = responder.answer(question);
 		_syncBytes += p2p::json::stringify(question.toJson()).size() + p2p::json::stringify(answer.toJson()).size();
 		return answer;
