@@ -18,8 +18,9 @@ Poco::Timespan FailureDetector::timeoutFor(const Timeouts& timeouts, std::size_t
 	const auto longest = std::max(shortest, timeouts.longest.totalMicroseconds());
 	if (wanted == 0) return Poco::Timespan(shortest);
 	const std::size_t confirmed = std::min(accusers > 0 ? accusers - 1 : 0, wanted);
-	// Each confirmation counts less than the one before: the first halves
-	// the way to the shortest when two are wanted (Lifeguard, equation 1).
+	// Each confirmation counts less than the one before: with two wanted,
+	// the first takes 63% of the way to the shortest (log 2 / log 3;
+	// Lifeguard, equation 1).
 	const double fraction = std::log(static_cast<double>(confirmed) + 1) / std::log(static_cast<double>(wanted) + 1);
 	const auto timeout = static_cast<Poco::Timespan::TimeDiff>(static_cast<double>(longest) -
 	                                                           static_cast<double>(longest - shortest) * fraction);

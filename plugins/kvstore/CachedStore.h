@@ -25,6 +25,7 @@ public:
 	std::size_t size() override;
 	std::vector<std::pair<std::string, Entry>> scan(const std::string& after, std::size_t limit) override;
 	bool erase(const std::string& key, const Entry& version) override;
+	Poco::UInt64 corruptEntries() const override { return _backend->corruptEntries(); }
 
 	std::size_t cached();
 

@@ -35,6 +35,9 @@ void KvStorePlugin::start(NodeContext& context)
 	openStore();
 	context.metrics().gauge("p2p_kvstore_keys", "Keys with a live value on this node.", {},
 	                        [store = _store.get()] { return static_cast<double>(store->size()); });
+	context.metrics().gauge("p2p_kvstore_corrupt_entries_total",
+	                        "Stored entries whose checksum did not match, dropped so that a fellow owner's copy replaces them.",
+	                        {}, [store = _store.get()] { return static_cast<double>(store->corruptEntries()); });
 	_writes = std::make_unique<GroupCommit>(*_store, _pool,
 	                                        _commitsWait ? GroupCommit::Commits::OnPool : GroupCommit::Commits::OnCaller);
 	context.metrics().gauge("p2p_kvstore_commits_total", "Transactions that wrote this node's copies (GroupCommit).", {},

@@ -64,13 +64,19 @@ SqliteStore::SqliteStore(const std::string& file, Sync sync, Poco::ThreadPool* c
 		*_session << "PRAGMA max_page_count = " + std::to_string(std::max<Poco::Int64>(1, maxBytes / pageSize)), now;
 	}
 	*_session << "CREATE TABLE IF NOT EXISTS kv ("
-	             "key TEXT PRIMARY KEY, value TEXT NOT NULL, ts INTEGER NOT NULL, node TEXT NOT NULL, deleted INTEGER NOT NULL)",
+	             "key TEXT PRIMARY KEY, value TEXT NOT NULL, ts INTEGER NOT NULL, node TEXT NOT NULL, deleted INTEGER NOT NULL, "
+	             "sum INTEGER NOT NULL DEFAULT 0)",
 		now;
+	// A database from before rows had checksums: its rows read as unchecked (0).
+	int hasSum = 0;
+	*_session << "SELECT COUNT(*) FROM pragma_table_info('kv') WHERE name = 'sum'", into(hasSum), now;
+	if (hasSum == 0) *_session << "ALTER TABLE kv ADD COLUMN sum INTEGER NOT NULL DEFAULT 0", now;
 	sqlite3_stmt* upsert = nullptr;
 	sqlite3* db = Poco::Data::SQLite::Utility::dbHandle(*_session);
-	const char* sql = "INSERT INTO kv (key, value, ts, node, deleted) VALUES (?, ?, ?, ?, ?) "
+	const char* sql = "INSERT INTO kv (key, value, ts, node, deleted, sum) VALUES (?, ?, ?, ?, ?, ?) "
 	                  "ON CONFLICT(key) DO UPDATE SET value = excluded.value, ts = excluded.ts, node = excluded.node, "
-	                  "deleted = excluded.deleted WHERE excluded.ts > kv.ts OR (excluded.ts = kv.ts AND excluded.node > kv.node)";
+	                  "deleted = excluded.deleted, sum = excluded.sum "
+	                  "WHERE excluded.ts > kv.ts OR (excluded.ts = kv.ts AND excluded.node > kv.node)";
 	if (sqlite3_prepare_v3(db, sql, -1, SQLITE_PREPARE_PERSISTENT, &upsert, nullptr) != SQLITE_OK)
 		throw Poco::Data::SQLite::SQLiteException("cannot prepare the upsert", sqlite3_errmsg(db));
 	_upsert.reset(upsert);
@@ -139,11 +145,13 @@ std::optional<Entry> SqliteStore::get(const std::string& key)
 	std::string k = key;
 	Entry entry;
 	int deleted = 0;
+	Poco::Int64 sum = 0;
 	Poco::Data::Statement select(session);
-	select << "SELECT value, ts, node, deleted FROM kv WHERE key = ?", use(k), into(entry.value), into(entry.timestamp),
-		into(entry.node), into(deleted);
+	select << "SELECT value, ts, node, deleted, sum FROM kv WHERE key = ?", use(k), into(entry.value), into(entry.timestamp),
+		into(entry.node), into(deleted), into(sum);
 	if (select.execute() == 0) return std::nullopt;
 	entry.deleted = deleted != 0;
+	if (!whole(key, entry, sum)) return std::nullopt;
 	return entry;
 }
 
@@ -205,6 +213,7 @@ bool SqliteStore::upsert(const std::string& key, const Entry& entry)
 	sqlite3_bind_int64(statement, 3, entry.timestamp);
 	sqlite3_bind_text(statement, 4, entry.node.data(), static_cast<int>(entry.node.size()), SQLITE_STATIC);
 	sqlite3_bind_int(statement, 5, entry.deleted ? 1 : 0);
+	sqlite3_bind_int64(statement, 6, checksum(key, entry));
 	const int status = sqlite3_step(statement);
 	sqlite3* db = sqlite3_db_handle(statement);
 	if (status != SQLITE_DONE)
@@ -218,6 +227,43 @@ bool SqliteStore::upsert(const std::string& key, const Entry& entry)
 	const bool stored = sqlite3_changes(db) > 0;
 	sqlite3_clear_bindings(statement);
 	return stored;
+}
+
+Poco::Int64 SqliteStore::checksum(const std::string& key, const Entry& entry)
+{
+	// FNV-1a over every field, each ended by a byte no field holds, so that
+	// moving a byte from one field to the next changes the sum.
+	std::uint64_t hash = 14695981039346656037ULL;
+	const auto add = [&hash](const std::string& field) {
+		for (const unsigned char c : field) hash = (hash ^ c) * 1099511628211ULL;
+		hash = (hash ^ 0xffU) * 1099511628211ULL;
+	};
+	add(key);
+	add(entry.value);
+	add(std::to_string(entry.timestamp));
+	add(entry.node);
+	add(entry.deleted ? "1" : "0");
+	const auto sum = static_cast<Poco::Int64>(hash);
+	return sum == 0 ? 1 : sum;
+}
+
+bool SqliteStore::whole(const std::string& key, const Entry& entry, Poco::Int64 sum)
+{
+	if (sum == 0 || sum == checksum(key, entry)) return true;
+	++_corrupt;
+	try
+	{
+		// Only this row as it was read: a good write that replaced it meanwhile stays.
+		Poco::FastMutex::ScopedLock lock(_mutex);
+		std::string k = key;
+		Poco::Int64 damaged = sum;
+		*_session << "DELETE FROM kv WHERE key = ? AND sum = ?", use(k), use(damaged), now;
+	}
+	catch (const Poco::Exception&)
+	{
+		// Dropped on the next read that finds it, then.
+	}
+	return false;
 }
 
 void SqliteStore::Finalize::operator()(sqlite3_stmt* statement) const
@@ -238,16 +284,29 @@ std::vector<std::pair<std::string, Entry>> SqliteStore::scan(const std::string& 
 	Poco::Data::Session session(_readers->get());
 	std::string from = after;
 	std::size_t count = limit;
-	std::vector<std::string> keys, values, nodes;
-	std::vector<Poco::Int64> stamps;
-	std::vector<int> deleted;
-	// The primary key's index serves the range; BINARY collation is bytewise, like std::string.
-	session << "SELECT key, value, ts, node, deleted FROM kv WHERE key > ? ORDER BY key LIMIT ?", use(from), use(count),
-		into(keys), into(values), into(stamps), into(nodes), into(deleted), now;
 	std::vector<std::pair<std::string, Entry>> page;
-	page.reserve(keys.size());
-	for (std::size_t i = 0; i < keys.size(); ++i)
-		page.emplace_back(std::move(keys[i]), Entry{std::move(values[i]), stamps[i], std::move(nodes[i]), deleted[i] != 0});
+	// Until a page holds a whole row, or the keys end: a page of damaged
+	// rows alone must not look like the end of the walk.
+	while (page.empty())
+	{
+		std::vector<std::string> keys, values, nodes;
+		std::vector<Poco::Int64> stamps, sums;
+		std::vector<int> deleted;
+		// The primary key's index serves the range; BINARY collation is bytewise, like std::string.
+		session << "SELECT key, value, ts, node, deleted, sum FROM kv WHERE key > ? ORDER BY key LIMIT ?", use(from),
+			use(count), into(keys), into(values), into(stamps), into(nodes), into(deleted), into(sums), now;
+		if (keys.empty()) break;
+		const std::string last = keys.back();
+		page.reserve(keys.size());
+		for (std::size_t i = 0; i < keys.size(); ++i)
+		{
+			Entry entry{std::move(values[i]), stamps[i], std::move(nodes[i]), deleted[i] != 0};
+			// A damaged row is left out, as if missing: anti-entropy then finds
+			// the leaf differs and brings a fellow owner's copy.
+			if (whole(keys[i], entry, sums[i])) page.emplace_back(std::move(keys[i]), std::move(entry));
+		}
+		from = last;
+	}
 	return page;
 }
 

@@ -6,6 +6,7 @@
 #include <Poco/Data/SessionPool.h>
 #include <Poco/Mutex.h>
 #include <Poco/ThreadPool.h>
+#include <atomic>
 #include <condition_variable>
 #include <memory>
 #include <mutex>
@@ -61,8 +62,16 @@ public:
 	std::size_t size() override;
 	std::vector<std::pair<std::string, Entry>> scan(const std::string& after, std::size_t limit) override;
 	bool erase(const std::string& key, const Entry& version) override;
+	Poco::UInt64 corruptEntries() const override { return _corrupt.load(); }
+
+	/// What a row's checksum column holds for entry (never 0, which marks a
+	/// row written before rows had checksums): a 64-bit hash of key, value,
+	/// stamp and tombstone, the same in every version of the software.
+	static Poco::Int64 checksum(const std::string& key, const Entry& entry);
 
 private:
+	/// Whether a row read back is whole; drops it (and counts it) when not.
+	bool whole(const std::string& key, const Entry& entry, Poco::Int64 sum);
 	/// The upsert of one entry on the writer session; under _mutex.
 	bool upsert(const std::string& key, const Entry& entry);
 
@@ -88,6 +97,7 @@ private:
 	/// again for every write cost more than running it.
 	std::unique_ptr<sqlite3_stmt, Finalize> _upsert;
 	std::unique_ptr<Poco::Data::SessionPool> _readers;
+	std::atomic<Poco::UInt64> _corrupt{0};
 };
 
 } // namespace p2p::kvstore

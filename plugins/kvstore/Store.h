@@ -61,6 +61,11 @@ public:
 	/// and node), so dropping a copy this node handed off can never drop a
 	/// newer write that arrived meanwhile. Returns whether it removed.
 	virtual bool erase(const std::string& key, const Entry& version) = 0;
+
+	/// Stored entries found damaged (their checksum did not match) and
+	/// dropped, so that a fellow owner's copy replaces them (read repair,
+	/// anti-entropy); 0 for a store that cannot tell.
+	virtual Poco::UInt64 corruptEntries() const { return 0; }
 };
 
 } // namespace p2p::kvstore

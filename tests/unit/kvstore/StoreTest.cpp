@@ -3,6 +3,7 @@
 #include "MemoryStore.h"
 #include "SqliteStore.h"
 #include "TestSupport.h"
+#include <Poco/Data/Session.h>
 #include "p2p/Errors.h"
 #include <cppunit/extensions/HelperMacros.h>
 
@@ -151,6 +152,7 @@ class SqliteStoreTest: public StoreContract
 	CPPUNIT_TEST(testSurvivesReopening);
 	CPPUNIT_TEST(testFullSyncSurvivesReopening);
 	CPPUNIT_TEST(testAFullDatabaseRefusesWritesWhole);
+	CPPUNIT_TEST(testADamagedRowIsDetectedAndDropped);
 	CPPUNIT_TEST(testKeyRules);
 	CPPUNIT_TEST_SUITE_END();
 
@@ -215,6 +217,29 @@ public:
 		CPPUNIT_ASSERT_EQUAL(stored, _store->size());
 		for (std::size_t i = 0; i < 4; ++i) CPPUNIT_ASSERT(_store->erase("k" + std::to_string(i), entry(big, 1, "n")));
 		CPPUNIT_ASSERT(_store->apply("after", entry("1", 1, "n")));
+	}
+
+	void testADamagedRowIsDetectedAndDropped()
+	{
+		_store->apply("good", entry("\"kept\"", 5, "a"));
+		_store->apply("bad", entry("\"original\"", 5, "a"));
+		_store->apply("zzz", entry("1", 5, "a"));
+		// Bytes changed behind the store's back, as a bad disk or a stray
+		// write would change them: the row's checksum no longer matches.
+		{
+			Poco::Data::Session raw("SQLite", _dir->file("kv.sqlite"));
+			raw << "UPDATE kv SET value = '\"tampered\"' WHERE key = 'bad'", Poco::Data::Keywords::now;
+		}
+		CPPUNIT_ASSERT(!_store->get("bad")); // never served
+		CPPUNIT_ASSERT_EQUAL(Poco::UInt64(1), _store->corruptEntries());
+		const auto page = _store->scan("", 10);
+		CPPUNIT_ASSERT_EQUAL(std::size_t(2), page.size()); // the walk goes on past it
+		CPPUNIT_ASSERT_EQUAL(std::string("good"), page[0].first);
+		CPPUNIT_ASSERT_EQUAL(std::string("zzz"), page[1].first);
+		// Dropped, so a fellow owner's copy of the same version is taken again.
+		CPPUNIT_ASSERT(_store->apply("bad", entry("\"original\"", 5, "a")));
+		CPPUNIT_ASSERT_EQUAL(std::string("\"original\""), _store->get("bad")->value);
+		CPPUNIT_ASSERT_EQUAL(std::string("\"kept\""), _store->get("good")->value);
 	}
 
 	void testKeyRules()
