@@ -39,6 +39,21 @@ void FileStorePlugin::start(NodeContext& context)
 	FileHandlers::Ring ring;
 	if (auto placement = context.services().find<Placement>(Placement::kServiceName))
 		ring = startReplication(std::move(placement));
+	const auto& config = context.config();
+	const int scrubMs = settings::getInt(config, name(), "scrub_interval_ms", 3600000, 0, 86400000 * 7);
+	if (scrubMs > 0)
+	{
+		const int pace = settings::getInt(config, name(), "scrub_bytes_per_s", 32 << 20, 0, 1 << 30);
+		_scrubber = std::make_unique<FileScrubber>(*_catalog, context.node().id, ring.remote, ring.placement, ring.replicas,
+		                                           static_cast<Poco::UInt64>(pace));
+		auto& metrics = context.metrics();
+		_scrubbedBytes = &metrics.counter("p2p_filestore_scrubbed_bytes_total", "Bytes of stored files read back and hashed.");
+		_damaged = &metrics.counter("p2p_filestore_damaged_copies_total",
+		                            "Stored copies whose bytes no longer matched their SHA-256, dropped.");
+		_healed = &metrics.counter("p2p_filestore_healed_copies_total", "Damaged copies fetched whole again from another owner.");
+		_scrubTimer = std::make_unique<Poco::Timer>(scrubMs, scrubMs);
+		_scrubTimer->start(Poco::TimerCallback<FileStorePlugin>(*this, &FileStorePlugin::scrub));
+	}
 	_handlers = std::make_unique<FileHandlers>(context, *_catalog, maxUploadBytes, ring);
 	_handlers->addRoutes(context.router());
 	context.logger().information("files are kept in %s, uploads up to %Lu bytes", context.dataDir(), maxUploadBytes);
@@ -79,12 +94,37 @@ FileHandlers::Ring FileStorePlugin::startReplication(std::shared_ptr<Placement> 
 
 void FileStorePlugin::stop()
 {
+	if (_scrubTimer)
+	{
+		_scrubber->stop();
+		_scrubTimer->stop(); // waits for a running scrub, which ends between two reads
+	}
 	if (_timer)
 	{
 		_rebalancer->stop();
 		_timer->stop(); // waits for a running pass, which ends between two files
 	}
 	_catalog.reset();
+}
+
+void FileStorePlugin::scrub(Poco::Timer&)
+{
+	try
+	{
+		const Poco::Timestamp started;
+		const auto pass = _scrubber->run();
+		_scrubbedBytes->inc(pass.bytes);
+		_damaged->inc(pass.damaged);
+		_healed->inc(pass.healed);
+		if (pass.damaged > 0)
+			_context->logger().warning("scrubbed %z files (%Lu bytes) in %Ld ms: %z copies damaged and dropped, %z fetched again",
+			                           pass.files, static_cast<Poco::UInt64>(pass.bytes),
+			                           static_cast<Poco::Int64>(started.elapsed() / 1000), pass.damaged, pass.healed);
+	}
+	catch (const Poco::Exception& exc)
+	{
+		_context->logger().error("scrubbing files failed: %s", exc.displayText());
+	}
 }
 
 void FileStorePlugin::rebalance(bool viewSettled)

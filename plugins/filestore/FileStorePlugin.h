@@ -4,6 +4,8 @@
 #include "FileCatalog.h"
 #include "FileHandlers.h"
 #include "FileRebalancer.h"
+#include "FileScrubber.h"
+#include <Poco/Timer.h>
 #include "HttpFileTransfers.h"
 #include "OwnerRelay.h"
 #include "p2p/PeerClient.h"
@@ -43,10 +45,17 @@ private:
 	FileHandlers::Ring startReplication(std::shared_ptr<Placement> placement);
 	/// A rebalancing pass, on the timer's thread.
 	void rebalance(bool viewSettled);
+	/// A scrub of every file, on the scrub timer's thread.
+	void scrub(Poco::Timer&);
 
 	NodeContext* _context = nullptr;
 	std::unique_ptr<FileCatalog> _catalog;
 	std::unique_ptr<FileHandlers> _handlers;
+	std::unique_ptr<FileScrubber> _scrubber;
+	std::unique_ptr<Poco::Timer> _scrubTimer;
+	Counter* _scrubbedBytes = nullptr;
+	Counter* _damaged = nullptr;
+	Counter* _healed = nullptr;
 
 	// With dht-router only:
 	/// For transfers between nodes: patient, since an owner answers a large

@@ -35,6 +35,10 @@ public:
 
 	/// The files owner holds itself, sorted by name.
 	virtual std::vector<FileInfo> list(const Owner& owner) = 0;
+	/// Fetches owner's copy of info's version into catalog (the version's
+	/// time kept), checking its SHA-256 against info's as it arrives:
+	/// whether a whole, matching copy was stored.
+	virtual bool fetch(const Owner& owner, const FileInfo& info, FileCatalog& catalog) = 0;
 };
 
 } // namespace p2p::filestore

@@ -66,6 +66,23 @@ std::vector<FileInfo> HttpFileTransfers::list(const Owner& owner)
 	return files;
 }
 
+bool HttpFileTransfers::fetch(const Owner& owner, const FileInfo& info, FileCatalog& catalog)
+{
+	auto upload = catalog.begin();
+	bool whole = false;
+	_bulk.stream(owner.url, "GET", kFilePath + FileName::encoded(info.name), {}, nullptr, 0, "",
+	             [&](const Poco::Net::HTTPResponse& answer, std::istream& body) {
+		             if (answer.getStatus() != Poco::Net::HTTPResponse::HTTP_OK || answer.get("ETag", "") != info.etag()) return;
+		             char buffer[kBufferBytes];
+		             while (body.read(buffer, sizeof(buffer)) || body.gcount() > 0)
+			             upload->write(buffer, static_cast<std::size_t>(body.gcount()));
+		             whole = upload->size() == info.size && upload->sha256() == info.sha256;
+	             });
+	if (!whole) return false; // the upload's destructor removes what came
+	upload->commit(info.name, info.modified);
+	return true;
+}
+
 Poco::JSON::Object::Ptr HttpFileTransfers::describe(const FileInfo& info)
 {
 	auto item = json::object();

@@ -24,6 +24,7 @@ public:
 	bool copy(const Owner& owner, FileCatalog::OpenFile& file) override;
 	bool remove(const Owner& owner, const std::string& name, Poco::Timestamp storedBy) override;
 	std::vector<FileInfo> list(const Owner& owner) override;
+	bool fetch(const Owner& owner, const FileInfo& info, FileCatalog& catalog) override;
 
 	/// The JSON a listing describes a file with, and its reverse (a field
 	/// missing or malformed is left at its default).

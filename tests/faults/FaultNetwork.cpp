@@ -9,6 +9,7 @@
 #include <Poco/StreamCopier.h>
 #include <Poco/Thread.h>
 #include <csignal>
+#include <fstream>
 #include <sys/statvfs.h>
 #include <cstdio>
 #include <sstream>
@@ -193,11 +194,38 @@ void FaultNetwork::restore()
 	_netems.clear();
 }
 
+namespace {
+
+/// Whether pid has exited: no such process, or a zombie nobody reaped yet
+/// (the nodes' parent, p2p-cluster, is long gone).
+bool exited(int pid)
+{
+	std::ifstream stat("/proc/" + std::to_string(pid) + "/stat");
+	std::string line;
+	if (!std::getline(stat, line)) return true;
+	const auto end = line.rfind(')');
+	return end == std::string::npos || line.compare(end, 3, ") Z") == 0;
+}
+
+void awaitExit(int pid, Poco::Timespan limit)
+{
+	const Poco::Timestamp start;
+	while (!exited(pid) && !start.isElapsed(limit.totalMicroseconds())) Poco::Thread::sleep(10);
+}
+
+} // namespace
+
+void FaultNetwork::stop(int k)
+{
+	const int stopping = pid(k);
+	::kill(stopping, SIGTERM);
+	awaitExit(stopping, Poco::Timespan(30, 0));
+}
+
 void FaultNetwork::smallDisk(int k, std::size_t bytes)
 {
 	kill(k);
-	const int stopped = pid(k);
-	for (int i = 0; i < 500 && ::kill(stopped, 0) == 0; ++i) Poco::Thread::sleep(10);
+	awaitExit(pid(k), Poco::Timespan(5, 0));
 	Poco::File(dataDir(k)).remove(true);
 	Poco::File(dataDir(k)).createDirectories();
 	const test::ToolResult mounted =

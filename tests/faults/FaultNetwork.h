@@ -75,6 +75,10 @@ public:
 	void pause(int k);  ///< SIGSTOP
 	void resume(int k); ///< SIGCONT
 	void kill(int k);   ///< SIGKILL
+	/// SIGTERM, and waits until the node is gone (its files closed).
+	void stop(int k);
+	/// Node k's data directory.
+	std::string dataDir(int k) const { return _dir.path() + name(k); }
 	/// p2p-cluster restart [--node NAME] [--kill]; returns its output, throws when it fails.
 	std::string restart(const std::string& node = "", bool kill = false);
 
@@ -95,7 +99,6 @@ private:
 	std::set<int> _paused;
 	std::map<int, Poco::ProcessHandle> _netems; ///< by degraded node
 	std::set<int> _smallDisks;
-	std::string dataDir(int k) const { return _dir.path() + name(k); }
 };
 
 } // namespace p2p::faults

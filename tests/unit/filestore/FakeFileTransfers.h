@@ -87,6 +87,26 @@ public:
 		return files;
 	}
 
+	/// The node's copy, if it has one of this version (by SHA-256).
+	bool fetch(const Owner& owner, const FileInfo& info, p2p::filestore::FileCatalog& catalog) override
+	{
+		reach(owner);
+		std::string bytes;
+		{
+			std::lock_guard<std::mutex> lock(_mutex);
+			const auto node = _nodes.find(owner.id);
+			if (node == _nodes.end()) return false;
+			const auto file = node->second.find(info.name);
+			if (file == node->second.end() || file->second.sha256 != info.sha256) return false;
+			bytes = file->second.bytes;
+		}
+		auto upload = catalog.begin();
+		upload->write(bytes.data(), bytes.size());
+		if (upload->sha256() != info.sha256) return false;
+		upload->commit(info.name, info.modified);
+		return true;
+	}
+
 private:
 	void reach(const Owner& owner)
 	{
