@@ -56,7 +56,9 @@ struct RequestForwarder::Relay: std::enable_shared_from_this<Relay>
 		++inFlight;
 		const std::size_t sent = ++sends;
 		auto self = shared_from_this();
-		if (repeatable && next < targets.size())
+		// Not over https: such a send blocks its thread (the loops do not
+		// speak TLS), and a hedge would run one on the loop.
+		if (repeatable && next < targets.size() && target.url.compare(0, 8, "https://") != 0)
 		{
 			// Only if nothing went out since: a failure that moved on to the
 			// next target already started that target's own clock.

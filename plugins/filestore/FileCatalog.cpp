@@ -70,6 +70,17 @@ void FileCatalog::Upload::write(const char* data, std::size_t length)
 
 FileInfo FileCatalog::Upload::commit(const std::string& name, std::optional<Poco::Timestamp> uploaded)
 {
+	return *store(name, uploaded, false);
+}
+
+std::optional<FileInfo> FileCatalog::Upload::restore(const std::string& name, Poco::Timestamp uploaded)
+{
+	return store(name, uploaded, true);
+}
+
+std::optional<FileInfo> FileCatalog::Upload::store(const std::string& name, std::optional<Poco::Timestamp> uploaded,
+                                                   bool onlyIfAbsent)
+{
 	// On disk before it has a name: a crash then leaves the old file or the
 	// complete new one.
 	if (::fsync(_fd) != 0) fail("saving an upload");
@@ -106,6 +117,8 @@ FileInfo FileCatalog::Upload::commit(const std::string& name, std::optional<Poco
 		fail("saving an upload's metadata");
 	}
 	Poco::FastMutex::ScopedLock lock(_catalog._mutex);
+	// A repair never replaces what a client stored meanwhile.
+	if (onlyIfAbsent && Poco::File(_catalog.filePath(name)).exists()) return std::nullopt;
 	if (::rename(_path.c_str(), _catalog.filePath(name).c_str()) != 0) fail("storing an upload");
 	_committed = true;
 	// After the bytes: a reader in between finds metadata that does not

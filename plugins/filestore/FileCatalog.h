@@ -62,6 +62,10 @@ public:
 		/// `uploaded`: when this version was first stored, for a copy of it
 		/// (a later delete compares against that); now when not given.
 		FileInfo commit(const std::string& name, std::optional<Poco::Timestamp> uploaded = std::nullopt);
+		/// commit() only while no file is stored under name (a repair of a
+		/// dropped copy, which an upload meanwhile must win over); nothing
+		/// when one is.
+		std::optional<FileInfo> restore(const std::string& name, Poco::Timestamp uploaded);
 
 		/// Ends writing and opens what was received for reading, to send it
 		/// on to the nodes that own the file; still removed on destruction.
@@ -69,6 +73,8 @@ public:
 		std::string sha256() { return _digest.empty() ? (_digest = Poco::DigestEngine::digestToHex(_sha256.digest())) : _digest; }
 
 	private:
+		std::optional<FileInfo> store(const std::string& name, std::optional<Poco::Timestamp> uploaded, bool onlyIfAbsent);
+
 		FileCatalog& _catalog;
 		std::string _path;
 		int _fd = -1;

@@ -10,7 +10,7 @@ namespace p2p::filestore {
 
 /// Reads every stored file back and hashes it, as ZFS and Ceph scrub: a
 /// copy whose bytes no longer match the SHA-256 it was stored with (a bad
-/// sector, a stray write, a truncation) is dropped, so it is never served,
+/// sector, a stray write) is dropped, so it is never served,
 /// and fetched again from another owner that holds the version whole. At
 /// most bytesPerSecond are read, so a scrub never crowds out the node's
 /// own traffic. Runs on the plugin's scrub timer, one pass at a time;

@@ -37,7 +37,8 @@ public:
 	virtual std::vector<FileInfo> list(const Owner& owner) = 0;
 	/// Fetches owner's copy of info's version into catalog (the version's
 	/// time kept), checking its SHA-256 against info's as it arrives:
-	/// whether a whole, matching copy was stored.
+	/// whether a whole, matching copy was stored. Stores nothing when a
+	/// file of that name came meanwhile (FileCatalog::Upload::restore).
 	virtual bool fetch(const Owner& owner, const FileInfo& info, FileCatalog& catalog) = 0;
 };
 

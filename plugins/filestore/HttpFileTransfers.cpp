@@ -79,8 +79,7 @@ bool HttpFileTransfers::fetch(const Owner& owner, const FileInfo& info, FileCata
 		             whole = upload->size() == info.size && upload->sha256() == info.sha256;
 	             });
 	if (!whole) return false; // the upload's destructor removes what came
-	upload->commit(info.name, info.modified);
-	return true;
+	return upload->restore(info.name, info.modified).has_value();
 }
 
 Poco::JSON::Object::Ptr HttpFileTransfers::describe(const FileInfo& info)

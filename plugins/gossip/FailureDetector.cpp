@@ -118,7 +118,10 @@ void FailureDetector::observe(const MembershipEvent& event)
 
 Poco::Timespan FailureDetector::timeoutOf(const Clock& clock) const
 {
-	return timeoutFor(_timeouts, clock.accusers.size(), _view.size() + 1);
+	// The nodes that could confirm: the live ones (and this one), not the dead still retained.
+	const auto counts = _view.countByState();
+	return timeoutFor(_timeouts, clock.accusers.size(),
+	                  counts[static_cast<std::size_t>(MemberState::Alive)] + counts[static_cast<std::size_t>(MemberState::Suspect)] + 1);
 }
 
 std::vector<Member> FailureDetector::expire(const Poco::Timestamp& now)

@@ -180,7 +180,12 @@ void Gossiper::merge(const GossipMessage& message, bool direct)
 		// a partition cut them off: here that is a suspicion, which a live
 		// member refutes, not a verdict that would drop it from the ring at
 		// once (memberlist merges push-pull state the same way).
-		if (message.fullState && member.state == MemberState::Dead) member.state = MemberState::Suspect;
+		// Only for a member known here and not dead: news of the death of
+		// one forgotten must not bring it back (take() refuses it as Dead).
+		Member known;
+		if (message.fullState && member.state == MemberState::Dead && _view.find(member.id, known) &&
+		    known.state != MemberState::Dead)
+			member.state = MemberState::Suspect;
 		take(std::move(member), false);
 	}
 	for (const auto& accusation : message.accusations)

@@ -1,5 +1,6 @@
 #include "Rebalancer.h"
 #include "TreeExchange.h"
+#include "p2p/Errors.h"
 #include <algorithm>
 #include <map>
 #include <set>
@@ -12,8 +13,11 @@ constexpr std::size_t kBatchEntries = 512;
 /// A batch is sent when it holds this much value text (values are at most
 /// http.max_body_bytes each, so a batch stays a few MiB at worst).
 constexpr std::size_t kBatchBytes = 512 * 1024;
-/// Versions (keys and stamps, some 70 bytes each) in one exchange.
+/// Versions (keys and stamps, some 70 bytes each) in one exchange, and
+/// leaves: the answer holds the other side's values for those leaves, so
+/// a node that lacks everything takes the data in sixteenths.
 constexpr std::size_t kVersionsPerExchange = 4096;
+constexpr std::size_t kLeavesPerExchange = DigestTree::kLeaves / 16;
 
 struct Outbox
 {
@@ -113,6 +117,9 @@ void Rebalancer::reconcile(const Owner& peer, const DigestTree& tree, Pass& pass
 	std::vector<std::size_t> leaves;
 	for (const auto top : _remote.ask(peer, tops).differing)
 	{
+		if (top >= DigestTree::kTops)
+			throw BadGatewayException("node " + peer.id + " named top " + std::to_string(top) + " of a tree of " +
+			                          std::to_string(DigestTree::kTops));
 		TreeQuestion under;
 		under.step = TreeQuestion::Step::Leaves;
 		under.from = _shared.selfId();
@@ -132,7 +139,8 @@ void Rebalancer::reconcile(const Owner& peer, const DigestTree& tree, Pass& pass
 		TreeQuestion versions;
 		versions.step = TreeQuestion::Step::Versions;
 		versions.from = _shared.selfId();
-		while (next < leaves.size() && (versions.leaves.empty() || versions.versions.size() < kVersionsPerExchange))
+		while (next < leaves.size() && versions.leaves.size() < kLeavesPerExchange &&
+		       (versions.leaves.empty() || versions.versions.size() < kVersionsPerExchange))
 		{
 			const std::size_t leaf = leaves[next++];
 			versions.leaves.push_back(leaf);

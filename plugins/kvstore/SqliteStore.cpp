@@ -19,8 +19,10 @@ namespace {
 /// I/O error whose system error says so.
 bool diskFull(sqlite3* db, int status)
 {
+	if ((status & 0xff) == SQLITE_FULL) return true;
+	// The system error stays from the last failed call: it speaks only for an I/O error.
 	const int errnum = sqlite3_system_errno(db);
-	return (status & 0xff) == SQLITE_FULL || errnum == ENOSPC || errnum == EDQUOT;
+	return (status & 0xff) == SQLITE_IOERR && (errnum == ENOSPC || errnum == EDQUOT);
 }
 
 /// A write that fails for want of space is the client's 507, not a 500: the

@@ -4,6 +4,7 @@
 #include "p2p/Json.h"
 #include <Poco/JSON/Array.h>
 #include <map>
+#include <memory>
 
 namespace p2p::kvstore {
 
@@ -167,14 +168,14 @@ DigestTree TreeResponder::treeFor(const std::string& peer)
 	return tree;
 }
 
-std::map<std::size_t, KeyedEntries> TreeResponder::versionsFor(const std::string& peer)
+std::shared_ptr<const std::map<std::size_t, KeyedEntries>> TreeResponder::versionsFor(const std::string& peer)
 {
 	{
 		Poco::FastMutex::ScopedLock lock(_mutex);
 		const Made& made = madeFor(peer);
-		if (made.versions) return *made.versions;
+		if (made.versions) return made.versions;
 	}
-	auto versions = _keys.versionsByLeaf(peer);
+	auto versions = std::make_shared<const std::map<std::size_t, KeyedEntries>>(_keys.versionsByLeaf(peer));
 	Poco::FastMutex::ScopedLock lock(_mutex);
 	madeFor(peer).versions = versions;
 	return versions;
@@ -185,6 +186,12 @@ TreeAnswer TreeResponder::answer(const TreeQuestion& question)
 	TreeAnswer answer;
 	if (question.step == TreeQuestion::Step::Tops)
 	{
+		// An exchange starts here: from what this node holds now, not from
+		// what it held for the asker's last pass.
+		{
+			Poco::FastMutex::ScopedLock lock(_mutex);
+			_made.erase(question.from);
+		}
 		const auto mine = treeFor(question.from).tops();
 		for (std::size_t i = 0; i < mine.size(); ++i)
 			if (mine[i] != question.digests[i]) answer.differing.push_back(i);
@@ -204,8 +211,8 @@ TreeAnswer TreeResponder::answer(const TreeQuestion& question)
 	std::map<std::string, const Entry*> held;
 	for (const auto leaf : question.leaves)
 	{
-		const auto found = byLeaf.find(leaf);
-		if (found == byLeaf.end()) continue;
+		const auto found = byLeaf->find(leaf);
+		if (found == byLeaf->end()) continue;
 		for (const auto& [key, version] : found->second)
 		{
 			held.emplace(key, &version);

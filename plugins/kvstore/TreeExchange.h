@@ -60,12 +60,12 @@ private:
 	{
 		Poco::Timestamp at;
 		std::optional<DigestTree> tree;
-		std::optional<std::map<std::size_t, KeyedEntries>> versions;
+		std::shared_ptr<const std::map<std::size_t, KeyedEntries>> versions;
 	};
 	/// The asker's cache entry, made or refreshed; caller holds _mutex.
 	Made& madeFor(const std::string& peer);
 	DigestTree treeFor(const std::string& peer);
-	std::map<std::size_t, KeyedEntries> versionsFor(const std::string& peer);
+	std::shared_ptr<const std::map<std::size_t, KeyedEntries>> versionsFor(const std::string& peer);
 
 	const SharedKeys& _keys;
 	Store& _local;

@@ -59,14 +59,14 @@ public:
 		figure("a damaged file copy, healed from another owner after", seconds(fileHealed, patience));
 		figure("a damaged file copy, on " + FaultNetwork::name(fileOwner),
 		       std::to_string(static_cast<int>(damagedCopies)) + " damaged copy found by the scrubber, " +
-		           std::to_string(static_cast<int>(healedCopies)) + " fetched again");
+		           std::to_string(static_cast<int>(healedCopies)) + " fetched again by it (else the other owner's " +
+		           "rebalancing, finding it missing, sent it first)");
 		figure("a damaged kv row: read through its node", std::to_string(read.status) + " " + read.body.substr(0, 120));
 		figure("a damaged kv row, detected rows", std::to_string(static_cast<int>(detected)));
 		figure("a damaged kv row, healed from a fellow owner after", seconds(rowHealed, patience));
 
 		CPPUNIT_ASSERT_MESSAGE("the damaged file copy was not healed", fileHealed >= 0);
 		CPPUNIT_ASSERT_EQUAL(1.0, damagedCopies);
-		CPPUNIT_ASSERT_EQUAL(1.0, healedCopies);
 		CPPUNIT_ASSERT_EQUAL(200, read.status);
 		CPPUNIT_ASSERT_MESSAGE(read.body, read.body.find(marker) != std::string::npos); // never the damaged value
 		CPPUNIT_ASSERT(detected >= 1);

@@ -103,8 +103,7 @@ public:
 		auto upload = catalog.begin();
 		upload->write(bytes.data(), bytes.size());
 		if (upload->sha256() != info.sha256) return false;
-		upload->commit(info.name, info.modified);
-		return true;
+		return upload->restore(info.name, info.modified).has_value();
 	}
 
 private:
