@@ -338,36 +338,36 @@ void GossipPlugin::addMetrics()
 	auto& metrics = _context->metrics();
 	Gossiper* g = _gossiper.get();
 	GossipPlugin* t = this;
-	metrics.gauge("p2p_gossip_rounds_total", "Gossip periods run.", {}, [g] { return static_cast<double>(g->stats().rounds); });
-	metrics.gauge("p2p_gossip_messages_sent_total", "Gossip messages sent (exchanges, probes, rumours).", {},
+	metrics.counted("p2p_gossip_rounds_total", "Gossip periods run.", {}, [g] { return static_cast<double>(g->stats().rounds); });
+	metrics.counted("p2p_gossip_messages_sent_total", "Gossip messages sent (exchanges, probes, rumours).", {},
 	              [g] { return static_cast<double>(g->stats().sent); });
-	metrics.gauge("p2p_gossip_messages_received_total", "Gossip messages received.", {},
+	metrics.counted("p2p_gossip_messages_received_total", "Gossip messages received.", {},
 	              [g] { return static_cast<double>(g->stats().received); });
-	metrics.gauge("p2p_gossip_messages_dropped_total", "Rumours not forwarded.", {{"reason", "ttl_expired"}},
+	metrics.counted("p2p_gossip_messages_dropped_total", "Rumours not forwarded.", {{"reason", "ttl_expired"}},
 	              [g] { return static_cast<double>(g->stats().droppedTtl); });
-	metrics.gauge("p2p_gossip_messages_dropped_total", "Rumours not forwarded.", {{"reason", "duplicate"}},
+	metrics.counted("p2p_gossip_messages_dropped_total", "Rumours not forwarded.", {{"reason", "duplicate"}},
 	              [g] { return static_cast<double>(g->stats().droppedDuplicate); });
-	metrics.gauge("p2p_gossip_bytes_sent_total",
+	metrics.counted("p2p_gossip_bytes_sent_total",
 	              "Bytes of the gossip messages this node sent: datagrams, and HTTP requests with their heads.", {},
 	              [t] { return static_cast<double>(t->bytesSent()); });
-	metrics.gauge("p2p_gossip_bytes_received_total",
+	metrics.counted("p2p_gossip_bytes_received_total",
 	              "Bytes of the answers to this node's gossip messages: datagrams, and HTTP answers with their heads.", {},
 	              [t] { return static_cast<double>(t->bytesReceived()); });
-	metrics.gauge("p2p_gossip_fallbacks_total", "Probes answered over HTTP only: their datagram was lost.", {},
+	metrics.counted("p2p_gossip_fallbacks_total", "Probes answered over HTTP only: their datagram was lost.", {},
 	              [g] { return static_cast<double>(g->stats().fallbacks); });
-	metrics.gauge("p2p_gossip_syncs_total", "Digests of the view compared with another node's.", {},
+	metrics.counted("p2p_gossip_syncs_total", "Digests of the view compared with another node's.", {},
 	              [g] { return static_cast<double>(g->stats().syncs); });
-	metrics.gauge("p2p_gossip_whole_views_sent_total", "Whole views sent because digests differed.", {},
+	metrics.counted("p2p_gossip_whole_views_sent_total", "Whole views sent because digests differed.", {},
 	              [g] { return static_cast<double>(g->stats().wholeViews); });
 	metrics.gauge("p2p_gossip_pending_news", "Changes of the view this node is still spreading.", {},
 	              [g] { return static_cast<double>(g->pendingNews()); });
 	metrics.gauge("p2p_gossip_health_score", "Local health: 0 while probes are answered in time, up to 8 as they are not; "
 	              "periods and timeouts stretch by 1 + this.", {}, [g] { return static_cast<double>(g->health()); });
-	metrics.gauge("p2p_gossip_refutations_total", "Rumours of this node's suspicion or death it refuted.", {},
+	metrics.counted("p2p_gossip_refutations_total", "Rumours of this node's suspicion or death it refuted.", {},
 	              [g] { return static_cast<double>(g->stats().refutations); });
-	metrics.gauge("p2p_gossip_reconnects_total", "Members held dead that answered a sync, and came back.", {},
+	metrics.counted("p2p_gossip_reconnects_total", "Members held dead that answered a sync, and came back.", {},
 	              [g] { return static_cast<double>(g->stats().reconnects); });
-	metrics.gauge("p2p_gossip_declared_dead_total", "Suspects this node declared dead when their suspicion ran out.", {},
+	metrics.counted("p2p_gossip_declared_dead_total", "Suspects this node declared dead when their suspicion ran out.", {},
 	              [g] { return static_cast<double>(g->stats().declaredDead); });
 	metrics.gauge("p2p_gossip_suspects", "Members suspected now, their clocks running.", {},
 	              [g] { return static_cast<double>(g->detector().suspects()); });

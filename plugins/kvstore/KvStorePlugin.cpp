@@ -35,14 +35,14 @@ void KvStorePlugin::start(NodeContext& context)
 	openStore();
 	context.metrics().gauge("p2p_kvstore_keys", "Keys with a live value on this node.", {},
 	                        [store = _store.get()] { return static_cast<double>(store->size()); });
-	context.metrics().gauge("p2p_kvstore_corrupt_entries_total",
+	context.metrics().counted("p2p_kvstore_corrupt_entries_total",
 	                        "Stored entries whose checksum did not match, dropped so that a fellow owner's copy replaces them.",
 	                        {}, [store = _store.get()] { return static_cast<double>(store->corruptEntries()); });
 	_writes = std::make_unique<GroupCommit>(*_store, _pool,
 	                                        _commitsWait ? GroupCommit::Commits::OnPool : GroupCommit::Commits::OnCaller);
-	context.metrics().gauge("p2p_kvstore_commits_total", "Transactions that wrote this node's copies (GroupCommit).", {},
+	context.metrics().counted("p2p_kvstore_commits_total", "Transactions that wrote this node's copies (GroupCommit).", {},
 	                        [writes = _writes.get()] { return static_cast<double>(writes->commits()); });
-	context.metrics().gauge("p2p_kvstore_committed_writes_total", "Writes of this node's copies, over all its transactions.",
+	context.metrics().counted("p2p_kvstore_committed_writes_total", "Writes of this node's copies, over all its transactions.",
 	                        {}, [writes = _writes.get()] { return static_cast<double>(writes->writes()); });
 	_replicas = std::make_unique<HttpReplicas>(context.peers(), _pool);
 
@@ -125,11 +125,11 @@ void KvStorePlugin::startReplication()
 	                              "Bytes rebalancing moved, both ways: tree comparisons, and the copies they found missing.");
 	_differingLeaves = &metrics.counter("p2p_kvstore_rebalance_differing_leaves_total",
 	                                    "Leaves of the Merkle trees that differed from a fellow owner's.");
-	metrics.gauge("p2p_kvstore_read_repairs_total", "Owners sent a newer version after a read found theirs stale.", {},
+	metrics.counted("p2p_kvstore_read_repairs_total", "Owners sent a newer version after a read found theirs stale.", {},
 	              [c = _coordinator.get()] { return static_cast<double>(c->readRepairs()); });
-	metrics.gauge("p2p_kvstore_stand_ins_total", "Reads and writes a stand-in node served because an owner failed.", {},
+	metrics.counted("p2p_kvstore_stand_ins_total", "Reads and writes a stand-in node served because an owner failed.", {},
 	              [c = _coordinator.get()] { return static_cast<double>(c->standIns()); });
-	metrics.gauge("p2p_kvstore_hedges_total", "Stand-ins asked because the owners were slow to answer a read or write.", {},
+	metrics.counted("p2p_kvstore_hedges_total", "Stand-ins asked because the owners were slow to answer a read or write.", {},
 	              [c = _coordinator.get()] { return static_cast<double>(c->hedges()); });
 
 	_timer = std::make_unique<RebalanceTimer>(context.membership(), RebalanceTimer::settle(), _antiEntropyInterval,

@@ -65,8 +65,16 @@ public:
 	Counter& counter(const std::string& name, const std::string& help, const MetricLabels& labels = {});
 	Histogram& histogram(const std::string& name, const std::string& help, const MetricLabels& labels,
 	                     const std::vector<double>& upperBounds);
+	/// A value read on each scrape that may go up and down. Its name must
+	/// not end in _total (Prometheus's mark of a counter): that throws
+	/// Poco::InvalidArgumentException, so rate() is never applied to a gauge.
 	void gauge(const std::string& name, const std::string& help, const MetricLabels& labels,
 	           std::function<double()> read);
+	/// A counter whose count is kept elsewhere (an atomic a component keeps
+	/// anyway), read on each scrape and exposed as TYPE counter. read must
+	/// never go down while the process runs.
+	void counted(const std::string& name, const std::string& help, const MetricLabels& labels,
+	             std::function<double()> read);
 
 	/// Text exposition format 0.0.4.
 	std::string render() const;
@@ -79,7 +87,7 @@ private:
 		std::string help;
 		std::map<std::string, std::unique_ptr<Counter>> counters;
 		std::map<std::string, std::unique_ptr<Histogram>> histograms;
-		std::map<std::string, std::function<double()>> gauges;
+		std::map<std::string, std::function<double()>> reads; ///< gauges, and counters counted elsewhere
 	};
 
 	Family& family(const std::string& name, Type type, const std::string& help);

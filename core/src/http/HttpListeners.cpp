@@ -228,28 +228,28 @@ void HttpListeners::addMetrics(MetricsRegistry& metrics)
 	Poco::Net::TCPServerDispatcher* dispatcher = _dispatcher;
 	IdleConnections* idle = _idle.get();
 	LoopHttpServer* loop = _loopServer.get();
-	metrics.gauge("p2p_http_slow_clients_cut_total",
+	metrics.counted("p2p_http_slow_clients_cut_total",
 	              "Connections cut off for sending a request head slower than http.header_timeout_ms allows, "
 	              "a body slower than http.min_body_bytes_per_s, or reading nothing of an answer for http.timeout_ms.", {},
 	              [guard, loop] {
 		              return static_cast<double>((guard ? guard->cutOff() : 0) + (loop ? loop->slowClientsCut() : 0));
 	              });
-	metrics.gauge("p2p_http_refused_connections_total",
+	metrics.counted("p2p_http_refused_connections_total",
 	              "Connections or requests refused at once because http.max_queued were already waiting for a thread, "
 	              "or http.max_connections were open (or http.max_connections_per_address from one address).", {},
 	              [dispatcher, loop] {
 		              return static_cast<double>((dispatcher ? dispatcher->refusedConnections() : 0) +
 		                                         (loop ? loop->refusedConnections() + loop->overloaded() : 0));
 	              });
-	metrics.gauge("p2p_http_rate_limited_requests_total",
+	metrics.counted("p2p_http_rate_limited_requests_total",
 	              "Requests answered 429 because their client address sent more than http.max_requests_per_s_per_address, "
 	              "or had http.max_heads_per_address unfinished.",
 	              {}, [loop] { return static_cast<double>(loop ? loop->rateLimited() : 0); });
-	metrics.gauge("p2p_http_shed_connections_total",
+	metrics.counted("p2p_http_shed_connections_total",
 	              "Connections that waited longest for a request head, closed because http.max_connections were open "
 	              "when a new client came.", {},
 	              [loop] { return static_cast<double>(loop ? loop->shedConnections() : 0); });
-	metrics.gauge("p2p_http_malformed_requests_total",
+	metrics.counted("p2p_http_malformed_requests_total",
 	              "Requests refused before any route for a head that is not HTTP/1.x as RFC 9112 writes it "
 	              "(400, 414, 431, 501, 505), on the event-loop server.", {},
 	              [loop] { return static_cast<double>(loop ? loop->malformedRequests() : 0); });
@@ -257,11 +257,11 @@ void HttpListeners::addMetrics(MetricsRegistry& metrics)
 	              [loop, idle] { return static_cast<double>((loop ? loop->openConnections() : 0) + (idle ? idle->size() : 0)); });
 	metrics.gauge("p2p_http_idle_connections", "Kept-alive connections waiting for a request without a thread.", {},
 	              [idle, loop] { return static_cast<double>((idle ? idle->size() : 0) + (loop ? loop->idleConnections() : 0)); });
-	metrics.gauge("p2p_http_idle_connections_closed_total",
+	metrics.counted("p2p_http_idle_connections_closed_total",
 	              "Idle connections closed after http.keep_alive_timeout_ms (or, before a first request, "
 	              "http.header_timeout_ms) without a request.", {},
 	              [idle, loop] { return static_cast<double>((idle ? idle->expired() : 0) + (loop ? loop->idleClosed() : 0)); });
-	metrics.gauge("p2p_http_idle_connections_unparked_total",
+	metrics.counted("p2p_http_idle_connections_unparked_total",
 	              "Idle connections that kept their thread because http.max_idle_connections were parked "
 	              "(the threads engine only: on the loops no connection holds a thread).", {},
 	              [idle] { return static_cast<double>(idle ? idle->refused() : 0); });

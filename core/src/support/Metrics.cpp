@@ -131,8 +131,17 @@ Histogram& MetricsRegistry::histogram(const std::string& name, const std::string
 void MetricsRegistry::gauge(const std::string& name, const std::string& help, const MetricLabels& labels,
                             std::function<double()> read)
 {
+	if (name.size() >= 6 && name.compare(name.size() - 6, 6, "_total") == 0)
+		throw Poco::InvalidArgumentException("metric '" + name + "' ends in _total, which marks a counter: register it with counted()");
 	Poco::FastMutex::ScopedLock lock(_mutex);
-	family(name, Type::Gauge, help).gauges[labelText(labels)] = std::move(read);
+	family(name, Type::Gauge, help).reads[labelText(labels)] = std::move(read);
+}
+
+void MetricsRegistry::counted(const std::string& name, const std::string& help, const MetricLabels& labels,
+                              std::function<double()> read)
+{
+	Poco::FastMutex::ScopedLock lock(_mutex);
+	family(name, Type::Counter, help).reads[labelText(labels)] = std::move(read);
 }
 
 std::string MetricsRegistry::render() const
@@ -146,7 +155,7 @@ std::string MetricsRegistry::render() const
 		out << "# TYPE " << name << ' ' << typeNames[static_cast<int>(family.type)] << '\n';
 		for (const auto& [labels, counter] : family.counters)
 			out << name << braced(labels) << ' ' << counter->value() << '\n';
-		for (const auto& [labels, read] : family.gauges)
+		for (const auto& [labels, read] : family.reads)
 			out << name << braced(labels) << ' ' << number(read()) << '\n';
 		for (const auto& [labels, histogram] : family.histograms)
 		{

@@ -1,5 +1,6 @@
 #include "p2p/Metrics.h"
 #include <Poco/Exception.h>
+#include <atomic>
 #include <cppunit/extensions/HelperMacros.h>
 
 class MetricsTest: public CppUnit::TestFixture
@@ -11,6 +12,8 @@ class MetricsTest: public CppUnit::TestFixture
 	CPPUNIT_TEST(testHistogramBucketsAreCumulative);
 	CPPUNIT_TEST(testGaugeReadsAtRenderTime);
 	CPPUNIT_TEST(testTypeConflictIsRefused);
+	CPPUNIT_TEST(testCountsKeptElsewhereAreCounters);
+	CPPUNIT_TEST(testAGaugeCannotLookLikeACounter);
 	CPPUNIT_TEST_SUITE_END();
 
 public:
@@ -64,6 +67,27 @@ public:
 		registry.gauge("g", "h", {}, [&] { return static_cast<double>(value); });
 		value = 42;
 		CPPUNIT_ASSERT(contains(registry.render(), "g 42\n"));
+	}
+
+	void testCountsKeptElsewhereAreCounters()
+	{
+		p2p::MetricsRegistry registry;
+		std::atomic<int> seen{3};
+		registry.counted("p2p_x_seen_total", "Things seen.", {{"kind", "a"}}, [&] { return static_cast<double>(seen.load()); });
+		registry.counter("p2p_x_seen_total", "Things seen.", {{"kind", "b"}}).inc(2); // one family, two ways to count
+		seen = 5;
+		const std::string text = registry.render();
+		CPPUNIT_ASSERT(contains(text, "# TYPE p2p_x_seen_total counter\n"));
+		CPPUNIT_ASSERT(contains(text, "p2p_x_seen_total{kind=\"a\"} 5\n"));
+		CPPUNIT_ASSERT(contains(text, "p2p_x_seen_total{kind=\"b\"} 2\n"));
+	}
+
+	void testAGaugeCannotLookLikeACounter()
+	{
+		p2p::MetricsRegistry registry;
+		// rate() over a gauge named like a counter is wrong without a warning.
+		CPPUNIT_ASSERT_THROW(registry.gauge("p2p_x_things_total", "h", {}, [] { return 1.0; }), Poco::InvalidArgumentException);
+		registry.gauge("p2p_x_things", "h", {}, [] { return 1.0; });
 	}
 
 	void testTypeConflictIsRefused()
