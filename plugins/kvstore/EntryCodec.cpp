@@ -14,25 +14,15 @@ constexpr Poco::Int64 kMaxClockLeadMicroseconds = 3600LL * 1000 * 1000;
 
 Poco::JSON::Object::Ptr EntryCodec::toJson(const std::string& key, const Entry& entry)
 {
-	auto object = json::object();
-	object->set("key", key);
+	auto object = versionToJson(key, entry);
 	object->set("value", entry.value);
-	object->set("timestamp", entry.timestamp);
-	object->set("node", entry.node);
-	object->set("deleted", entry.deleted);
 	return object;
 }
 
 std::pair<std::string, Entry> EntryCodec::fromJson(const Poco::JSON::Object& object)
 {
-	std::pair<std::string, Entry> result;
-	auto& [key, entry] = result;
-	key = json::requireString(object, "key");
-	KeyRules::validate(key);
-	entry.timestamp = json::requireInt(object, "timestamp");
-	entry.node = json::requireString(object, "node");
-	checkStamp(entry, "field");
-	entry.deleted = object.optValue<bool>("deleted", false);
+	auto result = versionFromJson(object);
+	Entry& entry = result.second;
 	entry.value = entry.deleted ? std::string() : json::requireString(object, "value");
 	if (!entry.deleted) json::parse(entry.value); // a replica never stores what GET could not return
 	return result;

@@ -66,6 +66,13 @@ def wait_passes(ports, before, timeout):
     raise SystemExit("anti-entropy-bench: not every node ran a pass in time")
 
 
+def two_passes(ports, interval):
+    """The counters now, after every node's next pass, and after the one after."""
+    before = [metrics(port) for port in ports]
+    middle = wait_passes(ports, before, 4 * interval + 30)
+    return before, middle, wait_passes(ports, middle, 4 * interval + 30)
+
+
 def delta(after, before, name):
     return sum(a.get(name, 0) - b.get(name, 0) for a, b in zip(after, before))
 
@@ -107,9 +114,7 @@ def main():
         print(f"copies held, over all nodes: {int(keys)} ({keys / args.keys:.2f} per key of the {args.keys} written)")
 
         # Two passes: the first may still carry what the fill left unreplicated.
-        before = [metrics(port) for port in ports]
-        middle = wait_passes(ports, before, 4 * args.interval + 30)
-        after = wait_passes(ports, middle, 4 * args.interval + 30)
+        _, middle, after = two_passes(ports, args.interval)
         passes = delta(after, middle, "p2p_kvstore_rebalance_passes_total")
         moved = delta(after, middle, "p2p_kvstore_rebalance_bytes_total")
         copies = delta(after, middle, "p2p_kvstore_rebalance_copies_total")
@@ -150,9 +155,7 @@ def main():
                 body = json.dumps({"entries": entries[first:first + 500]}).encode()
                 request = urllib.request.Request(url + "/internal/kv", data=body, headers={"Content-Type": "application/json"})
                 urllib.request.urlopen(request, timeout=30).read()
-        before = [metrics(port) for port in ports]
-        middle = wait_passes(ports, before, 4 * args.interval + 30)
-        after = wait_passes(ports, middle, 4 * args.interval + 30)
+        before, _, after = two_passes(ports, args.interval)
         moved = delta(after, before, "p2p_kvstore_rebalance_bytes_total")
         copies = delta(after, before, "p2p_kvstore_rebalance_copies_total")
         leaves = delta(after, before, "p2p_kvstore_rebalance_differing_leaves_total")
